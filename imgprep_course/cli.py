@@ -1,0 +1,55 @@
+"""``python -m imgprep_course COMMAND``: one sub-command per job.
+
+Each sub-command's work lives in the module it belongs to; this file only wires
+arguments to functions, so the CLI stays a thin layer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def _build_lessons(args: argparse.Namespace) -> int:
+    from imgprep_course.notebooks import build_lessons_cli
+    return build_lessons_cli(args)
+
+
+def _grade(args: argparse.Namespace) -> int:
+    from imgprep_course.grading import grade_cli
+    return grade_cli(args)
+
+
+def make_parser() -> argparse.ArgumentParser:
+    """Return the argument parser with every sub-command."""
+    parser = argparse.ArgumentParser(prog="python -m imgprep_course",
+                                     description="The imgprep course's tools.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    build = commands.add_parser("build-lessons", help="write lessons/ from solutions/")
+    build.add_argument("--solutions", default=None, help="folder of solution notebooks")
+    build.add_argument("--lessons", default=None, help="folder to write lessons to")
+    build.add_argument("--check", action="store_true",
+                       help="write nothing; exit 1 and name every lesson that differs")
+    build.add_argument("--force", action="store_true",
+                       help="overwrite lessons even when they hold a student's edits")
+    build.set_defaults(run=_build_lessons)
+
+    grade = commands.add_parser("grade", help="score submitted notebooks")
+    grade.add_argument("paths", nargs="+", metavar="NOTEBOOK")
+    grade.add_argument("--json", action="store_true", help="print one JSON document")
+    grade.add_argument("--timeout", type=float, default=60.0,
+                       help="seconds allowed for each answer (default 60)")
+    grade.set_defaults(run=_grade)
+
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = make_parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
