@@ -79,7 +79,7 @@ def as_rng(seed) -> np.random.Generator:
 
     Examples
     --------
-    >>> as_rng(0).integers(10) == as_rng(0).integers(10)
+    >>> bool(as_rng(0).integers(10) == as_rng(0).integers(10))
     True
     """
     if isinstance(seed, np.random.Generator):
