@@ -1,0 +1,1 @@
+"""Dataset formats: ImageNet folders, COCO JSON, PASCAL VOC XML, RLE masks, synthetic shapes."""
