@@ -1,0 +1,420 @@
+"""Numba kernels behind :mod:`imgprep_course.datasets.masks` (private).
+
+Every kernel works on run lengths in COCO's order: the mask flattened column by
+column (column-major), runs alternating background / foreground and starting with
+background. Several RLEs travel together as one concatenated ``runs`` array plus
+``offsets`` (RLE ``i`` holds ``runs[offsets[i]:offsets[i + 1]]``).
+
+The kernels reproduce the integer and floating-point steps of pycocotools'
+``maskApi.c`` operation for operation, so results agree bit for bit; the Python
+layer in ``masks.py`` validates input before anything reaches them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+# Error codes of ``parse_counts``; ``masks.py`` turns them into messages.
+OK, BAD_CHARACTER, TRUNCATED, TOO_LONG, NEGATIVE_RUN, WRONG_TOTAL = range(6)
+
+# Polygons are scaled by this factor before their boundary is traced.
+POLYGON_UPSAMPLING = 5
+
+
+# --------------------------------------------------------------------------- codec
+@njit(cache=True)
+def _append_runs_as_chars(runs, n_runs, chars, n_chars):
+    """Append ``runs[:n_runs]`` as COCO counts characters to ``chars[:n_chars]``.
+
+    From the fourth run on, a run is stored as its difference to the run two
+    before it. Each value is written little end first in 5-bit groups, as the
+    characters ``48 + group``; bit 0x20 says another group follows and bit 0x10
+    of the last group is the sign. Returns the (possibly reallocated) buffer and
+    its new length.
+    """
+    for i in range(n_runs):
+        if chars.size - n_chars < 16:
+            grown = np.empty(2 * chars.size + 16, np.uint8)
+            grown[:n_chars] = chars[:n_chars]
+            chars = grown
+        value = np.int64(runs[i])
+        if i > 2:
+            value -= runs[i - 2]
+        more = True
+        while more:
+            group = value & 0x1F
+            value >>= 5
+            more = value != -1 if group & 0x10 else value != 0
+            if more:
+                group |= 0x20
+            chars[n_chars] = group + 48
+            n_chars += 1
+    return chars, n_chars
+
+
+@njit(cache=True)
+def runs_to_chars(runs, offsets):
+    """Counts strings of several RLEs, concatenated, and where each one starts."""
+    n = offsets.size - 1
+    chars = np.empty(max(16, 4 * runs.size), np.uint8)
+    starts = np.zeros(n + 1, np.int64)
+    n_chars = 0
+    for i in range(n):
+        part = runs[offsets[i]:offsets[i + 1]]
+        chars, n_chars = _append_runs_as_chars(part, part.size, chars, n_chars)
+        starts[i + 1] = n_chars
+    return chars[:n_chars], starts
+
+
+@njit(cache=True)
+def parse_counts(chars, starts, totals):
+    """Run lengths from concatenated counts strings, checking each string.
+
+    Returns ``runs, offsets, errors, where``: for a bad string ``errors[i]`` is one
+    of the error codes of this module and ``where[i]`` the character position
+    (``BAD_CHARACTER``, ``TRUNCATED``, ``TOO_LONG``), the run index (``NEGATIVE_RUN``) or the sum
+    of the runs (``WRONG_TOTAL``).
+    """
+    n = starts.size - 1
+    runs = np.empty(chars.size, np.int64)
+    offsets = np.zeros(n + 1, np.int64)
+    errors = np.zeros(n, np.int64)
+    where = np.zeros(n, np.int64)
+    n_runs = 0
+    for i in range(n):
+        first = n_runs
+        p = starts[i]
+        end = starts[i + 1]
+        total = np.int64(0)
+        while p < end and errors[i] == OK:
+            value = np.int64(0)
+            shift = 0
+            more = True
+            while more:
+                if p == end:
+                    errors[i] = TRUNCATED
+                    where[i] = p - starts[i]
+                    break
+                group = np.int64(chars[p]) - 48
+                if group < 0 or group > 63:
+                    errors[i] = BAD_CHARACTER
+                    where[i] = p - starts[i]
+                    break
+                if shift > 55:
+                    errors[i] = TOO_LONG
+                    where[i] = p - starts[i]
+                    break
+                value |= (group & 0x1F) << shift
+                more = (group & 0x20) != 0
+                p += 1
+                shift += 5
+                if not more and group & 0x10:
+                    value |= np.int64(-1) << shift
+            if errors[i] != OK:
+                break
+            k = n_runs - first
+            if k > 2:
+                value += runs[n_runs - 2]
+            if value < 0:
+                errors[i] = NEGATIVE_RUN
+                where[i] = k
+                break
+            runs[n_runs] = value
+            n_runs += 1
+            total += value
+        if errors[i] == OK and total != totals[i]:
+            errors[i] = WRONG_TOTAL
+            where[i] = total
+        offsets[i + 1] = n_runs
+    return runs[:n_runs], offsets, errors, where
+
+
+# ---------------------------------------------------------------- masks <-> runs
+@njit(cache=True)
+def encode_masks(masks):
+    """COCO counts strings of the masks ``masks[:, :, i]`` (values 0 or 1).
+
+    Returns ``chars, starts, bad``: string ``i`` is ``chars[starts[i]:starts[i + 1]]``;
+    ``bad`` is the index of the first mask holding a value other than 0 and 1
+    (then nothing else is meaningful), or -1.
+    """
+    height, width, n = masks.shape
+    scratch = np.empty(height * width + 1, np.int64)
+    chars = np.empty(max(64, 64 * n), np.uint8)
+    starts = np.zeros(n + 1, np.int64)
+    n_chars = 0
+    for i in range(n):
+        n_runs = 0
+        previous = 0
+        length = 0
+        for x in range(width):
+            for y in range(height):
+                value = masks[y, x, i]
+                if value != previous:
+                    if value > 1 or value < 0:
+                        return chars[:0], starts, i
+                    scratch[n_runs] = length
+                    n_runs += 1
+                    length = 0
+                    previous = value
+                length += 1
+        scratch[n_runs] = length
+        n_runs += 1
+        chars, n_chars = _append_runs_as_chars(scratch, n_runs, chars, n_chars)
+        starts[i + 1] = n_chars
+    return chars[:n_chars], starts, -1
+
+
+@njit(cache=True)
+def decode_runs(runs, offsets, out):
+    """Paint RLE ``i`` into ``out[i]``, a zeroed row of ``height * width`` pixels."""
+    for i in range(offsets.size - 1):
+        row = out[i]
+        position = 0
+        for j in range(offsets[i], offsets[i + 1]):
+            length = runs[j]
+            if (j - offsets[i]) % 2 == 1:
+                row[position:position + length] = 1
+            position += length
+
+
+# ------------------------------------------------------------------ measurements
+@njit(cache=True)
+def areas(runs, offsets):
+    """Foreground pixel count of each RLE: the sum of its odd runs."""
+    n = offsets.size - 1
+    out = np.zeros(n, np.int64)
+    for i in range(n):
+        for j in range(offsets[i] + 1, offsets[i + 1], 2):
+            out[i] += runs[j]
+    return out
+
+
+@njit(cache=True)
+def bboxes(runs, offsets, sizes):
+    """``[x, y, width, height]`` of the foreground of each RLE (zeros when empty).
+
+    A foreground run spanning two columns or more makes the box span every row.
+    """
+    n = offsets.size - 1
+    out = np.zeros((n, 4))
+    for i in range(n):
+        height = sizes[i, 0]
+        x_min, y_min = sizes[i, 1], height
+        x_max, y_max = -1, -1
+        end = 0
+        first = offsets[i]
+        n_runs = offsets[i + 1] - first
+        for j in range(n_runs - n_runs % 2):
+            start = end
+            end += runs[first + j]
+            if j % 2 == 0 or runs[first + j] == 0:
+                continue
+            x_start, y_start = start // height, start % height
+            x_end, y_end = (end - 1) // height, (end - 1) % height
+            x_min = min(x_min, x_start)
+            x_max = max(x_max, x_end)
+            if x_start < x_end:
+                y_min, y_max = 0, height - 1
+            else:
+                y_min = min(y_min, y_start)
+                y_max = max(y_max, y_end)
+        if x_max >= 0:
+            out[i, 0] = x_min
+            out[i, 1] = y_min
+            out[i, 2] = x_max - x_min + 1
+            out[i, 3] = y_max - y_min + 1
+    return out
+
+
+@njit(cache=True)
+def box_ious(dt, gt, crowd):
+    """IoU of ``[x, y, w, h]`` boxes, ``(len(dt), len(gt))``; crowd: over dt's area."""
+    out = np.zeros((dt.shape[0], gt.shape[0]))
+    for g in range(gt.shape[0]):
+        gt_area = gt[g, 2] * gt[g, 3]
+        for d in range(dt.shape[0]):
+            dt_area = dt[d, 2] * dt[d, 3]
+            w = min(dt[d, 2] + dt[d, 0], gt[g, 2] + gt[g, 0]) - max(dt[d, 0], gt[g, 0])
+            if w <= 0:
+                continue
+            h = min(dt[d, 3] + dt[d, 1], gt[g, 3] + gt[g, 1]) - max(dt[d, 1], gt[g, 1])
+            if h <= 0:
+                continue
+            inter = w * h
+            union = dt_area if crowd[g] else dt_area + gt_area - inter
+            out[d, g] = inter / union
+    return out
+
+
+@njit(cache=True)
+def _overlap(a, b):
+    """Intersection and union pixel counts of two RLEs of one size, walking both."""
+    left_a, left_b = a[0], b[0]
+    in_a = in_b = False
+    next_a = next_b = 1
+    inter = union = 0
+    remaining = 1
+    while remaining > 0:
+        step = min(left_a, left_b)
+        if in_a or in_b:
+            union += step
+            if in_a and in_b:
+                inter += step
+        left_a -= step
+        if left_a == 0 and next_a < a.size:
+            left_a = a[next_a]
+            next_a += 1
+            in_a = not in_a
+        left_b -= step
+        if left_b == 0 and next_b < b.size:
+            left_b = b[next_b]
+            next_b += 1
+            in_b = not in_b
+        remaining = left_a + left_b
+    return inter, union
+
+
+@njit(cache=True)
+def mask_ious(dt_runs, dt_offsets, dt_sizes, gt_runs, gt_offsets, gt_sizes, crowd):
+    """IoU of every detection RLE with every ground-truth RLE (all of one size).
+
+    Pairs whose boxes do not overlap are 0 without walking their runs; against a
+    crowd ground truth the union is the detection's area.
+    """
+    out = box_ious(bboxes(dt_runs, dt_offsets, dt_sizes),
+                   bboxes(gt_runs, gt_offsets, gt_sizes), crowd)
+    dt_areas = areas(dt_runs, dt_offsets)
+    for g in range(out.shape[1]):
+        b = gt_runs[gt_offsets[g]:gt_offsets[g + 1]]
+        for d in range(out.shape[0]):
+            if out[d, g] <= 0:
+                continue
+            inter, union = _overlap(dt_runs[dt_offsets[d]:dt_offsets[d + 1]], b)
+            if inter == 0:
+                out[d, g] = 0.0
+            else:
+                out[d, g] = inter / (dt_areas[d] if crowd[g] else union)
+    return out
+
+
+# ------------------------------------------------------------------- combination
+@njit(cache=True)
+def merge_runs(runs, offsets, intersect):
+    """Union (or intersection) of several RLEs of one size, folded left to right."""
+    capacity = runs.size + 2
+    merged = np.empty(capacity, np.int64)
+    n_merged = offsets[1] - offsets[0]
+    merged[:n_merged] = runs[offsets[0]:offsets[1]]
+    result = np.empty(capacity, np.int64)
+    for i in range(1, offsets.size - 1):
+        a = merged[:n_merged]
+        b = runs[offsets[i]:offsets[i + 1]]
+        left_a, left_b = a[0], b[0]
+        in_a = in_b = inside = False
+        next_a = next_b = 1
+        n_result = 0
+        length = 0
+        remaining = 1
+        while remaining > 0:
+            step = min(left_a, left_b)
+            length += step
+            left_a -= step
+            if left_a == 0 and next_a < a.size:
+                left_a = a[next_a]
+                next_a += 1
+                in_a = not in_a
+            left_b -= step
+            if left_b == 0 and next_b < b.size:
+                left_b = b[next_b]
+                next_b += 1
+                in_b = not in_b
+            remaining = left_a + left_b
+            was_inside = inside
+            inside = (in_a and in_b) if intersect else (in_a or in_b)
+            if inside != was_inside or remaining == 0:
+                result[n_result] = length
+                n_result += 1
+                length = 0
+        merged, result = result, merged
+        n_merged = n_result
+    return merged[:n_merged].copy()
+
+
+# ---------------------------------------------------------------------- polygons
+@njit(cache=True)
+def polygon_runs(xy, height, width):
+    """Run lengths of the polygon ``xy`` (``(K, 2)`` x, y vertices) rasterised.
+
+    As COCO does it: vertices scaled by 5 and rounded, the closed boundary traced
+    densely at that scale, and wherever it crosses a pixel column's centre line the
+    first pixel row below it marks a switch between background and foreground.
+    """
+    scale = float(POLYGON_UPSAMPLING)
+    k = xy.shape[0]
+    xs = np.empty(k + 1, np.int64)
+    ys = np.empty(k + 1, np.int64)
+    for j in range(k):
+        xs[j] = int(scale * xy[j, 0] + 0.5)
+        ys[j] = int(scale * xy[j, 1] + 0.5)
+    xs[k], ys[k] = xs[0], ys[0]
+    n_points = 0
+    for j in range(k):
+        n_points += max(abs(xs[j] - xs[j + 1]), abs(ys[j] - ys[j + 1])) + 1
+    u = np.empty(n_points, np.int64)
+    v = np.empty(n_points, np.int64)
+    m = 0
+    for j in range(k):
+        x0, x1, y0, y1 = xs[j], xs[j + 1], ys[j], ys[j + 1]
+        dx, dy = abs(x1 - x0), abs(y0 - y1)
+        flip = (dx >= dy and x0 > x1) or (dx < dy and y0 > y1)
+        if flip:
+            x0, x1 = x1, x0
+            y0, y1 = y1, y0
+        if dx >= dy:
+            slope = (y1 - y0) / dx if dx else np.nan
+            for d in range(dx + 1):
+                t = dx - d if flip else d
+                u[m] = t + x0
+                v[m] = int(y0 + slope * t + 0.5)
+                m += 1
+        else:
+            slope = (x1 - x0) / dy
+            for d in range(dy + 1):
+                t = dy - d if flip else d
+                v[m] = t + y0
+                u[m] = int(x0 + slope * t + 0.5)
+                m += 1
+    # Column crossings, scaled back to pixels: (column, first row inside).
+    switches = np.empty(m + 1, np.int64)
+    n_switches = 0
+    for j in range(1, m):
+        if u[j] == u[j - 1]:
+            continue
+        column = float(u[j] if u[j] < u[j - 1] else u[j] - 1)
+        column = (column + 0.5) / scale - 0.5
+        if np.floor(column) != column or column < 0 or column > width - 1:
+            continue
+        row = (min(v[j], v[j - 1]) + 0.5) / scale - 0.5
+        row = np.ceil(min(max(row, 0.0), float(height)))
+        switches[n_switches] = int(column) * height + int(row)
+        n_switches += 1
+    switches[n_switches] = height * width
+    switches = np.sort(switches[:n_switches + 1])
+    lengths = np.diff(switches)
+    out = np.empty(lengths.size + 1, np.int64)
+    out[0] = switches[0]
+    n_out = 1
+    j = 0
+    while j < lengths.size:
+        if lengths[j] > 0:
+            out[n_out] = lengths[j]
+            n_out += 1
+            j += 1
+        else:
+            j += 1
+            if j < lengths.size:
+                out[n_out - 1] += lengths[j]
+                j += 1
+    return out[:n_out]
