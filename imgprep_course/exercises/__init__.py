@@ -1,0 +1,47 @@
+"""Exercises: pose, check and explain, in the notebook and in the grader alike.
+
+In a lesson::
+
+    from imgprep_course.exercises import rescaling as ex
+
+    def subtract_mean(images):
+        ...                       # the student's code
+    ex.subtract_mean.check(subtract_mean)
+
+``check`` runs the exercise's cases against the reference implementation and shows
+passed / failed / not attempted / error, the first failing case (input, expected,
+actual, what differs, in words) and a Hint button. An untouched stub (``raise
+NotImplementedError``) shows "not attempted yet" and raises nothing.
+
+Each lesson's exercises live in a module of this package, listed in :data:`LESSONS`.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from imgprep_course.exercises._compare import compare, describe
+from imgprep_course.exercises._core import GRADING_ENV, STATUSES, Case, CaseResult, Exercise
+
+#: Lesson id (the notebook's file name without ``.ipynb``) -> module with its exercises.
+LESSONS = {
+    "00_start_here": "imgprep_course.exercises.start_here",
+    "01_rescaling": "imgprep_course.exercises.rescaling",
+}
+
+
+def lesson_exercises(lesson: str) -> tuple[Exercise, ...]:
+    """The exercises of ``lesson`` (e.g. ``"01_rescaling"``), in the lesson's order.
+
+    Examples
+    --------
+    >>> [ex.name for ex in lesson_exercises("00_start_here")]
+    ['to_float']
+    """
+    if lesson not in LESSONS:
+        raise ValueError(f"unknown lesson {lesson!r}; the lessons are {sorted(LESSONS)}")
+    return importlib.import_module(LESSONS[lesson]).EXERCISES
+
+
+__all__ = ["Case", "CaseResult", "Exercise", "GRADING_ENV", "LESSONS", "STATUSES",
+           "compare", "describe", "lesson_exercises"]

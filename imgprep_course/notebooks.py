@@ -1,0 +1,188 @@
+"""Lessons are generated from solutions: one source of truth for both.
+
+A solution notebook marks the student's part of a cell with two comment lines::
+
+    def subtract_mean(images):
+        # BEGIN SOLUTION
+        return images - images.mean(axis=(1, 2, 3), keepdims=True)
+        # END SOLUTION
+
+The lesson gets, at the indentation of ``# BEGIN SOLUTION``::
+
+    def subtract_mean(images):
+        # YOUR CODE HERE
+        raise NotImplementedError
+
+Cells tagged ``solution-only`` (self-tests that show the checker rejecting a wrong
+answer) are left out of the lesson. Outputs and execution counts are stripped. Each
+lesson records a digest of what the builder wrote, so a rebuild can tell a lesson a
+student has edited (refused without ``force``) from one that is merely out of date.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import hashlib
+import json
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+
+BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
+STUB = ("# YOUR CODE HERE", "raise NotImplementedError")
+SOLUTION_ONLY = "solution-only"
+_MARKER = re.compile(r"^(\s*)(# BEGIN SOLUTION|# END SOLUTION)\s*$")
+_KEEP_CELL_METADATA = ("tags",)
+
+
+def course_root() -> Path:
+    """The folder holding ``lessons/`` and ``solutions/`` (the repository's top level)."""
+    root = Path(__file__).resolve().parents[1]
+    if not (root / "lessons").is_dir():
+        raise FileNotFoundError(
+            f"no lessons/ folder next to the imgprep_course package (looked in {root}); "
+            "install the course with `pip install -e .` from its repository")
+    return root
+
+
+def strip_solution(source: str, where: str = "cell") -> str:
+    """Replace every ``# BEGIN SOLUTION`` ... ``# END SOLUTION`` region with the stub.
+
+    Examples
+    --------
+    >>> print(strip_solution("def f(x):\\n    # BEGIN SOLUTION\\n    return x\\n"
+    ...                      "    # END SOLUTION\\nprint(1)"))
+    def f(x):
+        # YOUR CODE HERE
+        raise NotImplementedError
+    print(1)
+    """
+    out, indent = [], None
+    for number, line in enumerate(source.split("\n"), start=1):
+        marker = _MARKER.match(line)
+        if marker and marker.group(2) == BEGIN:
+            if indent is not None:
+                raise ValueError(f"{where}, line {number}: {BEGIN} inside another region")
+            indent = marker.group(1)
+            out += [indent + STUB[0], indent + STUB[1]]
+        elif marker:
+            if indent is None:
+                raise ValueError(f"{where}, line {number}: {END} without {BEGIN}")
+            indent = None
+        elif indent is None:
+            out.append(line)
+    if indent is not None:
+        raise ValueError(f"{where}: {BEGIN} is never closed by {END}")
+    return "\n".join(out)
+
+
+def lesson_from_solution(solution: nbformat.NotebookNode, name: str = "notebook"
+                         ) -> nbformat.NotebookNode:
+    """The lesson notebook for a solution notebook (a new object; the input is untouched)."""
+    lesson = copy.deepcopy(solution)
+    cells = []
+    for index, cell in enumerate(lesson.cells):
+        tags = cell.get("metadata", {}).get("tags", [])
+        if SOLUTION_ONLY in tags:
+            continue
+        cell.metadata = {k: v for k, v in cell.get("metadata", {}).items()
+                         if k in _KEEP_CELL_METADATA}
+        if cell.cell_type == "code":
+            cell.source = strip_solution(cell.source, f"{name}, cell {index}")
+            cell.outputs = []
+            cell.execution_count = None
+        cells.append(cell)
+    lesson.cells = cells
+    metadata = lesson.metadata.setdefault("imgprep_course", {})
+    metadata.pop("digest", None)
+    metadata["generated_from"] = f"solutions/{name}"
+    metadata["digest"] = _digest(lesson)
+    return lesson
+
+
+def build_lessons(solutions: Path, lessons: Path, *, check: bool = False,
+                  force: bool = False) -> list[str]:
+    """Write (or with ``check``, compare) every lesson; return what differs or changed.
+
+    Raises
+    ------
+    PermissionError
+        When a lesson holds edits (its content no longer matches the digest the builder
+        recorded) and ``force`` is not set; nothing is written then.
+    """
+    solutions, lessons = Path(solutions), Path(lessons)
+    sources = sorted(solutions.glob("*.ipynb"))
+    if not sources:
+        raise FileNotFoundError(f"no solution notebooks in {solutions}")
+    planned = {}
+    for path in sources:
+        solution = nbformat.read(path, as_version=4)
+        planned[path.name] = dumps(lesson_from_solution(solution, path.name))
+    differs = []
+    for name, text in planned.items():
+        target = lessons / name
+        current = target.read_text(encoding="utf-8") if target.exists() else None
+        if current != text:
+            differs.append(name if current is not None else f"{name} (missing)")
+    extra = sorted(p.name for p in lessons.glob("*.ipynb") if p.name not in planned)
+    differs += [f"{name} (no solution)" for name in extra]
+    if check:
+        return differs
+    edited = [name for name in planned
+              if (lessons / name).exists() and _was_edited(lessons / name)]
+    if edited and not force:
+        raise PermissionError(
+            "these lessons hold edits made after they were generated: "
+            + ", ".join(edited) + "; rerun with --force to overwrite them")
+    lessons.mkdir(parents=True, exist_ok=True)
+    for name, text in planned.items():
+        if (lessons / name).exists() and (lessons / name).read_text(encoding="utf-8") == text:
+            continue
+        (lessons / name).write_text(text, encoding="utf-8")
+    return [d for d in differs if not d.endswith("(no solution)")]
+
+
+def dumps(notebook: nbformat.NotebookNode) -> str:
+    """Serialise a notebook the way the builder writes it (stable, one trailing newline)."""
+    return nbformat.writes(notebook, version=4) + "\n"
+
+
+def build_lessons_cli(args: argparse.Namespace) -> int:
+    """``python -m imgprep_course build-lessons [--check] [--force]``."""
+    root = None if args.solutions and args.lessons else course_root()
+    solutions = Path(args.solutions) if args.solutions else root / "solutions"
+    lessons = Path(args.lessons) if args.lessons else root / "lessons"
+    try:
+        changed = build_lessons(solutions, lessons, check=args.check, force=args.force)
+    except (PermissionError, ValueError, FileNotFoundError) as error:
+        print(f"build-lessons: {error}", file=sys.stderr)
+        return 1
+    if args.check:
+        if changed:
+            print("lessons/ differs from what build-lessons would write:", file=sys.stderr)
+            for name in changed:
+                print(f"  {name}", file=sys.stderr)
+            return 1
+        print("lessons/ is up to date")
+        return 0
+    print(f"wrote {len(changed)} lesson(s)" + (": " + ", ".join(changed) if changed else ""))
+    return 0
+
+
+def _digest(notebook: nbformat.NotebookNode) -> str:
+    body = copy.deepcopy(notebook)
+    body.metadata.get("imgprep_course", {}).pop("digest", None)
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+
+
+def _was_edited(path: Path) -> bool:
+    try:
+        notebook = nbformat.read(path, as_version=4)
+    except Exception:  # unreadable means someone changed it by hand
+        return True
+    recorded = notebook.metadata.get("imgprep_course", {}).get("digest")
+    return recorded is None or recorded != _digest(notebook)
