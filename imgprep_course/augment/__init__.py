@@ -1,0 +1,43 @@
+"""Keras-compatible random affine augmentation: exact, box-aware and fast.
+
+The lesson's vocabulary, as in Keras' ``ImageDataGenerator``: random **shift**, **zoom**,
+**rotation**, **shear** and **flips**, with a **fill mode** for the pixels that come from
+outside the image (``constant`` with ``cval``, ``nearest``, ``reflect``, ``wrap``).
+
+Three layers, each usable on its own:
+
+1. Matrices (pure numpy): :func:`rotation_matrix`, :func:`shift_matrix`,
+   :func:`shear_matrix`, :func:`zoom_matrix`, :func:`flip_matrix`, composed about the image
+   centre by :func:`affine_matrix`. They are *pull* mappings: output pixel ``p`` takes
+   the input's value at ``M @ p``; :func:`transform_points` moves points forward.
+2. Resampling: :func:`warp` (image), :func:`warp_mask` (labels), :func:`transform_boxes`
+   (boxes) and Keras' :func:`apply_affine_transform`. A compiled loop does the work.
+3. Randomness: :class:`ImageGenerator` draws parameters from a ``numpy.random.Generator``
+   and applies them to images, boxes and masks; :meth:`ImageGenerator.flow` makes batches.
+
+Fill modes, in one row of pixels ``a b c d``:
+
+=============  =====================================  ====================================
+mode           beyond the edge                        note
+=============  =====================================  ====================================
+``constant``   ``k k | a b c d | k k``  (``k=cval``)  no blending with ``k`` at the border
+``nearest``    ``a a | a b c d | d d``                the default
+``reflect``    ``b a | a b c d | d c``                half-sample symmetric
+``wrap``       ``c d | a b c d | a b``                period ``n``; scipy's ``wrap`` (used
+                                                      by Keras) has period ``n - 1``:
+                                                      ``b c | a b c d | b c``
+=============  =====================================  ====================================
+"""
+
+from imgprep_course.augment._affine import (apply_affine_transform, transform_boxes, warp,
+                                            warp_mask)
+from imgprep_course.augment._matrices import (about_center, affine_matrix, flip_matrix,
+                                              image_center, rotation_matrix, shear_matrix,
+                                              shift_matrix, transform_points, zoom_matrix)
+from imgprep_course.augment._warp import FILL_MODES
+
+__all__ = [
+    "FILL_MODES", "about_center", "affine_matrix", "apply_affine_transform", "flip_matrix",
+    "image_center", "rotation_matrix", "shear_matrix", "shift_matrix", "transform_boxes",
+    "transform_points", "warp", "warp_mask", "zoom_matrix",
+]
