@@ -312,7 +312,7 @@ def iou(dt, gt, iscrowd=None) -> np.ndarray:
     n_gt = len(gt)
     crowd = np.zeros(n_gt, bool)
     if iscrowd is not None:
-        flags = as_array(iscrowd, "iscrowd", ndim=1, kinds="biu", allow_empty=True)
+        flags = as_array(iscrowd, "iscrowd", ndim=1, kinds="biuf", allow_empty=True)
         if flags.shape[0] != n_gt:
             raise ValueError(f"iscrowd must have one flag per ground truth ({n_gt}), "
                              f"got {flags.shape[0]}")
