@@ -1,0 +1,229 @@
+"""The COCO evaluation on arrays: group, compute IoUs, match, accumulate, summarize.
+
+The algorithm is pycocotools' (``cocoeval.py``: ``evaluate``, ``evaluateImg``,
+``accumulate``, ``summarize``), reorganised around sorted arrays instead of a dict per
+image x category: one sort groups everything, the IoUs of all groups are one array, and
+two numba kernels do the matching and the accumulation. Every quirk that changes numbers
+is kept (see :mod:`imgprep_course.metrics.coco` for the list).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+
+from imgprep_course.metrics._ap import COCO_RECALL_THRESHOLDS, interpolate_precision
+from imgprep_course.metrics._iou import coco_box_iou, rle_pair_iou
+from imgprep_course.metrics._matching import match_groups
+
+#: pycocotools' IoU thresholds ``.50:.05:.95``, built the same way.
+COCO_IOU_THRESHOLDS = np.linspace(.5, 0.95, int(np.round((0.95 - .5) / .05)) + 1,
+                                  endpoint=True)
+#: pycocotools' area ranges (both ends inclusive), judged on the ``area`` field.
+COCO_AREA_RANGES = {"all": (0 ** 2, 1e5 ** 2), "small": (0 ** 2, 32 ** 2),
+                    "medium": (32 ** 2, 96 ** 2), "large": (96 ** 2, 1e5 ** 2)}
+COCO_MAX_DETS = (1, 10, 100)
+
+
+@dataclass(frozen=True)
+class Annotations:
+    """Ground truths or detections as parallel arrays (one row per annotation).
+
+    ``image`` and ``category`` are indices into the evaluation's sorted image and
+    category ids. ``boxes`` are xywh (``None`` for segm); ``runs``/``run_starts`` hold
+    each mask's uncompressed RLE (``None`` for bbox), and ``mask_sizes`` its ``(h, w)``.
+    """
+
+    image: np.ndarray
+    category: np.ndarray
+    ids: np.ndarray
+    scores: np.ndarray
+    areas: np.ndarray
+    iscrowd: np.ndarray
+    boxes: np.ndarray | None = None
+    runs: np.ndarray | None = None
+    run_starts: np.ndarray | None = None
+    mask_sizes: np.ndarray | None = None
+
+    def take(self, index: np.ndarray) -> "Annotations":
+        """Rows ``index`` of every array (masks re-packed)."""
+        runs = starts = sizes = None
+        if self.runs is not None:
+            lengths = np.diff(self.run_starts)[index]
+            starts = np.concatenate(([0], np.cumsum(lengths)))
+            runs = self.runs[_ranges(self.run_starts[index], lengths)]
+            sizes = self.mask_sizes[index]
+        return Annotations(self.image[index], self.category[index], self.ids[index],
+                           self.scores[index], self.areas[index], self.iscrowd[index],
+                           None if self.boxes is None else self.boxes[index],
+                           runs, starts, sizes)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """What :func:`evaluate` computes: pycocotools' ``eval`` dict and its ``stats``."""
+
+    precision: np.ndarray   # [T, R, K, A, M], -1 where a category has no ground truth
+    recall: np.ndarray      # [T, K, A, M]
+    scores: np.ndarray      # [T, R, K, A, M]
+    stats: np.ndarray       # the 12 summary numbers
+    n_positives: np.ndarray  # [K, A] ground truths that count (not ignored)
+
+
+def evaluate(gt: Annotations, dt: Annotations, n_images: int, n_categories: int,
+             iou_thresholds: np.ndarray = COCO_IOU_THRESHOLDS,
+             recall_thresholds: np.ndarray = COCO_RECALL_THRESHOLDS,
+             area_ranges: dict = COCO_AREA_RANGES,
+             max_dets: tuple = COCO_MAX_DETS) -> Evaluation:
+    """Run pycocotools' evaluate, accumulate and summarize on validated arrays.
+
+    Detections must be in input order (their ``ids`` are ``1..N`` as ``loadRes`` sets
+    them); ground truths likewise in input order.
+    """
+    max_dets = tuple(sorted(max_dets))
+    gt_key = gt.category.astype(np.int64) * n_images + gt.image
+    gt_order = np.argsort(gt_key, kind="stable")
+    gt, gt_key = gt.take(gt_order), gt_key[gt_order]
+
+    dt_key = dt.category.astype(np.int64) * n_images + dt.image
+    dt_order = np.lexsort((-dt.scores, dt_key))
+    dt_key = dt_key[dt_order]
+    rank = np.arange(dt_key.size) - np.searchsorted(dt_key, dt_key, side="left")
+    keep = rank < max_dets[-1]
+    dt, dt_key, rank = dt.take(dt_order[keep]), dt_key[keep], rank[keep]
+
+    groups = np.union1d(gt_key, dt_key)
+    dt_start = np.searchsorted(dt_key, groups, side="left")
+    dt_count = np.searchsorted(dt_key, groups, side="right") - dt_start
+    gt_start = np.searchsorted(gt_key, groups, side="left")
+    gt_count = np.searchsorted(gt_key, groups, side="right") - gt_start
+    ious, iou_offsets = _group_ious(gt, dt, dt_start, dt_count, gt_start, gt_count)
+
+    ranges = np.asarray(list(area_ranges.values()), np.float64)
+    gt_outside = (gt.areas[None, :] < ranges[:, :1]) | (gt.areas[None, :] > ranges[:, 1:])
+    dt_outside = (dt.areas[None, :] < ranges[:, :1]) | (dt.areas[None, :] > ranges[:, 1:])
+    gt_ignored = gt.iscrowd[None, :] | gt_outside
+    matched, ignored = match_groups(ious, iou_offsets, dt_start, dt_count, gt_start,
+                                    gt_count, gt.iscrowd, gt_ignored, gt.ids == 0,
+                                    dt_outside, np.asarray(iou_thresholds, np.float64))
+
+    n_positives = np.stack([np.bincount(gt.category[~row], minlength=n_categories)
+                            for row in gt_ignored], axis=1)
+    orders, starts = [], []
+    for max_det in max_dets:
+        chosen = np.flatnonzero(rank < max_det)
+        # pycocotools concatenates each image's first max_det detections (images in id
+        # order) and then sorts them by score with a stable mergesort
+        by_score = chosen[np.lexsort((-dt.scores[chosen], dt.category[chosen]))]
+        orders.append(by_score)
+        starts.append(np.searchsorted(dt.category[by_score], np.arange(n_categories + 1)))
+    shape = (len(iou_thresholds), len(recall_thresholds), n_categories, len(ranges),
+             len(max_dets))
+    precision, recall, scores = -np.ones(shape), -np.ones(shape[:1] + shape[2:]), -np.ones(shape)
+    _accumulate(numba.typed.List(orders), np.array(starts), matched, ignored, dt.scores,
+                n_positives, np.asarray(recall_thresholds, np.float64),
+                precision, recall, scores)
+    stats = summarize_stats(precision, recall, iou_thresholds, list(area_ranges), max_dets)
+    return Evaluation(precision, recall, scores, stats, n_positives)
+
+
+def summarize_stats(precision: np.ndarray, recall: np.ndarray, iou_thresholds,
+                    area_labels: list, max_dets: tuple) -> np.ndarray:
+    """pycocotools' 12 numbers: means over the entries > -1 (-1 when there are none)."""
+    iou_thresholds = np.asarray(iou_thresholds)
+
+    def mean(ap: bool, iou=None, area="all", max_det=max_dets[-1]) -> float:
+        s = precision if ap else recall
+        if iou is not None:
+            s = s[np.where(iou == iou_thresholds)[0]]
+        a = [i for i, label in enumerate(area_labels) if label == area]
+        m = [i for i, value in enumerate(max_dets) if value == max_det]
+        s = s[:, :, :, a, m] if ap else s[:, :, a, m]
+        return -1 if len(s[s > -1]) == 0 else np.mean(s[s > -1])
+
+    return np.array([
+        mean(True), mean(True, iou=.5), mean(True, iou=.75),
+        mean(True, area="small"), mean(True, area="medium"), mean(True, area="large"),
+        mean(False, max_det=max_dets[0]), mean(False, max_det=max_dets[1]),
+        mean(False), mean(False, area="small"), mean(False, area="medium"),
+        mean(False, area="large")], dtype=np.float64)
+
+
+def _group_ious(gt: Annotations, dt: Annotations, dt_start, dt_count, gt_start,
+                gt_count) -> tuple[np.ndarray, np.ndarray]:
+    """IoUs of every group's detections x ground truths, flat, row-major per group."""
+    sizes = dt_count * gt_count
+    offsets = np.concatenate(([0], np.cumsum(sizes)))
+    group = np.repeat(np.arange(sizes.size), sizes)
+    local = np.arange(offsets[-1]) - offsets[group]
+    d = dt_start[group] + local // np.maximum(gt_count[group], 1)
+    g = gt_start[group] + local % np.maximum(gt_count[group], 1)
+    if dt.boxes is not None:
+        ious = coco_box_iou(dt.boxes[d], gt.boxes[g], gt.iscrowd[g])
+    else:
+        ious = _rle_ious(dt.runs, dt.run_starts, gt.runs, gt.run_starts, d, g, gt.iscrowd)
+    return ious, offsets[:-1]
+
+
+@numba.njit(cache=True, nogil=True)
+def _rle_ious(dt_runs, dt_starts, gt_runs, gt_starts, d, g, crowd):
+    out = np.empty(d.size)
+    for p in range(d.size):
+        out[p] = rle_pair_iou(dt_runs[dt_starts[d[p]]:dt_starts[d[p] + 1]],
+                              gt_runs[gt_starts[g[p]]:gt_starts[g[p] + 1]], crowd[g[p]])
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _accumulate(orders, starts, matched, ignored, dt_scores, n_positives,
+                recall_thresholds, precision, recall, scores) -> None:
+    """pycocotools' accumulate, per category x area x max-dets x IoU threshold.
+
+    ``orders[m]`` lists detection rows by category then score (stable), each image
+    contributing its first ``max_dets[m]``; ``starts[m, k]`` is where category ``k``
+    begins. Precision is ``tp / (tp + fp + eps)`` with numpy's ``spacing(1)``.
+    """
+    n_thr, n_area = matched.shape[0], matched.shape[1]
+    n_rec = recall_thresholds.size
+    eps = np.spacing(1.0)
+    for m in range(len(orders)):
+        order = orders[m]
+        for k in range(starts.shape[1] - 1):
+            s, e = starts[m, k], starts[m, k + 1]
+            nd = e - s
+            rc = np.empty(nd)
+            pr = np.empty(nd)
+            sc = np.empty(nd)
+            for j in range(nd):
+                sc[j] = dt_scores[order[s + j]]
+            for a in range(n_area):
+                npig = n_positives[k, a]
+                if npig == 0:
+                    continue
+                for t in range(n_thr):
+                    tp = 0.0
+                    fp = 0.0
+                    for j in range(nd):
+                        d = order[s + j]
+                        if not ignored[t, a, d]:
+                            if matched[t, a, d]:
+                                tp += 1.0
+                            else:
+                                fp += 1.0
+                        rc[j] = tp / npig
+                        pr[j] = tp / (fp + tp + eps)
+                    recall[t, k, a, m] = rc[nd - 1] if nd else 0.0
+                    q = np.zeros(n_rec)
+                    ss = np.zeros(n_rec)
+                    interpolate_precision(rc, pr, recall_thresholds, q, sc, ss)
+                    precision[t, :, k, a, m] = q
+                    scores[t, :, k, a, m] = ss
+
+
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Concatenation of ``arange(s, s + n)`` for every pair, vectorised."""
+    total = int(lengths.sum())
+    offsets = np.cumsum(lengths) - lengths
+    return np.repeat(starts - offsets, lengths) + np.arange(total)
