@@ -32,8 +32,8 @@ class Annotations:
     """Ground truths or detections as parallel arrays (one row per annotation).
 
     ``image`` and ``category`` are indices into the evaluation's sorted image and
-    category ids. ``boxes`` are xywh (``None`` for segm); ``runs``/``run_starts`` hold
-    each mask's uncompressed RLE (``None`` for bbox), and ``mask_sizes`` its ``(h, w)``.
+    category ids. ``boxes`` are xywh (``None`` for segm); for segm, mask ``i`` is the
+    uncompressed RLE ``runs[run_starts[i]:run_starts[i + 1]]`` on its image's grid.
     """
 
     image: np.ndarray
@@ -45,20 +45,17 @@ class Annotations:
     boxes: np.ndarray | None = None
     runs: np.ndarray | None = None
     run_starts: np.ndarray | None = None
-    mask_sizes: np.ndarray | None = None
 
     def take(self, index: np.ndarray) -> "Annotations":
         """Rows ``index`` of every array (masks re-packed)."""
-        runs = starts = sizes = None
+        runs = starts = None
         if self.runs is not None:
             lengths = np.diff(self.run_starts)[index]
             starts = np.concatenate(([0], np.cumsum(lengths)))
             runs = self.runs[_ranges(self.run_starts[index], lengths)]
-            sizes = self.mask_sizes[index]
         return Annotations(self.image[index], self.category[index], self.ids[index],
                            self.scores[index], self.areas[index], self.iscrowd[index],
-                           None if self.boxes is None else self.boxes[index],
-                           runs, starts, sizes)
+                           None if self.boxes is None else self.boxes[index], runs, starts)
 
 
 @dataclass(frozen=True)
