@@ -36,6 +36,7 @@ STUB = ("# YOUR CODE HERE", "raise NotImplementedError")
 SOLUTION_ONLY = "solution-only"
 _MARKER = re.compile(r"^(\s*)(# BEGIN SOLUTION|# END SOLUTION)\s*$")
 _KEEP_CELL_METADATA = ("tags",)
+_KEEP_NOTEBOOK_METADATA = ("kernelspec", "language_info", "imgprep_course")
 
 
 def course_root() -> Path:
@@ -96,6 +97,7 @@ def lesson_from_solution(solution: nbformat.NotebookNode, name: str = "notebook"
             cell.execution_count = None
         cells.append(cell)
     lesson.cells = cells
+    lesson.metadata = {k: v for k, v in lesson.metadata.items() if k in _KEEP_NOTEBOOK_METADATA}
     metadata = lesson.metadata.setdefault("imgprep_course", {})
     metadata.pop("digest", None)
     metadata["generated_from"] = f"solutions/{name}"
@@ -145,6 +147,21 @@ def build_lessons(solutions: Path, lessons: Path, *, check: bool = False,
     return [d for d in differs if not d.endswith("(no solution)")]
 
 
+def execute_solution(path: Path, timeout: float = 600) -> None:
+    """Run a solution notebook top to bottom in a fresh kernel and save it with its outputs.
+
+    Widget state is not saved (it would store every picture twice); the outputs keep
+    their plain-text form, which is what nbval compares.
+    """
+    from nbclient import NotebookClient
+
+    notebook = nbformat.read(path, as_version=4)
+    NotebookClient(notebook, timeout=timeout, kernel_name="python3",
+                   resources={"metadata": {"path": str(Path(path).parent)}}).execute()
+    notebook.metadata.pop("widgets", None)
+    Path(path).write_text(dumps(notebook), encoding="utf-8")
+
+
 def dumps(notebook: nbformat.NotebookNode) -> str:
     """Serialise a notebook the way the builder writes it (stable, one trailing newline)."""
     return nbformat.writes(notebook, version=4) + "\n"
@@ -170,6 +187,17 @@ def build_lessons_cli(args: argparse.Namespace) -> int:
         return 0
     print(f"wrote {len(changed)} lesson(s)" + (": " + ", ".join(changed) if changed else ""))
     return 0
+
+
+def run_solutions_cli(args: argparse.Namespace) -> int:
+    """``python -m imgprep_course run-solutions [NOTEBOOK...]``: execute, save, rebuild lessons."""
+    root = course_root()
+    paths = [Path(p) for p in args.notebooks] or sorted((root / "solutions").glob("*.ipynb"))
+    for path in paths:
+        print(f"running {path} ...", flush=True)
+        execute_solution(path)
+    args.solutions, args.lessons, args.check, args.force = None, None, False, False
+    return build_lessons_cli(args)
 
 
 def _digest(notebook: nbformat.NotebookNode) -> str:

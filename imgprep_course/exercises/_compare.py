@@ -61,7 +61,8 @@ def compare(expected, actual, *, rtol: float, atol: float, dtype_kind: str | Non
     first = tuple(int(i) for i in bad[0])
     at = f" at index {first}" if exp.ndim else ""
     count = f" ({len(bad)} of {exp.size} values differ)" if exp.ndim else ""
-    return (f"{where}{at} is {_number(act[first])}, expected {_number(exp[first])}{count}")
+    shown, wanted = _distinct(act[first], exp[first])
+    return f"{where}{at} is {shown}, expected {wanted}{count}"
 
 
 def describe(value, limit: int = 6) -> str:
@@ -93,8 +94,23 @@ def describe(value, limit: int = 6) -> str:
     return repr(value)
 
 
-def _number(value) -> str:
+def _distinct(actual, expected) -> tuple[str, str]:
+    """Format two different numbers with enough digits to tell them apart.
+
+    Examples
+    --------
+    >>> _distinct(10000.003, 10000.0252)
+    ('10000.003', '10000.025')
+    """
+    for digits in range(6, 18):
+        a, e = (_number(v, digits) for v in (actual, expected))
+        if a != e:
+            break
+    return a, e
+
+
+def _number(value, digits: int = 6) -> str:
     value = np.asarray(value).item()
     if isinstance(value, float):
-        return f"{value:.6g}"
+        return f"{value:.{digits}g}"
     return repr(value)
