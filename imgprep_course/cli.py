@@ -15,6 +15,11 @@ def _build_lessons(args: argparse.Namespace) -> int:
     return build_lessons_cli(args)
 
 
+def _run_solutions(args: argparse.Namespace) -> int:
+    from imgprep_course.notebooks import run_solutions_cli
+    return run_solutions_cli(args)
+
+
 def _grade(args: argparse.Namespace) -> int:
     from imgprep_course.grading import grade_cli
     return grade_cli(args)
@@ -34,6 +39,12 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--force", action="store_true",
                        help="overwrite lessons even when they hold a student's edits")
     build.set_defaults(run=_build_lessons)
+
+    run = commands.add_parser(
+        "run-solutions", help="execute solution notebooks in place, then rebuild lessons/")
+    run.add_argument("notebooks", nargs="*", metavar="NOTEBOOK",
+                     help="solution notebooks (default: all of solutions/)")
+    run.set_defaults(run=_run_solutions)
 
     grade = commands.add_parser("grade", help="score submitted notebooks")
     grade.add_argument("paths", nargs="+", metavar="NOTEBOOK")
