@@ -64,6 +64,8 @@ class Explorer:
         self.widget = widgets.VBox(header + [widgets.HBox(list(controls.values()),
                                                           layout={"flex_flow": "row wrap"}),
                                              self.image])
+        self.widget.add_class("imgprep-explorer")
+        self.image.add_class("imgprep-explorer-picture")
         self.update()
 
     @property

@@ -41,11 +41,14 @@ class Feedback:
         self.hint_button = widgets.Button(description="Hint", icon="lightbulb-o",
                                           tooltip="Show the next hint",
                                           disabled=not exercise.hints)
+        self.hint_button.add_class("imgprep-hint")
         self.hint_button.on_click(lambda _button: self.next_hint())
         self.widget = widgets.VBox(
             [widgets.HTML(self._html()), widgets.HBox([self.hint_button]), self._hint_box],
             layout=widgets.Layout(border=f"1px solid {_COLOURS[self.status]}",
                                   padding="4px 8px", margin="4px 0"))
+        self.widget.add_class("imgprep-feedback")
+        self._hint_box.add_class("imgprep-hints")
 
     @property
     def passed(self) -> bool:

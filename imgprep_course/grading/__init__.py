@@ -128,7 +128,8 @@ def grade_exercise(exercise: Exercise, answer: str | None, setup: list[str], *,
                 break
     status = exercise.status_of(results)
     last = results[-1]
-    message = "" if status == "passed" else f"case {last.index + 1}: {last.message}"
+    message = ("" if status == "passed" else last.message if status == "not attempted"
+               else f"case {last.index + 1}: {last.message}")
     return done(status, message)
 
 
