@@ -101,16 +101,19 @@ def _distinct(actual, expected) -> tuple[str, str]:
     --------
     >>> _distinct(10000.003, 10000.0252)
     ('10000.003', '10000.025')
+    >>> _distinct(0.5, 0.75)
+    ('0.5', '0.75')
     """
-    for digits in range(6, 18):
-        a, e = (_number(v, digits) for v in (actual, expected))
-        if a != e:
-            break
-    return a, e
+    a, e = _number(actual), _number(expected)
+    difference = abs(float(actual) - float(expected))
+    if a != e or not np.isfinite(difference) or difference == 0:
+        return a, e
+    decimals = min(17, max(0, 1 - int(np.floor(np.log10(difference)))))
+    return f"{float(actual):.{decimals}f}", f"{float(expected):.{decimals}f}"
 
 
-def _number(value, digits: int = 6) -> str:
+def _number(value) -> str:
     value = np.asarray(value).item()
     if isinstance(value, float):
-        return f"{value:.{digits}g}"
+        return f"{value:.6g}"
     return repr(value)
