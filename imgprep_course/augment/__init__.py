@@ -31,13 +31,18 @@ mode           beyond the edge                        note
 
 from imgprep_course.augment._affine import (apply_affine_transform, transform_boxes, warp,
                                             warp_mask)
+from imgprep_course.augment._generator import ImageGenerator
+from imgprep_course.augment._iterators import BatchIterator, DirectoryIterator, NumpyArrayIterator
 from imgprep_course.augment._matrices import (about_center, affine_matrix, flip_matrix,
                                               image_center, rotation_matrix, shear_matrix,
                                               shift_matrix, transform_points, zoom_matrix)
+from imgprep_course.augment._params import IDENTITY, TransformRanges
 from imgprep_course.augment._warp import FILL_MODES
 
 __all__ = [
-    "FILL_MODES", "about_center", "affine_matrix", "apply_affine_transform", "flip_matrix",
-    "image_center", "rotation_matrix", "shear_matrix", "shift_matrix", "transform_boxes",
-    "transform_points", "warp", "warp_mask", "zoom_matrix",
+    "FILL_MODES", "IDENTITY", "BatchIterator", "DirectoryIterator", "ImageGenerator",
+    "NumpyArrayIterator", "TransformRanges", "about_center", "affine_matrix",
+    "apply_affine_transform", "flip_matrix", "image_center", "rotation_matrix",
+    "shear_matrix", "shift_matrix", "transform_boxes", "transform_points", "warp",
+    "warp_mask", "zoom_matrix",
 ]

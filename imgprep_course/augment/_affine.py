@@ -114,7 +114,8 @@ def transform_boxes(boxes, matrix, shape, *, min_visibility: float = 0.1) -> np.
     shifted out of view is dropped:
 
     >>> from imgprep_course.augment import affine_matrix
-    >>> transform_boxes([[0, 0, 1, 1, 7]], affine_matrix((5, 8), theta=180), (5, 8)).tolist()
+    >>> half_turn = affine_matrix((5, 8), theta=180)
+    >>> transform_boxes([[0, 0, 1, 1, 7]], half_turn, (5, 8)).round(9).tolist()
     [[7.0, 4.0, 8.0, 5.0, 7.0]]
     >>> transform_boxes([[0, 0, 2, 2]], affine_matrix((5, 8), tx=4), (5, 8)).shape
     (0, 4)
