@@ -25,6 +25,11 @@ def _grade(args: argparse.Namespace) -> int:
     return grade_cli(args)
 
 
+def _make_shapes(args: argparse.Namespace) -> int:
+    from imgprep_course.datasets.shapes import make_shapes_cli
+    return make_shapes_cli(args)
+
+
 def make_parser() -> argparse.ArgumentParser:
     """Return the argument parser with every sub-command."""
     parser = argparse.ArgumentParser(prog="python -m imgprep_course",
@@ -52,6 +57,14 @@ def make_parser() -> argparse.ArgumentParser:
     grade.add_argument("--timeout", type=float, default=60.0,
                        help="seconds allowed for each answer (default 60)")
     grade.set_defaults(run=_grade)
+
+    shapes = commands.add_parser(
+        "make-shapes", help="write the synthetic shapes dataset (COCO, VOC, ImageNet layouts)")
+    shapes.add_argument("out", metavar="OUT", help="folder to create (must not exist)")
+    shapes.add_argument("--images", type=int, default=200, help="number of images (default 200)")
+    shapes.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    shapes.add_argument("--quiet", action="store_true", help="no progress bar")
+    shapes.set_defaults(run=_make_shapes)
 
     return parser
 
