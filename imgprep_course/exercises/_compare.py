@@ -9,12 +9,13 @@ PLAIN = (bool, int, float, str, type(None), np.ndarray, np.generic, tuple, list)
 
 
 def compare(expected, actual, *, rtol: float, atol: float, dtype_kind: str | None,
-            where: str = "your result") -> str | None:
+            where: str = "your result", reveal: bool = True) -> str | None:
     """Return ``None`` when ``actual`` matches ``expected``, else a sentence saying why not.
 
     Arrays must have the same shape and values within ``rtol``/``atol`` (NaN only where the
     reference has NaN). ``dtype_kind`` ("f", "i", "u", "b" or ``None``) is the dtype kind
-    an array result must have. Tuples and lists are compared item by item.
+    an array result must have. Tuples and lists are compared item by item. With
+    ``reveal=False`` (hidden cases) the message never states an expected value.
 
     Examples
     --------
@@ -31,12 +32,15 @@ def compare(expected, actual, *, rtol: float, atol: float, dtype_kind: str | Non
             return f"{where} has {len(actual)} items, expected {len(expected)}"
         for i, (e, a) in enumerate(zip(expected, actual)):
             problem = compare(e, a, rtol=rtol, atol=atol, dtype_kind=dtype_kind,
-                              where=f"item {i} of {where}")
+                              where=f"item {i} of {where}", reveal=reveal)
             if problem:
                 return problem
         return None
     if isinstance(expected, str) or expected is None:
-        return None if actual == expected else f"{where} is {actual!r}, expected {expected!r}"
+        if actual == expected:
+            return None
+        return f"{where} is {actual!r}, expected {expected!r}" if reveal else \
+            f"{where} is not the expected value"
     if not isinstance(actual, (bool, int, float, np.ndarray, np.generic)):
         return (f"{where} is a {type(actual).__name__}, expected "
                 f"{'an array' if isinstance(expected, np.ndarray) else 'a number'}")
@@ -58,9 +62,11 @@ def compare(expected, actual, *, rtol: float, atol: float, dtype_kind: str | Non
     if close.all():
         return None
     bad = np.argwhere(~close)
+    count = f" ({len(bad)} of {exp.size} values differ)" if exp.ndim else ""
+    if not reveal:
+        return f"{where} differs from the expected values{count}"
     first = tuple(int(i) for i in bad[0])
     at = f" at index {first}" if exp.ndim else ""
-    count = f" ({len(bad)} of {exp.size} values differ)" if exp.ndim else ""
     shown, wanted = _distinct(act[first], exp[first])
     return f"{where}{at} is {shown}, expected {wanted}{count}"
 

@@ -114,9 +114,9 @@ class Exercise:
         """
         if outcome == "returned":
             problem = compare(self.expected(case), value, rtol=self.rtol, atol=self.atol,
-                              dtype_kind=self.dtype_kind)
+                              dtype_kind=self.dtype_kind, reveal=not case.hidden)
             return CaseResult(index, "failed" if problem else "passed", problem or "",
-                              actual=describe(value))
+                              actual="" if case.hidden else describe(value))
         if outcome == "not implemented":
             return CaseResult(index, "not attempted", "not attempted yet")
         if outcome == "timeout":

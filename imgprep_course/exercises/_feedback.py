@@ -97,7 +97,9 @@ class Feedback:
         cases = self.exercise.cases()
         case = cases[last.index] if last.index < len(cases) else None
         rows = []
-        if case is not None:
+        if case is not None and case.hidden:
+            rows.append(("input", "hidden (this case is graded, but not shown)"))
+        elif case is not None:
             rows.append(("input", _describe_args(self.exercise.reference, case)))
             if last.status == "failed" and not case.hidden:
                 rows.append(("expected", describe(self.exercise.expected(case))))
