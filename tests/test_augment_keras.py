@@ -1,0 +1,184 @@
+"""Parity of imgprep_course.augment with Keras 3's ImageDataGenerator.
+
+Two sources of truth: fixtures that Keras produced (``tests/fixtures/keras_augment``, made by
+``tests/fixtures/make_keras_augment.py``; these tests always run) and Keras itself on fresh
+random cases when it is importable (it is not a dependency of the course; see
+``benchmarks/requirements.txt``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from imgprep_course.augment import ImageGenerator, apply_affine_transform
+
+FIXTURE = Path(__file__).parent / "fixtures" / "keras_augment" / "keras_augment.npz"
+
+
+@pytest.fixture(scope="module")
+def keras_data():
+    with np.load(FIXTURE) as data:
+        return dict(data)
+
+
+def keras_rng(seed: int) -> np.random.Generator:
+    """A Generator in the state ``np.random.seed(seed)`` puts numpy's global RNG in.
+
+    Keras draws from the legacy global RandomState; a Generator over the same MT19937
+    state produces the same uniform floats, so our draws can be compared one to one.
+    """
+    bit_generator = np.random.MT19937()
+    bit_generator.state = np.random.RandomState(seed).get_state(legacy=False)
+    return np.random.Generator(bit_generator)
+
+
+def affine_cases(data):
+    offsets = np.concatenate([[0], np.cumsum(np.prod(data["affine_shapes"], axis=1))])
+    for i, shape in enumerate(data["affine_shapes"]):
+        part = slice(offsets[i], offsets[i + 1])
+        yield (data["affine_x"][part].reshape(shape), data["affine_out"][part].reshape(shape),
+               data["affine_params"][i], str(data["affine_modes"][data["affine_mode"][i]]),
+               int(data["affine_order"][i]), float(data["affine_cval"][i]))
+
+
+def test_fixture_is_small_and_complete(keras_data):
+    assert FIXTURE.stat().st_size < 2_000_000
+    modes = {str(m) for m in keras_data["affine_modes"][keras_data["affine_mode"]]}
+    assert modes == {"constant", "nearest", "reflect"}
+    assert set(keras_data["affine_order"].tolist()) == {0, 1}
+    assert len(keras_data["affine_shapes"]) >= 300
+
+
+def test_apply_affine_transform_matches_keras_fixtures(keras_data):
+    worst = {0: 0.0, 1: 0.0}
+    count = 0
+    for x, expected, params, mode, order, cval in affine_cases(keras_data):
+        out = apply_affine_transform(x, *params, fill_mode=mode, cval=cval, order=order)
+        assert out.dtype == np.float32 and out.shape == expected.shape
+        worst[order] = max(worst[order], float(np.abs(out - expected).max()))
+        count += 1
+    assert count >= 300
+    assert worst[1] <= 1e-4, worst
+    assert worst[0] == 0.0, worst                 # nearest: the very same pixels
+
+
+def test_channels_first_axes_match_keras_fixtures(keras_data):
+    for x, expected, params, mode, order, cval in list(affine_cases(keras_data))[:40]:
+        out = apply_affine_transform(np.moveaxis(x, 2, 0), *params, row_axis=1, col_axis=2,
+                                     channel_axis=0, fill_mode=mode, cval=cval, order=order)
+        np.testing.assert_allclose(np.moveaxis(out, 0, 2), expected, atol=1e-4)
+
+
+def generator_cases(data):
+    configs = json.loads(str(data["params_configs_json"]))
+    keys = [str(k) for k in data["params_keys"]]
+    for i, c in enumerate(data["params_config"]):
+        values = dict(zip(keys, data["params_values"][i].tolist()))
+        yield (configs[c], int(data["params_seed"][i]), values, data["apply_x"][i],
+               data["apply_out"][i])
+
+
+def test_random_draws_match_keras_given_the_same_random_state(keras_data):
+    """Same draws in the same order; only the shifts trade places (Keras' swap bug)."""
+    for config, seed, keras, x, _ in generator_cases(keras_data):
+        ours = ImageGenerator(**config).get_random_transform(x.shape, seed=keras_rng(seed))
+        assert ours["ty"] == pytest.approx(keras["tx"], abs=1e-9), config
+        assert ours["tx"] == pytest.approx(keras["ty"], abs=1e-9), config
+        for key in ("theta", "shear", "zx", "zy", "flip_horizontal", "flip_vertical"):
+            assert float(ours[key]) == pytest.approx(keras[key], abs=1e-9), (key, config)
+        for key in ("channel_shift_intensity", "brightness"):
+            if np.isnan(keras[key]):
+                assert ours[key] is None
+            else:
+                assert ours[key] == pytest.approx(keras[key], abs=1e-9)
+
+
+def test_apply_transform_matches_keras_fixtures(keras_data):
+    brightness_cases = 0
+    for config, _, keras, x, expected in generator_cases(keras_data):
+        params = {k: (None if isinstance(v, float) and np.isnan(v) else v)
+                  for k, v in keras.items()}
+        params["flip_horizontal"] = bool(params["flip_horizontal"])
+        params["flip_vertical"] = bool(params["flip_vertical"])
+        out = ImageGenerator(**config).apply_transform(x, params)
+        if params["brightness"] is None:
+            np.testing.assert_allclose(out, expected, atol=1e-3, err_msg=str(config))
+        else:
+            # Keras rounds through an 8-bit PIL image (truncation, then rounding); we don't
+            brightness_cases += 1
+            np.testing.assert_allclose(out, expected, atol=1 + params["brightness"])
+    assert brightness_cases > 0
+
+
+def test_standardize_matches_keras_fixtures(keras_data):
+    configs = json.loads(str(keras_data["standardize_configs_json"]))
+    train, test = keras_data["standardize_train"], keras_data["standardize_x"]
+    for config, expected in zip(configs, keras_data["standardize_out"]):
+        gen = ImageGenerator(**config).fit(train)
+        out = gen.standardize(test)
+        scale = max(1.0, float(np.abs(expected).max()))
+        np.testing.assert_allclose(out, expected, atol=2e-4 * scale, err_msg=str(config))
+        single = np.stack([gen.standardize(x) for x in test])
+        np.testing.assert_allclose(single, out, atol=1e-5 * scale)
+
+
+# -- live comparison with Keras, when it is installed -----------------------------------
+
+#: Keras 3.15 reaches scipy.ndimage.interpolation.affine_transform through a namespace
+#: that scipy deprecates; that warning is Keras' business, not a defect of ours.
+keras_uses_old_scipy_namespace = pytest.mark.filterwarnings(
+    "ignore:Please import `affine_transform`:DeprecationWarning")
+
+@pytest.fixture(scope="module")
+def keras_image():
+    os.environ.setdefault("KERAS_BACKEND", "jax")
+    return pytest.importorskip(
+        "keras.src.legacy.preprocessing.image",
+        reason="keras is not installed (optional: pip install -r benchmarks/requirements.txt)")
+
+
+@keras_uses_old_scipy_namespace
+def test_live_apply_affine_transform_matches_keras(keras_image):
+    rng = np.random.default_rng(7)
+    for case in range(120):
+        size, channels = int(rng.integers(1, 16)), int(rng.integers(1, 4))
+        x = rng.normal(size=(size, size, channels)).astype(np.float32)
+        params = dict(theta=rng.uniform(-180, 180), tx=rng.uniform(-6, 6),
+                      ty=rng.uniform(-6, 6), shear=rng.uniform(-45, 45),
+                      zx=rng.uniform(0.4, 2), zy=rng.uniform(0.4, 2))
+        mode = ("constant", "nearest", "reflect")[case % 3]
+        order = case // 3 % 2
+        ours = apply_affine_transform(x, **params, fill_mode=mode, cval=0.5, order=order)
+        theirs = keras_image.apply_affine_transform(x, **params, row_axis=0, col_axis=1,
+                                                    channel_axis=2, fill_mode=mode, cval=0.5,
+                                                    order=order)
+        np.testing.assert_allclose(ours, theirs, atol=1e-4 if order else 0)
+
+
+@keras_uses_old_scipy_namespace
+def test_live_keras_is_wrong_on_non_square_images_and_we_are_not(keras_image):
+    x = np.arange(5 * 8, dtype=np.float32).reshape(5, 8, 1)
+    theirs = keras_image.apply_affine_transform(x, theta=180, row_axis=0, col_axis=1,
+                                                channel_axis=2, order=0)
+    assert not np.array_equal(theirs, np.rot90(x, 2))
+    np.testing.assert_array_equal(apply_affine_transform(x, theta=180, order=0),
+                                  np.rot90(x, 2))
+
+
+def test_live_random_draws_match_keras(keras_image):
+    for config in ({"rotation_range": 45, "width_shift_range": 0.3, "height_shift_range": 4.0,
+                    "shear_range": 10, "zoom_range": [0.7, 1.1], "channel_shift_range": 5.0,
+                    "brightness_range": [0.8, 1.2], "horizontal_flip": True},):
+        gen, ours = keras_image.ImageDataGenerator(**config), ImageGenerator(**config)
+        for seed in range(20):
+            theirs = gen.get_random_transform((16, 16, 3), seed=seed)
+            mine = ours.get_random_transform((16, 16, 3), seed=keras_rng(seed))
+            assert (mine["tx"], mine["ty"]) == pytest.approx((theirs["ty"], theirs["tx"]))
+            for key in ("theta", "shear", "zx", "zy", "channel_shift_intensity", "brightness"):
+                assert mine[key] == pytest.approx(theirs[key])
+            assert mine["flip_horizontal"] == bool(theirs["flip_horizontal"])
