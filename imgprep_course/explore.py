@@ -75,8 +75,8 @@ class Explorer:
 
     @property
     def png(self) -> bytes:
-        """The picture currently shown."""
-        return self.image.value
+        """The picture currently shown (PNG bytes)."""
+        return bytes(self.image.value)
 
     def update(self) -> None:
         """Redraw the picture from the controls' values."""
