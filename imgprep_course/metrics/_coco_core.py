@@ -15,7 +15,8 @@ import numba
 import numpy as np
 
 from imgprep_course.metrics._ap import COCO_RECALL_THRESHOLDS, interpolate_precision
-from imgprep_course.metrics._iou import coco_box_iou, rle_pair_iou
+from imgprep_course.datasets import _rle
+from imgprep_course.metrics._iou import coco_box_iou
 from imgprep_course.metrics._matching import match_groups
 
 #: pycocotools' IoU thresholds ``.50:.05:.95``, built the same way.
@@ -33,7 +34,8 @@ class Annotations:
 
     ``image`` and ``category`` are indices into the evaluation's sorted image and
     category ids. ``boxes`` are xywh (``None`` for segm); for segm, mask ``i`` is the
-    uncompressed RLE ``runs[run_starts[i]:run_starts[i + 1]]`` on its image's grid.
+    uncompressed RLE ``runs[run_starts[i]:run_starts[i + 1]]`` on a grid of
+    ``mask_sizes[i]`` (height, width).
     """
 
     image: np.ndarray
@@ -45,17 +47,20 @@ class Annotations:
     boxes: np.ndarray | None = None
     runs: np.ndarray | None = None
     run_starts: np.ndarray | None = None
+    mask_sizes: np.ndarray | None = None
 
     def take(self, index: np.ndarray) -> "Annotations":
         """Rows ``index`` of every array (masks re-packed)."""
-        runs = starts = None
+        runs = starts = sizes = None
         if self.runs is not None:
             lengths = np.diff(self.run_starts)[index]
             starts = np.concatenate(([0], np.cumsum(lengths)))
             runs = self.runs[_ranges(self.run_starts[index], lengths)]
+            sizes = self.mask_sizes[index]
         return Annotations(self.image[index], self.category[index], self.ids[index],
                            self.scores[index], self.areas[index], self.iscrowd[index],
-                           None if self.boxes is None else self.boxes[index], runs, starts)
+                           None if self.boxes is None else self.boxes[index], runs, starts,
+                           sizes)
 
 
 @dataclass(frozen=True)
@@ -153,23 +158,31 @@ def _group_ious(gt: Annotations, dt: Annotations, dt_start, dt_count, gt_start,
     """IoUs of every group's detections x ground truths, flat, row-major per group."""
     sizes = dt_count * gt_count
     offsets = np.concatenate(([0], np.cumsum(sizes)))
+    if dt.boxes is None:
+        ious = _group_mask_ious(dt.runs, dt.run_starts, dt.mask_sizes, gt.runs,
+                                gt.run_starts, gt.mask_sizes, gt.iscrowd, dt_start,
+                                dt_count, gt_start, gt_count, offsets)
+        return ious, offsets[:-1]
     group = np.repeat(np.arange(sizes.size), sizes)
     local = np.arange(offsets[-1]) - offsets[group]
     d = dt_start[group] + local // np.maximum(gt_count[group], 1)
     g = gt_start[group] + local % np.maximum(gt_count[group], 1)
-    if dt.boxes is not None:
-        ious = coco_box_iou(dt.boxes[d], gt.boxes[g], gt.iscrowd[g])
-    else:
-        ious = _rle_ious(dt.runs, dt.run_starts, gt.runs, gt.run_starts, d, g, gt.iscrowd)
-    return ious, offsets[:-1]
+    return coco_box_iou(dt.boxes[d], gt.boxes[g], gt.iscrowd[g]), offsets[:-1]
 
 
 @numba.njit(cache=True, nogil=True)
-def _rle_ious(dt_runs, dt_starts, gt_runs, gt_starts, d, g, crowd):
-    out = np.empty(d.size)
-    for p in range(d.size):
-        out[p] = rle_pair_iou(dt_runs[dt_starts[d[p]]:dt_starts[d[p] + 1]],
-                              gt_runs[gt_starts[g[p]]:gt_starts[g[p] + 1]], crowd[g[p]])
+def _group_mask_ious(dt_runs, dt_starts, dt_sizes, gt_runs, gt_starts, gt_sizes, crowd,
+                     dt_start, dt_count, gt_start, gt_count, offsets):
+    """Mask IoUs of every group, with :mod:`imgprep_course.datasets.masks`' kernel."""
+    out = np.empty(offsets[-1])
+    for i in range(dt_start.size):
+        nd, ng, d0, g0 = dt_count[i], gt_count[i], dt_start[i], gt_start[i]
+        if nd == 0 or ng == 0:
+            continue
+        block = _rle.mask_ious(dt_runs, dt_starts[d0:d0 + nd + 1], dt_sizes[d0:d0 + nd],
+                               gt_runs, gt_starts[g0:g0 + ng + 1], gt_sizes[g0:g0 + ng],
+                               crowd[g0:g0 + ng])
+        out[offsets[i]:offsets[i + 1]] = block.ravel()
     return out
 
 

@@ -12,7 +12,6 @@ becomes the fraction of the detection that lies inside the crowd region.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
 from imgprep_course._validation import as_array
@@ -143,52 +142,6 @@ def mask_iou(masks1, masks2, iscrowd=None) -> np.ndarray:
     area2 = f2.sum(axis=1).astype(np.int64)
     union = np.where(crowd[None, :], area1[:, None], area1[:, None] + area2[None, :] - inter)
     return np.divide(inter, union, out=np.zeros(inter.shape), where=inter > 0)
-
-
-@numba.njit(cache=True, nogil=True)
-def rle_pair_iou(counts_dt: np.ndarray, counts_gt: np.ndarray, crowd: bool) -> float:
-    """IoU of two masks given as uncompressed RLE runs (pycocotools' ``rleIou``).
-
-    Runs alternate zeros and ones, starting with zeros, over the column-major pixels of
-    one grid. Intersection and union are counted by walking both run lists at once; when
-    they do not intersect the IoU is 0, and against a crowd the union is the first mask's
-    area.
-
-    Examples
-    --------
-    >>> rle_pair_iou(np.array([0, 2, 2], np.uint32), np.array([1, 3], np.uint32), False)
-    0.3333333333333333
-    """
-    ka, kb = counts_dt.size, counts_gt.size
-    a = b = 0
-    ca = cb = np.int64(0)
-    va = vb = True  # flipped to False (a run of zeros) when the first run is loaded
-    inter = union = area_dt = np.int64(0)
-    while True:
-        while ca == 0 and a < ka:
-            ca = np.int64(counts_dt[a])
-            a += 1
-            va = not va
-        while cb == 0 and b < kb:
-            cb = np.int64(counts_gt[b])
-            b += 1
-            vb = not vb
-        if ca == 0 or cb == 0:
-            break
-        c = min(ca, cb)
-        if va or vb:
-            union += c
-            if va and vb:
-                inter += c
-        if va:
-            area_dt += c
-        ca -= c
-        cb -= c
-    if inter == 0:
-        return 0.0
-    if crowd:
-        return inter / area_dt
-    return inter / union
 
 
 def _as_crowd(iscrowd, n: int) -> np.ndarray:

@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from imgprep_course.boxes import as_boxes, convert
-from imgprep_course.datasets import masks
+from imgprep_course.datasets import _rle, masks
 from imgprep_course.datasets.coco import load_json
 from imgprep_course.metrics import _coco_core
 from imgprep_course.metrics._ap import COCO_RECALL_THRESHOLDS
@@ -217,8 +217,9 @@ def evaluate_coco(ground_truth, results, iou_type: str = "bbox") -> COCOResult:
     if not isinstance(annotations, list):
         raise TypeError(f"the ground truth's 'annotations' must be a list, got "
                         f"{type(annotations).__name__}")
-    gt = _ground_truths(annotations, image_ids, category_ids, iou_type, images)
-    dt = _detections(dt_data, image_ids, category_ids, iou_type, images)
+    sizes = _image_sizes(images, image_ids) if iou_type == "segm" else None
+    gt = _ground_truths(annotations, image_ids, category_ids, iou_type, sizes)
+    dt = _detections(dt_data, image_ids, category_ids, iou_type, sizes)
     evaluation = _coco_core.evaluate(gt, dt, image_ids.size, category_ids.size)
     return _result(evaluation, category_ids, iou_type)
 
@@ -359,7 +360,7 @@ def _indices(ids: list, known: np.ndarray, name: str, what: str) -> np.ndarray:
     return index
 
 
-def _ground_truths(annotations, image_ids, category_ids, iou_type, images) -> Annotations:
+def _ground_truths(annotations, image_ids, category_ids, iou_type, sizes) -> Annotations:
     name = "annotations"
     n = len(annotations)
     ids = _column(annotations, "id", name)
@@ -381,13 +382,14 @@ def _ground_truths(annotations, image_ids, category_ids, iou_type, images) -> An
     if iou_type == "bbox":
         boxes = _boxes(_column(annotations, "bbox", name), name)
     else:
-        runs, starts = _mask_runs(_column(annotations, "segmentation", name), image,
-                                  images, image_ids, name)
+        runs, starts = _mask_runs(_column(annotations, "segmentation", name),
+                                  sizes[image], name)
     return Annotations(image, category, id_array.astype(np.int64), np.zeros(n), areas,
-                       iscrowd, boxes, runs, starts)
+                       iscrowd, boxes, runs, starts,
+                       None if sizes is None else sizes[image])
 
 
-def _detections(results, image_ids, category_ids, iou_type, images) -> Annotations:
+def _detections(results, image_ids, category_ids, iou_type, sizes) -> Annotations:
     name = "results"
     n = len(results)
     if n == 0:
@@ -395,7 +397,8 @@ def _detections(results, image_ids, category_ids, iou_type, images) -> Annotatio
         return Annotations(empty, empty, empty, np.zeros(0), np.zeros(0), np.zeros(0, bool),
                            np.zeros((0, 4)) if iou_type == "bbox" else None,
                            None if iou_type == "bbox" else empty,
-                           None if iou_type == "bbox" else np.zeros(1, np.int64))
+                           None if iou_type == "bbox" else np.zeros(1, np.int64),
+                           None if iou_type == "bbox" else np.zeros((0, 2), np.int64))
     image = _indices(_column(results, "image_id", name), image_ids, name, "image")
     category = _indices(_column(results, "category_id", name), category_ids, name,
                         "category")
@@ -410,47 +413,83 @@ def _detections(results, image_ids, category_ids, iou_type, images) -> Annotatio
             segmentations = [r["segmentation"] if "segmentation" in r else
                              [[x, y, x, y + h, x + w, y + h, x + w, y]]
                              for r, (x, y, w, h) in zip(results, boxes.tolist())]
-            runs, starts = _mask_runs(segmentations, image, images, image_ids, name)
+            runs, starts = _mask_runs(segmentations, sizes[image], name)
             boxes = None
     elif "segmentation" in first:
         segmentations = _column(results, "segmentation", name)
-        runs, starts = _mask_runs(segmentations, image, images, image_ids, name)
-        foreground = np.where(_odd_runs(starts, runs.size), runs, 0)
-        areas = np.add.reduceat(foreground, starts[:-1]).astype(np.float64)
-        if iou_type == "bbox":
-            boxes = masks.to_bbox([r["segmentation"] for r in results])
-            runs = starts = None
+        if iou_type == "segm":
+            runs, starts = _mask_runs(segmentations, sizes[image], name)
+            areas = _rle.areas(runs, starts).astype(np.float64)
+        else:
+            areas = masks.area(segmentations).astype(np.float64)
+            boxes = masks.to_bbox(segmentations)
     else:
         raise ValueError(f"{name}[0] has neither a 'bbox' nor a 'segmentation': "
                          f"{_short(first)}")
     return Annotations(image, category, np.arange(1, n + 1), scores, areas,
-                       np.zeros(n, bool), boxes, runs, starts)
+                       np.zeros(n, bool), boxes, runs, starts,
+                       None if sizes is None else sizes[image])
 
 
-def _odd_runs(starts: np.ndarray, total: int) -> np.ndarray:
-    """Whether each run is a foreground run (odd position within its RLE)."""
-    position = np.arange(total) - np.repeat(starts[:-1], np.diff(starts))
-    return position % 2 == 1
+def _mask_runs(segmentations: list, sizes: np.ndarray, name: str):
+    """Every segmentation as uncompressed runs (``COCO.annToRLE``), concatenated.
 
-
-def _mask_runs(segmentations, image, images, image_ids, name) -> tuple[np.ndarray, np.ndarray]:
-    """Every segmentation as uncompressed runs (``COCO.annToRLE``), concatenated."""
-    by_id = {img["id"]: img for img in images}
-    rles = []
-    for i, (segmentation, img) in enumerate(zip(segmentations, image.tolist())):
-        meta = by_id[image_ids[img].item()]
+    ``sizes[i]`` is the ``(height, width)`` of annotation ``i``'s image. Returns the runs,
+    their starts (``N + 1``) and the sizes. Polygons are rasterised in one call per image
+    size; a multi-polygon annotation is the union of its polygons.
+    """
+    rles: list = list(segmentations)
+    polygons: dict = {}  # (height, width) -> [(annotation, polygon), ...]
+    for i, segmentation in enumerate(segmentations):
+        if isinstance(segmentation, list) and segmentation and all(
+                isinstance(p, (list, tuple)) for p in segmentation):
+            key = (int(sizes[i, 0]), int(sizes[i, 1]))
+            polygons.setdefault(key, []).extend((i, p) for p in segmentation)
+        elif not isinstance(segmentation, dict):
+            rles[i] = _one_segmentation(segmentation, sizes[i], f"{name}[{i}]")
+    for (height, width), items in polygons.items():
         try:
-            rles.append(masks.from_segmentation(segmentation, meta["height"], meta["width"]))
-        except (ValueError, TypeError) as error:
-            raise type(error)(f"{name}[{i}]['segmentation']: {error}") from None
-        except KeyError as error:
-            raise ValueError(f"image {meta['id']!r} has no {error} field, which "
-                             f"iou_type='segm' needs") from None
-    pieces = [np.asarray(r["counts"], np.int64) for r in masks.uncompress(rles)]
-    lengths = np.array([p.size for p in pieces], np.int64)
-    starts = np.concatenate(([0], np.cumsum(lengths)))
-    runs = np.concatenate(pieces) if pieces else np.zeros(0, np.int64)
-    return runs, starts
+            parts = masks.from_polygons([p for _, p in items], height, width)
+        except (ValueError, TypeError):
+            for i in dict.fromkeys(i for i, _ in items):   # find and name the bad one
+                _one_segmentation(segmentations[i], sizes[i], f"{name}[{i}]")
+            raise
+        owners = np.array([i for i, _ in items])
+        cuts = np.flatnonzero(np.diff(owners)) + 1
+        for group in np.split(np.arange(owners.size), cuts):
+            i = int(owners[group[0]])
+            rles[i] = (parts[group[0]] if group.size == 1
+                       else masks.merge([parts[j] for j in group]))
+    # the one call that is not public API: masks has no batched RLE -> runs accessor yet
+    unpacked, _ = masks._unpack(rles, f"{name} segmentation", allow_empty=True)
+    wrong = np.flatnonzero((unpacked.sizes != sizes).any(axis=1))
+    if wrong.size:
+        i = int(wrong[0])
+        raise ValueError(f"{name}[{i}]['segmentation'] has size "
+                         f"{unpacked.sizes[i].tolist()} but its image is "
+                         f"{sizes[i, 0]}x{sizes[i, 1]}")
+    return unpacked.runs, unpacked.offsets
+
+
+def _one_segmentation(segmentation, size, label: str) -> dict:
+    try:
+        return masks.from_segmentation(segmentation, int(size[0]), int(size[1]))
+    except (ValueError, TypeError) as error:
+        raise type(error)(f"{label}['segmentation']: {error}") from None
+
+
+def _image_sizes(images: list, image_ids: np.ndarray) -> np.ndarray:
+    """``(height, width)`` of each image, in the order of the sorted ``image_ids``."""
+    heights = _column(images, "height", "images")
+    widths = _column(images, "width", "images")
+    try:
+        sizes = np.array([heights, widths], dtype=np.int64).T
+    except (TypeError, ValueError):
+        raise TypeError("every image's 'height' and 'width' must be integers") from None
+    ids = np.asarray(_column(images, "id", "images"))
+    out = np.zeros((image_ids.size, 2), np.int64)
+    out[np.searchsorted(image_ids, ids)] = sizes
+    return out
 
 
 def _boxes(values: list, name: str) -> np.ndarray:
