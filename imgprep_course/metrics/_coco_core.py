@@ -33,9 +33,10 @@ class Annotations:
     """Ground truths or detections as parallel arrays (one row per annotation).
 
     ``image`` and ``category`` are indices into the evaluation's sorted image and
-    category ids. ``boxes`` are xywh (``None`` for segm); for segm, mask ``i`` is the
-    uncompressed RLE ``runs[run_starts[i]:run_starts[i + 1]]`` on a grid of
-    ``mask_sizes[i]`` (height, width).
+    category ids. ``boxes`` are xywh (``None`` for segm); for segm, row ``i``'s mask is
+    the uncompressed RLE ``runs[run_starts[j]:run_starts[j + 1]]`` with
+    ``j = mask_rows[i]`` (rows are reordered without moving the runs), its box
+    ``mask_boxes[j]`` and its pixel count ``mask_areas[j]``.
     """
 
     image: np.ndarray
@@ -47,20 +48,26 @@ class Annotations:
     boxes: np.ndarray | None = None
     runs: np.ndarray | None = None
     run_starts: np.ndarray | None = None
-    mask_sizes: np.ndarray | None = None
+    mask_rows: np.ndarray | None = None
+    mask_boxes: np.ndarray | None = None
+    mask_areas: np.ndarray | None = None
+
+    @classmethod
+    def with_masks(cls, image, category, ids, scores, areas, iscrowd, runs, run_starts,
+                   sizes) -> "Annotations":
+        """Annotations whose masks are the RLEs ``runs``, on grids ``sizes`` (N, 2)."""
+        return cls(image, category, ids, scores, areas, iscrowd, None, runs, run_starts,
+                   np.arange(run_starts.size - 1), _rle.bboxes(runs, run_starts, sizes),
+                   _rle.areas(runs, run_starts))
 
     def take(self, index: np.ndarray) -> "Annotations":
-        """Rows ``index`` of every array (masks re-packed)."""
-        runs = starts = sizes = None
-        if self.runs is not None:
-            lengths = np.diff(self.run_starts)[index]
-            starts = np.concatenate(([0], np.cumsum(lengths)))
-            runs = self.runs[_ranges(self.run_starts[index], lengths)]
-            sizes = self.mask_sizes[index]
+        """Rows ``index`` of every array (the runs themselves stay where they are)."""
         return Annotations(self.image[index], self.category[index], self.ids[index],
                            self.scores[index], self.areas[index], self.iscrowd[index],
-                           None if self.boxes is None else self.boxes[index], runs, starts,
-                           sizes)
+                           None if self.boxes is None else self.boxes[index], self.runs,
+                           self.run_starts,
+                           None if self.mask_rows is None else self.mask_rows[index],
+                           self.mask_boxes, self.mask_areas)
 
 
 @dataclass(frozen=True)
@@ -159,9 +166,10 @@ def _group_ious(gt: Annotations, dt: Annotations, dt_start, dt_count, gt_start,
     sizes = dt_count * gt_count
     offsets = np.concatenate(([0], np.cumsum(sizes)))
     if dt.boxes is None:
-        ious = _group_mask_ious(dt.runs, dt.run_starts, dt.mask_sizes, gt.runs,
-                                gt.run_starts, gt.mask_sizes, gt.iscrowd, dt_start,
-                                dt_count, gt_start, gt_count, offsets)
+        ious = _group_mask_ious(dt.runs, dt.run_starts, dt.mask_rows, dt.mask_boxes,
+                                dt.mask_areas, gt.runs, gt.run_starts, gt.mask_rows,
+                                gt.mask_boxes, gt.iscrowd, dt_start, dt_count, gt_start,
+                                gt_count, offsets)
         return ious, offsets[:-1]
     group = np.repeat(np.arange(sizes.size), sizes)
     local = np.arange(offsets[-1]) - offsets[group]
@@ -171,18 +179,34 @@ def _group_ious(gt: Annotations, dt: Annotations, dt_start, dt_count, gt_start,
 
 
 @numba.njit(cache=True, nogil=True)
-def _group_mask_ious(dt_runs, dt_starts, dt_sizes, gt_runs, gt_starts, gt_sizes, crowd,
-                     dt_start, dt_count, gt_start, gt_count, offsets):
-    """Mask IoUs of every group, with :mod:`imgprep_course.datasets.masks`' kernel."""
-    out = np.empty(offsets[-1])
+def _group_mask_ious(dt_runs, dt_starts, dt_rows, dt_boxes, dt_areas, gt_runs, gt_starts,
+                     gt_rows, gt_boxes, crowd, dt_start, dt_count, gt_start, gt_count,
+                     offsets):
+    """Mask IoUs of every group, as pycocotools' ``rleIou``.
+
+    Masks whose boxes do not overlap get 0 without walking their runs; the runs are
+    compared with :mod:`imgprep_course.datasets.masks`' kernel; against a crowd the
+    union is the detection's area.
+    """
+    out = np.zeros(offsets[-1])
     for i in range(dt_start.size):
-        nd, ng, d0, g0 = dt_count[i], gt_count[i], dt_start[i], gt_start[i]
-        if nd == 0 or ng == 0:
-            continue
-        block = _rle.mask_ious(dt_runs, dt_starts[d0:d0 + nd + 1], dt_sizes[d0:d0 + nd],
-                               gt_runs, gt_starts[g0:g0 + ng + 1], gt_sizes[g0:g0 + ng],
-                               crowd[g0:g0 + ng])
-        out[offsets[i]:offsets[i + 1]] = block.ravel()
+        nd, ng = dt_count[i], gt_count[i]
+        for d in range(nd):
+            a = dt_rows[dt_start[i] + d]
+            db = dt_boxes[a]
+            for g in range(ng):
+                row = gt_start[i] + g
+                b = gt_rows[row]
+                gb = gt_boxes[b]
+                w = min(db[2] + db[0], gb[2] + gb[0]) - max(db[0], gb[0])
+                h = min(db[3] + db[1], gb[3] + gb[1]) - max(db[1], gb[1])
+                if w <= 0 or h <= 0:
+                    continue
+                inter, union = _rle._overlap(dt_runs[dt_starts[a]:dt_starts[a + 1]],
+                                             gt_runs[gt_starts[b]:gt_starts[b + 1]])
+                if inter > 0:
+                    out[offsets[i] + d * ng + g] = inter / (dt_areas[a] if crowd[row]
+                                                            else union)
     return out
 
 
@@ -230,10 +254,3 @@ def _accumulate(orders, starts, matched, ignored, dt_scores, n_positives,
                     interpolate_precision(rc, pr, recall_thresholds, q, sc, ss)
                     precision[t, :, k, a, m] = q
                     scores[t, :, k, a, m] = ss
-
-
-def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Concatenation of ``arange(s, s + n)`` for every pair, vectorised."""
-    total = int(lengths.sum())
-    offsets = np.cumsum(lengths) - lengths
-    return np.repeat(starts - offsets, lengths) + np.arange(total)

@@ -384,9 +384,12 @@ def _ground_truths(annotations, image_ids, category_ids, iou_type, sizes) -> Ann
     else:
         runs, starts = _mask_runs(_column(annotations, "segmentation", name),
                                   sizes[image], name)
+    if iou_type == "segm":
+        return Annotations.with_masks(image, category, id_array.astype(np.int64),
+                                      np.zeros(n), areas, iscrowd, runs, starts,
+                                      sizes[image])
     return Annotations(image, category, id_array.astype(np.int64), np.zeros(n), areas,
-                       iscrowd, boxes, runs, starts,
-                       None if sizes is None else sizes[image])
+                       iscrowd, boxes)
 
 
 def _detections(results, image_ids, category_ids, iou_type, sizes) -> Annotations:
@@ -394,11 +397,12 @@ def _detections(results, image_ids, category_ids, iou_type, sizes) -> Annotation
     n = len(results)
     if n == 0:
         empty = np.zeros(0, np.int64)
+        if iou_type == "segm":
+            return Annotations.with_masks(empty, empty, empty, np.zeros(0), np.zeros(0),
+                                          np.zeros(0, bool), empty, np.zeros(1, np.int64),
+                                          np.zeros((0, 2), np.int64))
         return Annotations(empty, empty, empty, np.zeros(0), np.zeros(0), np.zeros(0, bool),
-                           np.zeros((0, 4)) if iou_type == "bbox" else None,
-                           None if iou_type == "bbox" else empty,
-                           None if iou_type == "bbox" else np.zeros(1, np.int64),
-                           None if iou_type == "bbox" else np.zeros((0, 2), np.int64))
+                           np.zeros((0, 4)))
     image = _indices(_column(results, "image_id", name), image_ids, name, "image")
     category = _indices(_column(results, "category_id", name), category_ids, name,
                         "category")
@@ -419,16 +423,18 @@ def _detections(results, image_ids, category_ids, iou_type, sizes) -> Annotation
         segmentations = _column(results, "segmentation", name)
         if iou_type == "segm":
             runs, starts = _mask_runs(segmentations, sizes[image], name)
-            areas = _rle.areas(runs, starts).astype(np.float64)
+            areas = _rle.areas(runs, starts).astype(np.float64)  # loadRes: the mask's area
         else:
             areas = masks.area(segmentations).astype(np.float64)
             boxes = masks.to_bbox(segmentations)
     else:
         raise ValueError(f"{name}[0] has neither a 'bbox' nor a 'segmentation': "
                          f"{_short(first)}")
+    if iou_type == "segm":
+        return Annotations.with_masks(image, category, np.arange(1, n + 1), scores, areas,
+                                      np.zeros(n, bool), runs, starts, sizes[image])
     return Annotations(image, category, np.arange(1, n + 1), scores, areas,
-                       np.zeros(n, bool), boxes, runs, starts,
-                       None if sizes is None else sizes[image])
+                       np.zeros(n, bool), boxes)
 
 
 def _mask_runs(segmentations: list, sizes: np.ndarray, name: str):
