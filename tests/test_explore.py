@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from imgprep_course.explore import RESCALING_METHODS, rescaling_explorer
+from imgprep_course.explore import rescaling_explorer
+from imgprep_course.explore.rescaling import RESCALING_METHODS
 from imgprep_course.images import load_sample, random_crops, to_float, to_uint8
 from imgprep_course.toy_model import train_logistic
 
