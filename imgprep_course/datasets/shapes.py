@@ -257,12 +257,87 @@ def _subtract(piece: np.ndarray, convex: np.ndarray) -> list[np.ndarray]:
     out, rest = [], piece
     for a, b in zip(convex, np.roll(convex, -1, axis=0)):
         outside = _cut(rest, a, b, keep_left=False)
-        if len(outside) >= 3 and _signed_area(outside) > _MIN_PIECE_AREA:
+        if len(outside) >= 3 and _signed_area(outside) > 1e-9:
             out.append(outside)
         rest = _cut(rest, a, b, keep_left=True)
         if len(rest) < 3:
             break
     return out
+
+
+def _merge_pieces(pieces: list[np.ndarray]) -> list[np.ndarray] | None:
+    """The boundary loops of the union of disjoint counter-clockwise ``pieces``.
+
+    Edges shared by two pieces cancel (after splitting edges where another piece's
+    vertex lies on them); what remains is chained into closed loops: outer boundaries
+    counter-clockwise, holes clockwise. Returns None when floating-point noise leaves
+    an edge unmatched.
+    """
+    if not pieces:
+        return []
+    snapped = [np.round(piece, 6) for piece in pieces]
+    points = np.unique(np.concatenate(snapped), axis=0)
+    edges: dict[tuple, int] = {}
+    for piece in snapped:
+        for p, q in zip(piece, np.roll(piece, -1, axis=0)):
+            d = q - p
+            length2 = float(d @ d)
+            if length2 == 0:
+                continue
+            t = (points - p) @ d / length2
+            off = np.abs((points[:, 0] - p[0]) * d[1] - (points[:, 1] - p[1]) * d[0])
+            on = (t > 1e-9) & (t < 1 - 1e-9) & (off < 1e-6 * np.sqrt(length2))
+            chain = [tuple(p)] + [tuple(v) for v in points[on][np.argsort(t[on])]] + [tuple(q)]
+            for a, b in zip(chain, chain[1:]):
+                if edges.get((b, a)):
+                    edges[(b, a)] -= 1
+                else:
+                    edges[(a, b)] = edges.get((a, b), 0) + 1
+    outgoing: dict[tuple, list[tuple]] = {}
+    for (a, b), n in edges.items():
+        outgoing.setdefault(a, []).extend([b] * n)
+    loops = []
+    while any(outgoing.values()):
+        start = next(a for a, ends in outgoing.items() if ends)
+        loop, point = [start], outgoing[start].pop()
+        while point != start:
+            if not outgoing.get(point):
+                return None
+            loop.append(point)
+            point = outgoing[point].pop()
+        polygon = np.array(loop)
+        before, after = polygon - np.roll(polygon, 1, axis=0), np.roll(polygon, -1, axis=0) - polygon
+        turn = before[:, 0] * after[:, 1] - before[:, 1] * after[:, 0]
+        polygon = polygon[np.abs(turn) > 1e-9]
+        if len(polygon) >= 3:
+            loops.append(polygon)
+    total = sum(_signed_area(piece) for piece in pieces)
+    if not np.isclose(sum(_signed_area(loop) for loop in loops), total, rtol=0, atol=1e-3):
+        return None
+    return loops
+
+
+def _outlines(pieces: list[np.ndarray], depth: int = 0) -> list[np.ndarray]:
+    """Few polygons without holes whose union is the union of the convex ``pieces``.
+
+    COCO polygons cannot hold a hole (pycocotools unites them), so a region with a hole
+    is cut in two by the pixel-column boundary ``x = k`` through the hole, and each side
+    outlined on its own. Falls back to the pieces themselves when that does not work.
+    """
+    loops = _merge_pieces(pieces)
+    if loops is None:
+        return pieces
+    holes = [loop for loop in loops if _signed_area(loop) < 0]
+    if not holes:
+        return loops
+    xs = holes[0][:, 0]
+    x = np.floor(xs.max()) if np.floor(xs.max()) > xs.min() else (xs.min() + xs.max()) / 2
+    if depth == 4:
+        return pieces
+    a, b = np.array([x, 0.0]), np.array([x, 1.0])
+    sides = [[part for part in (_cut(piece, a, b, keep) for piece in pieces)
+              if len(part) >= 3 and _signed_area(part) > 1e-9] for keep in (True, False)]
+    return [loop for side in sides for loop in _outlines(side, depth + 1)]
 
 
 def _as_coco_polygon(polygon: np.ndarray) -> list[float] | None:
@@ -350,7 +425,7 @@ def _visible_polygons(index: int, shapes: tuple[Shape, ...], frame: np.ndarray
             for convex in other.pieces:
                 cut = [part for piece in cut for part in _subtract(piece, convex)]
         if abs(sum(_signed_area(piece) for piece in cut) - whole) > 1e-6:
-            pieces = cut
+            pieces = _outlines(cut)
     polygons = [p for p in (_as_coco_polygon(piece) for piece in pieces) if p is not None]
     return polygons, whole
 
