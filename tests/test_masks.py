@@ -120,6 +120,9 @@ def test_decode_equals_pycocotools(seed):
 def test_encode_decode_round_trip_and_parity(stack):
     rles = masks.encode(stack)
     assert rles == coco_encode(stack)
+    fortran = np.asfortranarray(stack)
+    assert masks.encode(fortran) == rles
+    assert masks.encode(fortran[:, :, 1:]) == rles[1:]  # masks at odd byte offsets
     if stack.shape[2]:
         np.testing.assert_array_equal(masks.decode(rles), stack)
 
@@ -132,6 +135,28 @@ def test_compressed_codec_equals_pycocotools_on_any_runs(runs):
     ours = masks.compress(rle)
     assert ours == coco.frPyObjects(rle, *rle["size"])
     assert masks.uncompress(ours)["counts"] == runs
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_encode_of_masks_with_many_runs(order):
+    rng = np.random.default_rng(5)
+    noise = rng.random((120, 130, 3)) < [0.5, 0.05, 0.95]
+    checker = np.indices((120, 130)).sum(axis=0) % 2
+    stack = np.asarray(np.dstack([noise, checker]), np.uint8, order=order)
+    rles = masks.encode(stack)
+    assert rles == coco_encode(stack)
+    np.testing.assert_array_equal(masks.decode(rles), stack)
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_encode_refuses_a_non_binary_pixel_anywhere(order):
+    stack = np.zeros((5, 7, 3), np.uint8, order=order)
+    stack[:, 3:, 1] = 1
+    for y, x, i in np.ndindex(stack.shape):
+        bad = stack.copy(order=order)
+        bad[y, x, i] = 2 + bad[y, x, i]
+        with pytest.raises(ValueError, match=rf"mask\[:, :, {i}\] must hold only 0 and 1"):
+            masks.encode(bad)
 
 
 def test_empty_and_single_pixel_masks():

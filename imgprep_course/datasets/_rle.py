@@ -18,6 +18,9 @@ from numba import njit
 # Error codes of ``parse_counts``; ``masks.py`` turns them into messages.
 OK, BAD_CHARACTER, TRUNCATED, TOO_LONG, NEGATIVE_RUN, WRONG_TOTAL = range(6)
 
+# What ``_scan_runs`` returns instead of a number of runs.
+NOT_BINARY, FULL = -1, -2
+
 # Polygons are scaled by this factor before their boundary is traced.
 POLYGON_UPSAMPLING = 5
 
@@ -132,38 +135,102 @@ def parse_counts(chars, starts, totals):
 
 # ---------------------------------------------------------------- masks <-> runs
 @njit(cache=True)
-def encode_masks(masks):
-    """COCO counts strings of the masks ``masks[:, :, i]`` (values 0 or 1).
+def _scan_runs(pixels, words, offset, start, n_pixels, runs):
+    """Run lengths of ``pixels[start:start + n_pixels]`` (uint8, 0 or 1).
 
-    Returns ``chars, starts, bad``: string ``i`` is ``chars[starts[i]:starts[i + 1]]``;
-    ``bad`` is the index of the first mask holding a value other than 0 and 1
-    (then nothing else is meaningful), or -1.
+    ``words`` is ``pixels[offset:]`` seen as uint64. The pixels are read eight at
+    a time (fewer before the first and after the last whole word): a word of eight
+    copies of the current value is passed over in one comparison, and in any other
+    word each change of value is found with bit operations, so the work grows with
+    the number of runs more than with the number of pixels. Returns the number of
+    runs written to ``runs``, ``NOT_BINARY`` at a byte other than 0 and 1, or
+    ``FULL`` when ``runs`` may be too short.
     """
-    height, width, n = masks.shape
-    scratch = np.empty(height * width + 1, np.int64)
-    chars = np.empty(max(64, 64 * n), np.uint8)
+    ones = np.uint64(0x0101010101010101)
+    end = start + n_pixels
+    first_word = max(start - offset + 7, 0) // 8
+    last_word = max(max(end - offset, 0) // 8, first_word)
+    head_end = min(offset + 8 * first_word, end)
+    tail_start = max(offset + 8 * last_word, head_end)
+    n_blocks = last_word - first_word + 2
+    same = np.uint64(0)  # eight copies of the current value
+    n_runs = 0
+    run_start = start
+    for block in range(n_blocks):
+        if 0 < block < n_blocks - 1:
+            lo = offset + 8 * (first_word + block - 1)
+            word = words[first_word + block - 1]
+            if word == same:
+                continue
+            valid = ~np.uint64(0)
+        else:
+            lo, hi = (start, head_end) if block == 0 else (tail_start, end)
+            if lo >= hi:
+                continue
+            word = np.uint64(0)
+            for k in range(hi - lo):
+                word |= np.uint64(pixels[lo + k]) << np.uint64(8 * k)
+            valid = (np.uint64(1) << np.uint64(8 * (hi - lo))) - np.uint64(1)
+        if word & ~ones & valid:
+            return NOT_BINARY
+        if n_runs + 9 > runs.size:
+            return FULL
+        changed = (word ^ same) & valid
+        while changed:
+            lowest = changed & (~changed + np.uint64(1))
+            byte = 0
+            for k in range(1, 8):
+                byte += (lowest >> np.uint64(8 * k)) != 0
+            runs[n_runs] = lo + byte - run_start
+            n_runs += 1
+            run_start = lo + byte
+            same ^= ones
+            later = ~((lowest << np.uint64(8)) - np.uint64(1))
+            changed = (word ^ same) & valid & later
+    runs[n_runs] = end - run_start
+    return n_runs + 1
+
+
+@njit(cache=True)
+def encode_column_major(pixels, words, offset, height, width, n):
+    """COCO counts strings of ``n`` masks stored one after another, column by column.
+
+    ``pixels`` holds the masks' bytes (0 or 1); ``words`` is ``pixels[offset:]`` as
+    uint64. Returns ``chars, starts, bad``: string ``i`` is
+    ``chars[starts[i]:starts[i + 1]]``; ``bad`` is the index of the first mask
+    holding a value other than 0 and 1 (then nothing else is meaningful), or -1.
+    """
+    n_pixels = height * width
+    runs = np.empty(4096, np.int64)
+    chars = np.empty(4096, np.uint8)
     starts = np.zeros(n + 1, np.int64)
     n_chars = 0
     for i in range(n):
-        n_runs = 0
-        previous = 0
-        length = 0
-        for x in range(width):
-            for y in range(height):
-                value = masks[y, x, i]
-                if value != previous:
-                    if value > 1 or value < 0:
-                        return chars[:0], starts, i
-                    scratch[n_runs] = length
-                    n_runs += 1
-                    length = 0
-                    previous = value
-                length += 1
-        scratch[n_runs] = length
-        n_runs += 1
-        chars, n_chars = _append_runs_as_chars(scratch, n_runs, chars, n_chars)
+        n_runs = _scan_runs(pixels, words, offset, i * n_pixels, n_pixels, runs)
+        while n_runs == FULL:
+            runs = np.empty(2 * runs.size, np.int64)
+            n_runs = _scan_runs(pixels, words, offset, i * n_pixels, n_pixels, runs)
+        if n_runs == NOT_BINARY:
+            return chars[:0], starts, i
+        chars, n_chars = _append_runs_as_chars(runs, n_runs, chars, n_chars)
         starts[i + 1] = n_chars
     return chars[:n_chars], starts, -1
+
+
+@njit(cache=True)
+def column_major_copy(masks):
+    """``masks`` (``(H, W, N)``, any memory order) flattened mask by mask, column by
+    column, into memory that is also returned as uint64 words."""
+    height, width, n = masks.shape
+    words = np.zeros((height * width * n + 7) // 8, np.uint64)
+    pixels = words.view(np.uint8)
+    position = 0
+    for i in range(n):
+        for x in range(width):
+            for y in range(height):
+                pixels[position] = masks[y, x, i]
+                position += 1
+    return pixels[:position], words
 
 
 @njit(cache=True)

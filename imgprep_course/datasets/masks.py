@@ -105,13 +105,21 @@ def encode(mask) -> RLE | list[RLE]:
         if stack.size and (stack.min() < 0 or stack.max() > 1):
             _raise_not_binary(stack, single)
         stack = stack.astype(np.uint8)
-    chars, starts, bad = _rle.encode_masks(stack)
+    height, width, n = stack.shape
+    if stack.flags.f_contiguous:
+        pixels = stack.ravel(order="F")
+        offset = -pixels.ctypes.data % 8
+        n_words = max(0, (pixels.size - offset) // 8)
+        words = pixels[offset:offset + 8 * n_words].view(np.uint64)
+    else:
+        pixels, words = _rle.column_major_copy(stack)
+        offset = 0
+    chars, starts, bad = _rle.encode_column_major(pixels, words, offset, height, width, n)
     if bad >= 0:
         _raise_not_binary(stack, single)
-    height, width = stack.shape[:2]
     text = chars.tobytes()
     rles = [{"size": [height, width], "counts": text[starts[i]:starts[i + 1]]}
-            for i in range(stack.shape[2])]
+            for i in range(n)]
     return rles[0] if single else rles
 
 
