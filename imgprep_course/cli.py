@@ -30,6 +30,11 @@ def _make_shapes(args: argparse.Namespace) -> int:
     return make_shapes_cli(args)
 
 
+def _coco_eval(args: argparse.Namespace) -> int:
+    from imgprep_course.metrics.coco import coco_eval_cli
+    return coco_eval_cli(args)
+
+
 def make_parser() -> argparse.ArgumentParser:
     """Return the argument parser with every sub-command."""
     parser = argparse.ArgumentParser(prog="python -m imgprep_course",
@@ -65,6 +70,16 @@ def make_parser() -> argparse.ArgumentParser:
     shapes.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     shapes.add_argument("--quiet", action="store_true", help="no progress bar")
     shapes.set_defaults(run=_make_shapes)
+
+    coco_eval = commands.add_parser(
+        "coco-eval", help="evaluate COCO results: pycocotools' 12 numbers, faster")
+    coco_eval.add_argument("ground_truth", metavar="GT.json", help="COCO instances file")
+    coco_eval.add_argument("results", metavar="DT.json", help="COCO results file")
+    coco_eval.add_argument("--iou-type", choices=["bbox", "segm"], default="bbox",
+                           help="compare boxes or masks (default bbox)")
+    coco_eval.add_argument("--json", action="store_true",
+                           help='print one JSON document {"stats": [12 numbers], ...}')
+    coco_eval.set_defaults(run=_coco_eval)
 
     return parser
 
