@@ -17,6 +17,8 @@ from imgprep_course.metrics._iou import box_iou, mask_iou
 from imgprep_course.metrics._matching import greedy_match
 from imgprep_course.metrics.coco import (STAT_NAMES, COCOResult, evaluate_coco,
                                          evaluate_coco_arrays)
+from imgprep_course.metrics.voc import VOCResult, voc_evaluate
 
 __all__ = ["box_iou", "mask_iou", "greedy_match", "precision_recall", "voc_ap", "coco_ap",
-           "evaluate_coco", "evaluate_coco_arrays", "COCOResult", "STAT_NAMES"]
+           "evaluate_coco", "evaluate_coco_arrays", "COCOResult", "STAT_NAMES",
+           "voc_evaluate", "VOCResult"]

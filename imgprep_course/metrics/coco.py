@@ -40,7 +40,9 @@ category with ground truth scores 0 (pycocotools crashes on it).
 
 from __future__ import annotations
 
+import json
 import os
+import sys
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -289,6 +291,21 @@ def evaluate_coco_arrays(boxes, scores, labels, image_ids, gt_boxes, gt_labels,
     return _result(evaluation, category_ids, "bbox")
 
 
+def coco_eval_cli(args) -> int:
+    """``python -m imgprep_course coco-eval GT.json DT.json [--iou-type] [--json]``.
+
+    Prints the 12-line summary, or with ``--json`` one JSON document (see
+    :meth:`COCOResult.to_dict`). Bad files or content: one line on stderr, exit 1.
+    """
+    try:
+        result = evaluate_coco(args.ground_truth, args.results, iou_type=args.iou_type)
+    except (OSError, ValueError, TypeError) as error:
+        print(f"coco-eval: error: {error}", file=sys.stderr)
+        return 1
+    print(json.dumps(result.to_dict()) if args.json else result.summary())
+    return 0
+
+
 # ---------------------------------------------------------------------- reading
 def _result(evaluation: _coco_core.Evaluation, category_ids, iou_type) -> COCOResult:
     return COCOResult(stats=evaluation.stats, precision=evaluation.precision,
@@ -298,13 +315,15 @@ def _result(evaluation: _coco_core.Evaluation, category_ids, iou_type) -> COCORe
 
 
 def _load(source, name: str, kind: type):
+    what = "a COCO instances dict" if kind is dict else "a COCO results list"
     if isinstance(source, (str, os.PathLike)):
-        source = load_json(source)
-        name = f"{name} file"
+        data = load_json(source)
+        if not isinstance(data, kind):
+            raise TypeError(f"{source} holds a JSON {type(data).__name__}, but {name} "
+                            f"must be {what}")
+        return data
     if not isinstance(source, kind):
-        raise TypeError(f"{name} must be a path or a {kind.__name__} "
-                        f"({'COCO instances' if kind is dict else 'COCO results'}), "
-                        f"got {type(source).__name__}")
+        raise TypeError(f"{name} must be a path or {what}, got {type(source).__name__}")
     return source
 
 
