@@ -190,11 +190,10 @@ class COCO:
     def getImgIds(self, imgIds: int | Iterable[int] = (),
                   catIds: int | Iterable[int] = ()) -> list[int]:
         """Ids of the images given (all when none) that hold every category given, in file order."""
-        ids = self._known(imgIds, self.imgs, "image") or list(self.imgs)
-        keep = set(ids)
+        keep = set(self._known(imgIds, self.imgs, "image") or self.imgs)
         for cat_id in self._known(catIds, self.cats, "category"):
             keep &= set(self.catToImgs.get(cat_id, []))
-        return [i for i in ids if i in keep]
+        return [i for i in self.imgs if i in keep]
 
     def loadAnns(self, ids: int | Iterable[int] = ()) -> list[dict]:
         """The annotations with these ids (one id gives a list of one)."""
