@@ -23,11 +23,13 @@ def rotation_matrix(theta: float) -> np.ndarray:
 
     Examples
     --------
-    >>> rotation_matrix(90).round(12).tolist()
+    Multiples of 90° are exact (``np.sin(np.pi)`` is not 0):
+
+    >>> rotation_matrix(90).tolist()
     [[0.0, -1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
     """
-    t = np.deg2rad(theta)
-    return np.array([[np.cos(t), -np.sin(t), 0], [np.sin(t), np.cos(t), 0], [0, 0, 1]])
+    c, s = _cos_sin(theta)
+    return np.array([[c, -s, 0], [s, c, 0], [0, 0, 1]], dtype=np.float64)
 
 
 def shift_matrix(tx: float, ty: float) -> np.ndarray:
@@ -49,8 +51,8 @@ def shear_matrix(shear: float) -> np.ndarray:
     >>> shear_matrix(30).round(3).tolist()
     [[1.0, -0.5, 0.0], [0.0, 0.866, 0.0], [0.0, 0.0, 1.0]]
     """
-    s = np.deg2rad(shear)
-    return np.array([[1, -np.sin(s), 0], [0, np.cos(s), 0], [0, 0, 1]])
+    c, s = _cos_sin(shear)
+    return np.array([[1, -s, 0], [0, c, 0], [0, 0, 1]], dtype=np.float64)
 
 
 def zoom_matrix(zx: float, zy: float) -> np.ndarray:
@@ -192,6 +194,19 @@ def transform_points(points, matrix) -> np.ndarray:
     forward = np.linalg.inv(m)
     homogeneous = np.column_stack([pts.astype(np.float64), np.ones(len(pts))])
     return (homogeneous @ forward.T)[:, :2]
+
+
+def _cos_sin(degrees: float) -> tuple[float, float]:
+    """Cosine and sine of an angle in degrees, exact for multiples of 90°.
+
+    ``np.sin(np.pi)`` is 1.2e-16, not 0. Keras uses it as is, and with
+    ``fill_mode="constant"`` its turns by 180° and 270° push a whole edge row or column
+    1e-16 outside the image, where it becomes ``cval``. Quarter turns here are exact.
+    """
+    if degrees % 90 == 0:
+        return ((1.0, 0.0), (0.0, 1.0), (-1.0, 0.0), (0.0, -1.0))[int(degrees // 90) % 4]
+    t = np.deg2rad(degrees)
+    return float(np.cos(t)), float(np.sin(t))
 
 
 def _as_matrix(matrix) -> np.ndarray:

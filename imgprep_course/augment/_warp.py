@@ -61,7 +61,10 @@ def _map_coordinate(x: float, n: int, mode: int) -> float:
             period = 2 * n
             if x < -period:
                 x = period * np.int64(-x / period) + x
-            return x + period if x < -n else -x - 1
+            if x < -n:
+                return x + period
+            # scipy's guard: a reduced x of 0 must not become -1, "outside"
+            return (1e-15 if x > -1e-15 else -x) - 1
         return x + n * (np.int64((-1 - x) / n) + 1)          # wrap
     if x > n - 1:
         if mode == _CONSTANT:
