@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 
@@ -382,6 +383,8 @@ def _indices(ids: list, known: np.ndarray, name: str, what: str) -> np.ndarray:
 def _ground_truths(annotations, image_ids, category_ids, iou_type, sizes) -> Annotations:
     name = "annotations"
     n = len(annotations)
+    if n == 0:
+        return _no_annotations(iou_type)
     ids = _column(annotations, "id", name)
     id_array = np.asarray(ids)
     if id_array.dtype.kind not in "iu" or id_array.ndim != 1:
@@ -411,17 +414,21 @@ def _ground_truths(annotations, image_ids, category_ids, iou_type, sizes) -> Ann
                        iscrowd, boxes)
 
 
+def _no_annotations(iou_type: str) -> Annotations:
+    empty = np.zeros(0, np.int64)
+    if iou_type == "segm":
+        return Annotations.with_masks(empty, empty, empty, np.zeros(0), np.zeros(0),
+                                      np.zeros(0, bool), empty, np.zeros(1, np.int64),
+                                      np.zeros((0, 2), np.int64))
+    return Annotations(empty, empty, empty, np.zeros(0), np.zeros(0), np.zeros(0, bool),
+                       np.zeros((0, 4)))
+
+
 def _detections(results, image_ids, category_ids, iou_type, sizes) -> Annotations:
     name = "results"
     n = len(results)
     if n == 0:
-        empty = np.zeros(0, np.int64)
-        if iou_type == "segm":
-            return Annotations.with_masks(empty, empty, empty, np.zeros(0), np.zeros(0),
-                                          np.zeros(0, bool), empty, np.zeros(1, np.int64),
-                                          np.zeros((0, 2), np.int64))
-        return Annotations(empty, empty, empty, np.zeros(0), np.zeros(0), np.zeros(0, bool),
-                           np.zeros((0, 4)))
+        return _no_annotations(iou_type)
     image = _indices(_column(results, "image_id", name), image_ids, name, "image")
     category = _indices(_column(results, "category_id", name), category_ids, name,
                         "category")
@@ -486,7 +493,11 @@ def _mask_runs(segmentations: list, sizes: np.ndarray, name: str):
             rles[i] = (parts[group[0]] if group.size == 1
                        else masks.merge([parts[j] for j in group]))
     # the one call that is not public API: masks has no batched RLE -> runs accessor yet
-    unpacked, _ = masks._unpack(rles, f"{name} segmentation", allow_empty=True)
+    try:
+        unpacked, _ = masks._unpack(rles, name, allow_empty=True)
+    except (ValueError, TypeError) as error:
+        message = re.sub(rf"^{name}\[(\d+)\]", rf"{name}[\1]['segmentation']", str(error))
+        raise type(error)(message) from None
     wrong = np.flatnonzero((unpacked.sizes != sizes).any(axis=1))
     if wrong.size:
         i = int(wrong[0])
