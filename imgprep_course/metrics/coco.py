@@ -203,10 +203,10 @@ def evaluate_coco(ground_truth, results, iou_type: str = "bbox") -> COCOResult:
     ...                        "bbox": [10, 10, 40, 40], "area": 1600}]}
     >>> dt = [{"image_id": 1, "category_id": 1, "bbox": [12, 10, 40, 40], "score": .9}]
     >>> result = evaluate_coco(gt, dt)
-    >>> result.stats[:3].round(3).tolist()   # AP@[.5:.95], AP50, AP75
-    [0.8, 1.0, 1.0]
+    >>> result.stats[:3].round(3).tolist()   # IoU 0.905: matched at 9 of 10 thresholds
+    [0.9, 1.0, 1.0]
     >>> print(result.summary().splitlines()[0])
-     Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ] = 0.800
+     Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ] = 0.900
     """
     if iou_type not in IOU_TYPES:
         raise ValueError(f"iou_type must be one of {IOU_TYPES}, got {iou_type!r}")
