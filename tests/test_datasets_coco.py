@@ -218,7 +218,8 @@ def test_ann_to_rle_errors(dataset):
     with pytest.raises(ValueError, match=r"annotation 8 \(image 1\): .*covers 7 pixels"):
         coco.annToRLE(bad)
     short = {"id": 9, "image_id": 1, "segmentation": [[0, 0, 5, 5]]}
-    with pytest.raises(ValueError, match=r"annotation 9 segmentation\[0\] has 4 numbers"):
+    with pytest.raises(ValueError, match=r"annotation 9 \(image 1\): polygons\[0\] must have "
+                                         r"at least 3 points, got 2"):
         coco.annToMask(short)
 
 

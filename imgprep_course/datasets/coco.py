@@ -219,7 +219,6 @@ class COCO:
         if "image_id" not in ann or "segmentation" not in ann:
             raise ValueError(f"{where} needs 'image_id' and 'segmentation' to give a mask")
         img = self.loadImgs(ann["image_id"])[0]
-        _check_segmentation(ann["segmentation"], img["height"], img["width"], where)
         try:
             return masks.from_segmentation(ann["segmentation"], img["height"], img["width"])
         except (TypeError, ValueError) as error:

@@ -235,7 +235,10 @@ def _cut(polygon: np.ndarray, a: np.ndarray, b: np.ndarray, keep_left: bool) -> 
     side = (polygon - a) @ normal
     if not keep_left:
         side = -side
-    following, side_following = np.roll(polygon, -1, axis=0), np.roll(side, -1)
+    if (side >= 0).all():
+        return polygon
+    following = np.concatenate([polygon[1:], polygon[:1]])
+    side_following = np.concatenate([side[1:], side[:1]])
     inside = side >= 0
     crossing = inside != (side_following >= 0)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -254,6 +257,8 @@ def _intersect(polygon: np.ndarray, convex: np.ndarray) -> np.ndarray:
 
 def _subtract(piece: np.ndarray, convex: np.ndarray) -> list[np.ndarray]:
     """Convex ``piece`` minus convex ``convex``, as disjoint convex polygons."""
+    if not _overlaps(piece, convex):
+        return [piece]
     out, rest = [], piece
     for a, b in zip(convex, np.roll(convex, -1, axis=0)):
         outside = _cut(rest, a, b, keep_left=False)
