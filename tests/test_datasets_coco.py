@@ -166,8 +166,8 @@ def test_missing_file(tmp_path):
      r"number, at least 6 \(three points\)"),
     (lambda d: d["annotations"][1].update(segmentation=[[1, 2, 3, 4, 5, 6, 7]]),
      r"segmentation\[0\] has 7 numbers"),
-    (lambda d: d["annotations"][1].update(segmentation=[["1", 2, 3, 4, 5, 6]]),
-     r"segmentation\[0\] must be a list of numbers"),
+    (lambda d: d["annotations"][1].update(segmentation=[(1, 2, 3, 4, 5, 6)]),
+     r"segmentation\[0\] must be a list of numbers x1, y1, x2, y2, ..., got tuple"),
     (lambda d: d["annotations"][1].update(segmentation={"size": [5, 5], "counts": [25]}),
      r"annotations\[1\] \(id 2\) has an RLE of size \[5, 5\], but its image is"),
     (lambda d: d["annotations"][1].update(segmentation={"counts": [25]}),
@@ -217,6 +217,10 @@ def test_ann_to_rle_errors(dataset):
                                                     "counts": [3, 4]}}
     with pytest.raises(ValueError, match=r"annotation 8 \(image 1\): .*covers 7 pixels"):
         coco.annToRLE(bad)
+    text = {"id": 10, "image_id": 1, "segmentation": [["1", 2, 3, 4, 5, 6]]}
+    with pytest.raises(ValueError, match=r"annotation 10 \(image 1\): polygons\[0\] must have "
+                                         r"a dtype of kind"):
+        coco.annToMask(text)
     short = {"id": 9, "image_id": 1, "segmentation": [[0, 0, 5, 5]]}
     with pytest.raises(ValueError, match=r"annotation 9 \(image 1\): polygons\[0\] must have "
                                          r"at least 3 points, got 2"):

@@ -277,14 +277,15 @@ def _check_ids(items: list, where: str, id_key: str = "id") -> dict:
 def _check_segmentation(segm, height: int, width: int, where: str) -> None:
     """Polygons need 3+ points; an RLE needs a size matching its image.
 
-    The counts themselves are checked by :mod:`~imgprep_course.datasets.masks` when the
-    mask is made.
+    Cheap checks only, so loading stays fast on the real files: the coordinates and the
+    counts themselves are checked by :mod:`~imgprep_course.datasets.masks` when a mask
+    is made.
     """
     if isinstance(segm, list):
         for k, polygon in enumerate(segm):
-            if not isinstance(polygon, list) or not all(_is_number(v) for v in polygon):
+            if not isinstance(polygon, list):
                 raise ValueError(f"{where} segmentation[{k}] must be a list of numbers "
-                                 f"x1, y1, x2, y2, ...")
+                                 f"x1, y1, x2, y2, ..., got {type(polygon).__name__}")
             if len(polygon) % 2 or len(polygon) < 6:
                 raise ValueError(f"{where} segmentation[{k}] has {len(polygon)} numbers; a "
                                  f"polygon needs an even number, at least 6 (three points)")
