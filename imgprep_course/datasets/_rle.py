@@ -135,6 +135,15 @@ def parse_counts(chars, starts, totals):
 
 # ---------------------------------------------------------------- masks <-> runs
 @njit(cache=True)
+def _byte_of_bit(bit):
+    """Index (0-7) of the byte of a uint64 holding its single set bit ``bit``."""
+    byte = 0
+    for k in range(1, 8):
+        byte += (bit >> np.uint64(8 * k)) != 0
+    return byte
+
+
+@njit(cache=True)
 def _scan_runs(pixels, words, offset, start, n_pixels, runs):
     """Run lengths of ``pixels[start:start + n_pixels]`` (uint8, 0 or 1).
 
@@ -178,9 +187,7 @@ def _scan_runs(pixels, words, offset, start, n_pixels, runs):
         changed = (word ^ same) & valid
         while changed:
             lowest = changed & (~changed + np.uint64(1))
-            byte = 0
-            for k in range(1, 8):
-                byte += (lowest >> np.uint64(8 * k)) != 0
+            byte = _byte_of_bit(lowest)
             runs[n_runs] = lo + byte - run_start
             n_runs += 1
             run_start = lo + byte
@@ -218,19 +225,98 @@ def encode_column_major(pixels, words, offset, height, width, n):
 
 
 @njit(cache=True)
-def column_major_copy(masks):
-    """``masks`` (``(H, W, N)``, any memory order) flattened mask by mask, column by
-    column, into memory that is also returned as uint64 words."""
-    height, width, n = masks.shape
-    words = np.zeros((height * width * n + 7) // 8, np.uint64)
-    pixels = words.view(np.uint8)
-    position = 0
+def _changes(mask, changes):
+    """Mark, in row-major ``changes``, each pixel of the C-ordered ``mask`` that differs
+    from the pixel before it in column-major order (the one above it, or the last of
+    the previous column; before the first pixel comes a 0). Returns the bitwise OR
+    of all pixels, which is 0 or 1 exactly when the mask is binary.
+    """
+    height, width = mask.shape
+    pixels = mask.reshape(height * width)
+    seen = np.uint8(0)
+    if height == 0:
+        return seen
+    for x in range(width):
+        before = pixels[(height - 1) * width + x - 1] if x else np.uint8(0)
+        changes[x] = pixels[x] ^ before
+    # Slices, not p - width indices, so that the loops compile to vector code.
+    below, above, out = pixels[width:], pixels[:pixels.size - width], changes[width:]
+    for p in range(below.size):
+        out[p] = below[p] ^ above[p]
+    for p in range(pixels.size):
+        seen |= pixels[p]
+    return seen
+
+
+@njit(cache=True)
+def _runs_from_changes(words, height, width, xs, ys, runs):
+    """Run lengths from a change map (``_changes``, as uint64 ``words``).
+
+    The changes are found row by row, skipping zero words, then put in column-major
+    order with a counting sort over the columns. ``xs``, ``ys`` and ``runs`` are
+    buffers of one size; returns the number of runs, or ``FULL`` when they may be
+    too short.
+    """
+    n_pixels = height * width
+    n_changes = 0
+    row, row_start = 0, 0
+    per_column = np.zeros(width + 1, np.int64)
+    for w in range(words.size):
+        word = words[w]
+        while word:
+            lowest = word & (~word + np.uint64(1))
+            word ^= lowest
+            p = 8 * w + _byte_of_bit(lowest)
+            if p >= n_pixels:
+                break
+            while p >= row_start + width:
+                row += 1
+                row_start += width
+            if n_changes + 1 >= runs.size:
+                return FULL
+            xs[n_changes] = p - row_start
+            ys[n_changes] = row
+            per_column[p - row_start + 1] += 1
+            n_changes += 1
+    for x in range(width):
+        per_column[x + 1] += per_column[x]
+    for k in range(n_changes):
+        x = xs[k]
+        runs[per_column[x]] = x * height + ys[k]
+        per_column[x] += 1
+    runs[n_changes] = n_pixels - (runs[n_changes - 1] if n_changes else 0)
+    for k in range(n_changes - 1, 0, -1):
+        runs[k] -= runs[k - 1]
+    return n_changes + 1
+
+
+@njit(cache=True)
+def encode_row_major(masks):
+    """COCO counts strings of the C-ordered masks ``masks[i]`` (``(N, H, W)``, uint8).
+
+    Returns ``chars, starts, bad`` as :func:`encode_column_major` does.
+    """
+    n, height, width = masks.shape
+    words = np.zeros((height * width + 7) // 8, np.uint64)
+    changes = words.view(np.uint8)
+    xs = np.empty(4096, np.int64)
+    ys = np.empty(4096, np.int64)
+    runs = np.empty(4096, np.int64)
+    chars = np.empty(4096, np.uint8)
+    starts = np.zeros(n + 1, np.int64)
+    n_chars = 0
     for i in range(n):
-        for x in range(width):
-            for y in range(height):
-                pixels[position] = masks[y, x, i]
-                position += 1
-    return pixels[:position], words
+        if _changes(masks[i], changes) > 1:
+            return chars[:0], starts, i
+        n_runs = _runs_from_changes(words, height, width, xs, ys, runs)
+        while n_runs == FULL:
+            xs = np.empty(2 * runs.size, np.int64)
+            ys = np.empty(2 * runs.size, np.int64)
+            runs = np.empty(2 * runs.size, np.int64)
+            n_runs = _runs_from_changes(words, height, width, xs, ys, runs)
+        chars, n_chars = _append_runs_as_chars(runs, n_runs, chars, n_chars)
+        starts[i + 1] = n_chars
+    return chars[:n_chars], starts, -1
 
 
 @njit(cache=True)

@@ -111,10 +111,11 @@ def encode(mask) -> RLE | list[RLE]:
         offset = -pixels.ctypes.data % 8
         n_words = max(0, (pixels.size - offset) // 8)
         words = pixels[offset:offset + 8 * n_words].view(np.uint64)
+        chars, starts, bad = _rle.encode_column_major(pixels, words, offset,
+                                                      height, width, n)
     else:
-        pixels, words = _rle.column_major_copy(stack)
-        offset = 0
-    chars, starts, bad = _rle.encode_column_major(pixels, words, offset, height, width, n)
+        by_mask = np.ascontiguousarray(np.moveaxis(stack, 2, 0))
+        chars, starts, bad = _rle.encode_row_major(by_mask)
     if bad >= 0:
         _raise_not_binary(stack, single)
     text = chars.tobytes()
