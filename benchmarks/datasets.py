@@ -23,21 +23,13 @@ import contextlib
 import io
 import tempfile
 import time
+import timeit
 from pathlib import Path
 
 import numpy as np
 from pycocotools.coco import COCO as PyCOCO
 
 from imgprep_course.datasets import COCO, make_shapes
-
-
-def best_of(repeat: int, function) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def quiet_pycocotools(path: Path) -> PyCOCO:
@@ -76,8 +68,8 @@ def main() -> None:
         print(f"{'step':<16}{'pycocotools s':>15}{'ours s':>10}{'ours/peer':>11}"
               f"{'peer ann/s':>12}{'ours ann/s':>12}")
         for name, run_peer, run_ours in rows:
-            peer_s = best_of(args.repeat, run_peer)
-            ours_s = best_of(args.repeat, run_ours)
+            peer_s = min(timeit.repeat(run_peer, number=1, repeat=args.repeat))
+            ours_s = min(timeit.repeat(run_ours, number=1, repeat=args.repeat))
             print(f"{name:<16}{peer_s:>15.3f}{ours_s:>10.3f}{ours_s / peer_s:>11.2f}"
                   f"{len(anns) / peer_s:>12.0f}{len(anns) / ours_s:>12.0f}")
 
