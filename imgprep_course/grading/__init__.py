@@ -1,185 +1,287 @@
 """The autograder: score submitted notebooks, never trusting or changing them.
 
 For each exercise of the lesson, the grader finds the student's answer cell (the last
-code cell that defines the exercise's function, wherever it is), and runs that cell
-alone after the *pristine* set-up cells of the lesson (the cells tagged ``setup`` in
-``lessons/``, not the student's copy) in a fresh child process with a time and memory
-limit. The child only computes the function's outputs on the grader's inputs; the
-comparison with the reference implementation and the score happen here, in a process
-that never runs student code and never unpickles anything. The submission file is only
-read.
+code cell that defines the exercise's function, wherever it is), refuses it if it
+imports the reference implementation, and otherwise runs that cell alone after the
+*pristine* set-up cells of the lesson (the cells tagged ``setup`` in ``lessons/``, not
+the student's copy) in a fresh, confined child process with a time and a memory limit
+(:mod:`imgprep_course.grading._child`). The child only computes the function's outputs
+on the grader's inputs; the comparison with the reference implementation and the score
+happen here, in a process that never runs student code and never unpickles anything.
+Each submission is read once, as bytes, and never written to.
 
-``python -m imgprep_course grade NOTEBOOK... [--json]``.
+``python -m imgprep_course grade PATH... [--jobs N] [--timeout S] [--memory MB]
+[--out DIR] [--feedback md|html] [--json] [--quiet]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
-import os
-import site
-import subprocess
 import sys
-import tempfile
-from dataclasses import asdict, dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
-import nbformat
-
-from imgprep_course.exercises import GRADING_ENV, LESSONS, Exercise, lesson_exercises
-from imgprep_course.grading import _codec
-from imgprep_course.grading._answers import find_answer, refuses_reference, setup_cells
+from imgprep_course.exercises import LESSONS, CaseResult, Exercise, lesson_exercises
+from imgprep_course.grading._answers import (NotebookError, find_answer, read_notebook,
+                                             refuses_reference, setup_cells)
+from imgprep_course.grading._child import Limits, run_answer, sandbox_available
 from imgprep_course.notebooks import course_root
-
-RUNNER = Path(__file__).with_name("_runner.py")
-MEMORY_LIMIT = 2 * 1024 ** 3
 
 
 @dataclass
 class ExerciseGrade:
-    """The grade of one exercise of one submission."""
+    """The grade of one exercise of one submission.
+
+    ``results`` holds the judged cases, up to the first one that did not pass (more when
+    the answer ran every case): the feedback and the class summary read them.
+    """
 
     id: str
     score: int
     max_score: int
     status: str
     message: str = ""
+    results: list[CaseResult] = field(default_factory=list, repr=False, compare=False)
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "score": self.score, "max_score": self.max_score,
+                "status": self.status, "message": self.message}
 
 
 @dataclass
 class SubmissionGrade:
-    """The grade of one submitted notebook."""
+    """The grade of one submitted notebook; ``error`` says why it could not be graded."""
 
     path: str
-    lesson: str
+    lesson: str | None
     score: int = 0
     max_score: int = 0
     exercises: list[ExerciseGrade] = field(default_factory=list)
+    error: str | None = None
+
+    def to_dict(self) -> dict:
+        data = {"path": self.path, "lesson": self.lesson, "score": self.score,
+                "max_score": self.max_score,
+                "exercises": [e.to_dict() for e in self.exercises]}
+        if self.error:
+            data["error"] = self.error
+        return data
 
 
-def identify_lesson(notebook: nbformat.NotebookNode, path: Path) -> str:
+def identify_lesson(metadata: dict, path: Path) -> str:
     """The lesson id of a submission: from its metadata, else from its file name.
 
     Examples
     --------
-    >>> identify_lesson(nbformat.v4.new_notebook(), Path("01_rescaling_ada.ipynb"))
+    >>> identify_lesson({}, Path("01_rescaling_ada.ipynb"))
     '01_rescaling'
+    >>> identify_lesson({"imgprep_course": {"lesson": "00_start_here"}}, Path("hw.ipynb"))
+    '00_start_here'
     """
-    lesson = notebook.get("metadata", {}).get("imgprep_course", {}).get("lesson")
-    if lesson in LESSONS:
+    course = metadata.get("imgprep_course")
+    lesson = course.get("lesson") if isinstance(course, dict) else None
+    if isinstance(lesson, str) and lesson in LESSONS:
         return lesson
     matches = [name for name in LESSONS if path.name.startswith(name)]
     if len(matches) == 1:
         return matches[0]
-    raise ValueError(f"{path}: cannot tell which lesson this is: its metadata has no "
-                     "imgprep_course.lesson and its file name does not start with one of "
+    raise ValueError(f"cannot tell which lesson this is: its metadata has no known "
+                     f"imgprep_course.lesson and its file name does not start with one of "
                      + ", ".join(sorted(LESSONS)))
 
 
-def grade_notebook(path, *, timeout: float = 60.0) -> SubmissionGrade:
-    """Grade one submitted notebook (read only; never modified)."""
-    path = Path(path)
-    notebook = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
-    lesson = identify_lesson(notebook, path)
-    pristine = nbformat.read(course_root() / "lessons" / f"{lesson}.ipynb", as_version=4)
-    setup = setup_cells(pristine)
-    grade = SubmissionGrade(str(path), lesson)
-    for exercise in lesson_exercises(lesson):
-        result = grade_exercise(exercise, find_answer(notebook, exercise.name), setup,
-                                timeout=timeout)
-        grade.exercises.append(result)
-        grade.score += result.score
-        grade.max_score += result.max_score
-    return grade
+@cache
+def pristine_setup(lesson: str) -> tuple[str, ...]:
+    """The set-up cells of the lesson as the course ships it (never the student's)."""
+    data = (course_root() / "lessons" / f"{lesson}.ipynb").read_bytes()
+    return tuple(setup_cells(read_notebook(data)[1]))
+
+
+def collect(paths, exclude: Path | None = None) -> list[Path]:
+    """The notebooks named by ``paths``: files as given, folders searched recursively
+    (skipping ``.ipynb_checkpoints`` and the folder ``exclude``)."""
+    found = []
+    for name in paths:
+        path = Path(name)
+        if path.is_dir():
+            found += sorted(
+                p for p in path.rglob("*.ipynb") if p.is_file()
+                and ".ipynb_checkpoints" not in p.parts
+                and not (exclude and exclude.resolve() in p.resolve().parents))
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise FileNotFoundError(f"no such file or folder: {path}")
+    return list(dict.fromkeys(found))
+
+
+def grade_notebook(path, *, limits: Limits = Limits()) -> SubmissionGrade:
+    """Grade one submitted notebook (read once, never modified)."""
+    return grade_paths([path], limits=limits)[0]
+
+
+def grade_paths(paths, *, limits: Limits = Limits(), jobs: int = 1, progress: bool = False,
+                exclude: Path | None = None) -> list[SubmissionGrade]:
+    """Grade every notebook named by ``paths`` (files or folders), ``jobs`` answers at a time.
+
+    A submission whose lesson cannot be identified comes back with ``error`` set and no
+    exercises; one that is not a readable notebook scores 0 with every exercise in error.
+    """
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, got {jobs}")
+    sandbox = _sandbox_mode(limits)
+    grades, tasks = [], []
+    for path in collect(paths, exclude):
+        grade, todo = _prepare(path)
+        grades.append(grade)
+        tasks += [(grade, *task) for task in todo]
+    from tqdm.auto import tqdm
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool, \
+            tqdm(total=len(tasks), unit="answer", desc="grading",
+                 disable=None if progress else True, file=sys.stderr) as bar:
+        futures = [(grade, position, pool.submit(grade_exercise, exercise, answer,
+                                                 list(pristine_setup(grade.lesson)),
+                                                 limits=limits, sandbox=sandbox))
+                   for grade, position, exercise, answer in tasks]
+        for grade, position, future in futures:
+            grade.exercises[position] = future.result()
+            bar.update(1)
+    for grade in grades:
+        grade.score = sum(e.score for e in grade.exercises)
+        grade.max_score = sum(e.max_score for e in grade.exercises)
+    return grades
+
+
+def _prepare(path: Path) -> tuple[SubmissionGrade, list]:
+    """Read a submission; return its grade (exercises still to run are None) and the
+    (position, exercise, answer) of each exercise to run."""
+    data = path.read_bytes()
+    try:
+        metadata, cells = read_notebook(data)
+        unreadable = None
+    except NotebookError as error:
+        metadata, cells, unreadable = {}, [], str(error)
+    try:
+        lesson = identify_lesson(metadata, path)
+    except ValueError as error:
+        return SubmissionGrade(str(path), None, error=str(error)), []
+    grade, tasks = SubmissionGrade(str(path), lesson), []
+    for position, exercise in enumerate(lesson_exercises(lesson)):
+        if unreadable:
+            grade.exercises.append(_grade(exercise, [CaseResult(0, "error", unreadable)]))
+        else:
+            grade.exercises.append(None)
+            tasks.append((position, exercise, find_answer(cells, exercise.name)))
+    return grade, tasks
+
+
+def _sandbox_mode(limits: Limits) -> bool:
+    if limits.sandbox is False:
+        return False
+    available, reason = sandbox_available()
+    if limits.sandbox and not available:
+        raise RuntimeError(f"the sandbox is not available on this machine: {reason}")
+    if not available:
+        print("grade: warning: answers run without the sandbox (read-only file system, "
+              f"no network, own PID namespace) because {reason}; they can still not "
+              "change a score, but they can touch your files", file=sys.stderr)
+    return available
 
 
 def grade_exercise(exercise: Exercise, answer: str | None, setup: list[str], *,
-                   timeout: float = 60.0) -> ExerciseGrade:
+                   limits: Limits = Limits(), sandbox: bool | None = None) -> ExerciseGrade:
     """Run one answer cell in a child process and score its outputs here."""
-    def done(status: str, message: str = "") -> ExerciseGrade:
-        score = exercise.points if status == "passed" else 0
-        return ExerciseGrade(exercise.id, score, exercise.points, status, message)
-
     if answer is None:
-        return done("not attempted", f"no cell defines {exercise.name}()")
+        return _grade(exercise, [CaseResult(0, "not attempted",
+                                            f"no cell defines {exercise.name}()")])
     refusal = refuses_reference(answer)
     if refusal:
-        return done("error", refusal)
+        return _grade(exercise, [CaseResult(0, "error", refusal)])
+    if sandbox is None:
+        sandbox = _sandbox_mode(limits)
     cases = exercise.cases()
-    with tempfile.TemporaryDirectory(prefix="imgprep-grade-") as tmp:
-        work = Path(tmp)
-        (work / "job.json").write_text(json.dumps(
-            {"setup": setup, "answer": answer, "name": exercise.name}), encoding="utf-8")
-        _codec.save([[c.args, c.kwargs] for c in cases], work / "inputs.json",
-                    work / "inputs.npz")
-        timed_out = _run_child(work, timeout)
-        results = []
-        for index, case in enumerate(cases):
-            try:
-                report = _codec.load(work / f"case{index}.json", work / f"case{index}.npz")
-                outcome, message = report["outcome"], report["message"]
-                value = report["value"]
-            except (OSError, ValueError, KeyError, TypeError):
-                outcome, value = ("timeout" if timed_out else "raised"), None
-                message = (f"ran out of time ({timeout:g} s)" if timed_out else
-                           "the answer's process ended before this case finished")
-            results.append(exercise.judge(index, case, outcome, value, message))
-            if results[-1].status != "passed":
-                break
-    status = exercise.status_of(results)
-    last = results[-1]
-    message = ("" if status == "passed" else last.message if status == "not attempted"
-               else f"case {last.index + 1}: {last.message}")
-    return done(status, message)
+    run = run_answer(setup, answer, exercise.name, [[c.args, c.kwargs] for c in cases],
+                     limits, sandbox=sandbox)
+    frames = {}
+    for frame in run.frames:
+        if isinstance(frame, dict) and isinstance(frame.get("index"), int):
+            frames.setdefault(frame["index"], frame)
+    results = []
+    for index, case in enumerate(cases):
+        frame = frames.get(index)
+        if frame is None:
+            if not results or results[-1].status == "passed":
+                outcome, message = run.ending(limits)
+                results.append(exercise.judge(index, case, outcome, message=message))
+            break
+        results.append(_judge_frame(exercise, index, case, frame, limits))
+    return _grade(exercise, results)
 
 
-def _run_child(work: Path, timeout: float) -> bool:
-    """Run the answer's child process; return True when it ran out of time."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "JPY"))}
-    env.update({GRADING_ENV: "1", "MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1",
-                "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"})
-    command = [sys.executable, "-I", "-S", str(RUNNER), str(work), *site.getsitepackages()]
+def _judge_frame(exercise: Exercise, index: int, case, frame: dict,
+                 limits: Limits) -> CaseResult:
+    """Judge what the child said about one case, trusting nothing in it."""
+    outcome, message = frame.get("outcome"), str(frame.get("message", ""))[:1000]
+    if outcome not in ("returned", "not implemented", "raised"):
+        outcome, message = "raised", "the answer's process sent an unknown outcome"
+    if outcome == "raised" and message.startswith("MemoryError"):
+        message += f" (the memory limit is {limits.memory // 2**20} MiB per answer)"
     try:
-        subprocess.run(command, cwd=work, env=env, stdin=subprocess.DEVNULL,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                       timeout=timeout, preexec_fn=_limit_memory, check=False)
-    except subprocess.TimeoutExpired:
-        return True
-    return False
+        result = exercise.judge(index, case, outcome, frame.get("value"), message)
+    except Exception as error:  # a value compare() cannot handle: the answer's fault
+        return CaseResult(index, "error", "the grader could not compare your result: "
+                                          f"{type(error).__name__}: {error}"[:500])
+    if case.hidden and result.status == "failed":
+        result = dataclasses.replace(
+            result, actual="", message=("your result differs from the reference on this "
+                                        "hidden case (its expected value is not shown)"))
+    return result
 
 
-def _limit_memory() -> None:  # pragma: no cover - runs in the child before exec
-    import resource
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
-
-
-def format_table(grades: list[SubmissionGrade]) -> str:
-    """A readable table of grades, one block per submission."""
-    lines = []
-    for grade in grades:
-        lines.append(f"{grade.path}  ({grade.lesson})  {grade.score}/{grade.max_score}")
-        for ex in grade.exercises:
-            note = f"  {ex.message}" if ex.message else ""
-            lines.append(f"  {ex.id:<22} {ex.score:>2}/{ex.max_score:<2} {ex.status}{note}")
-    return "\n".join(lines)
+def _grade(exercise: Exercise, results: list[CaseResult]) -> ExerciseGrade:
+    failing = next((r for r in results if r.status != "passed"), None)
+    judged = results[:results.index(failing) + 1] if failing else results
+    status = exercise.status_of(judged)
+    score = exercise.points if status == "passed" else 0
+    if failing is None:
+        message = ""
+    elif status == "not attempted":
+        message = failing.message
+    else:
+        message = f"case {failing.index + 1}: {failing.message}"
+    return ExerciseGrade(exercise.id, score, exercise.points, status, message, results)
 
 
 def grade_cli(args: argparse.Namespace) -> int:
-    """``python -m imgprep_course grade NOTEBOOK... [--json] [--timeout S]``."""
-    grades = []
-    for name in args.paths:
-        path = Path(name)
-        try:
-            grades.append(grade_notebook(path, timeout=args.timeout))
-        except (OSError, ValueError, nbformat.reader.NotJSONError) as error:
-            print(f"grade: {path}: {error}", file=sys.stderr)
-            return 2
+    """``python -m imgprep_course grade PATH...``: print grades; with ``--out``, write
+    the gradebook, feedback and class summary. Exit 0 when grading worked, whatever the
+    scores; 1 when a submission could not be identified; 2 for bad arguments."""
+    from imgprep_course.grading._report import format_table, write_outputs
+
+    try:
+        limits = Limits(timeout=args.timeout, memory=int(args.memory * 2**20))
+        out = Path(args.out) if args.out else None
+        grades = grade_paths(args.paths, limits=limits, jobs=args.jobs,
+                             progress=not args.quiet, exclude=out)
+    except (OSError, ValueError, RuntimeError) as error:
+        print(f"grade: {error}", file=sys.stderr)
+        return 2
+    if out is not None:
+        write_outputs(grades, out, feedback=args.feedback)
     if args.json:
-        print(json.dumps({"submissions": [asdict(g) for g in grades]}, indent=1))
+        print(json.dumps({"submissions": [g.to_dict() for g in grades]}, indent=1))
     else:
         print(format_table(grades))
-    return 0
+    for grade in grades:
+        if grade.error:
+            print(f"grade: {grade.path}: {grade.error}", file=sys.stderr)
+    return 1 if any(g.error for g in grades) else 0
 
 
-__all__ = ["ExerciseGrade", "SubmissionGrade", "grade_exercise", "grade_notebook",
-           "identify_lesson", "format_table", "grade_cli"]
+__all__ = ["ExerciseGrade", "Limits", "SubmissionGrade", "collect", "grade_cli",
+           "grade_exercise", "grade_notebook", "grade_paths", "identify_lesson"]

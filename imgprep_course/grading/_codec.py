@@ -1,9 +1,14 @@
 """Carry function arguments and results between processes without pickle.
 
-Values are encoded as JSON with the arrays stored beside it in an ``.npz`` file
-(read back with ``allow_pickle=False``). Supported: None, bool, int, float, str, numpy
-scalars and arrays of numbers or booleans, and tuples, lists and str-keyed dicts of
-those. Anything else is refused with a message.
+Values are encoded as JSON with the arrays stored beside it in ``.npz`` bytes (read
+back with ``allow_pickle=False``, after checking every array's declared size against a
+cap). Supported: None, bool, int, float, str, numpy scalars and arrays of numbers or
+booleans, and tuples, lists and str-keyed dicts of those, nested at most
+:data:`MAX_DEPTH` deep. Anything else is refused with a message.
+
+On the wire, :func:`pack` turns a value into one *frame* (bytes), and
+:func:`write_frame` / :func:`read_frames` put frames in a stream, each preceded by its
+length.
 
 This module imports only the standard library and numpy: the grader's child process
 loads it by file path, without importing ``imgprep_course``.
@@ -11,18 +16,26 @@ loads it by file path, without importing ``imgprep_course``.
 
 from __future__ import annotations
 
+import io
 import json
-from pathlib import Path
+import struct
+import zipfile
 
 import numpy as np
+
+#: How deep tuples, lists and dicts may nest.
+MAX_DEPTH = 16
+_LENGTH = struct.Struct(">Q")
 
 
 class CodecError(TypeError):
     """A value cannot be carried between processes."""
 
 
-def encode(value, arrays: dict, where: str = "value"):
+def encode(value, arrays: dict, where: str = "value", depth: int = 0):
     """Return a JSON-able form of ``value``; arrays go into ``arrays`` under new keys."""
+    if depth > MAX_DEPTH:
+        raise CodecError(f"{where} is nested more than {MAX_DEPTH} levels deep")
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, int):
@@ -38,48 +51,124 @@ def encode(value, arrays: dict, where: str = "value"):
         arrays[key] = array
         return {"array": key, "scalar": isinstance(value, np.generic)}
     if isinstance(value, (tuple, list)):
-        items = [encode(v, arrays, f"item {i} of {where}") for i, v in enumerate(value)]
+        items = [encode(v, arrays, f"item {i} of {where}", depth + 1)
+                 for i, v in enumerate(value)]
         return {"tuple" if isinstance(value, tuple) else "list": items}
     if isinstance(value, dict):
         if not all(isinstance(k, str) for k in value):
             raise CodecError(f"{where} is a dict with non-string keys")
-        return {"dict": {k: encode(v, arrays, f"{where}[{k!r}]") for k, v in value.items()}}
+        return {"dict": {k: encode(v, arrays, f"{where}[{k!r}]", depth + 1)
+                         for k, v in value.items()}}
     raise CodecError(f"{where} is a {type(value).__name__}; expected numbers, arrays, "
                      "tuples or lists")
 
 
-def decode(data, arrays):
-    """Inverse of :func:`encode`."""
+def decode(data, arrays, depth: int = 0):
+    """Inverse of :func:`encode`; refuses anything :func:`encode` cannot produce."""
     if data is None or isinstance(data, (bool, str)):
         return data
-    if not isinstance(data, dict) or len(data) not in (1, 2):
+    if depth > MAX_DEPTH or not isinstance(data, dict) or len(data) not in (1, 2):
         raise CodecError(f"malformed encoded value: {str(data)[:80]}")
-    if "int" in data:
-        return int(data["int"])
-    if "float" in data:
-        return float(data["float"])
-    if "array" in data:
-        array = np.asarray(arrays[data["array"]])
-        return array[()] if data.get("scalar") else array
-    if "tuple" in data:
-        return tuple(decode(v, arrays) for v in data["tuple"])
-    if "list" in data:
-        return [decode(v, arrays) for v in data["list"]]
-    if "dict" in data:
-        return {k: decode(v, arrays) for k, v in data["dict"].items()}
+    kind, content = next(iter(data.items()))
+    if kind == "int" and isinstance(content, str):
+        return int(content)
+    if kind == "float" and isinstance(content, str):
+        return float(content)
+    if kind == "array" and content in arrays:
+        array = arrays[content]
+        return array[()] if data.get("scalar") is True else array
+    if kind in ("tuple", "list") and isinstance(content, list):
+        items = [decode(v, arrays, depth + 1) for v in content]
+        return tuple(items) if kind == "tuple" else items
+    if kind == "dict" and isinstance(content, dict):
+        return {str(k): decode(v, arrays, depth + 1) for k, v in content.items()}
     raise CodecError(f"malformed encoded value: {str(data)[:80]}")
 
 
-def save(value, json_path: Path, npz_path: Path) -> None:
-    """Write ``value`` to a JSON file and an npz file."""
+def pack(value) -> bytes:
+    """One frame holding ``value``: its JSON's length, the JSON, then ``.npz`` bytes.
+
+    Examples
+    --------
+    >>> value = {"outcome": "returned", "value": (np.arange(3), 2.5, None)}
+    >>> unpack(pack(value))
+    {'outcome': 'returned', 'value': (array([0, 1, 2]), 2.5, None)}
+    """
     arrays: dict = {}
-    document = encode(value, arrays)
-    np.savez(npz_path, **arrays)
-    Path(json_path).write_text(json.dumps(document), encoding="utf-8")
+    document = json.dumps(encode(value, arrays)).encode("utf-8")
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return _LENGTH.pack(len(document)) + document + buffer.getvalue()
 
 
-def load(json_path: Path, npz_path: Path):
-    """Read a value written by :func:`save` (never unpickles)."""
-    document = json.loads(Path(json_path).read_text(encoding="utf-8"))
-    with np.load(npz_path, allow_pickle=False) as arrays:
-        return decode(document, {k: arrays[k] for k in arrays.files})
+def unpack(frame: bytes, max_bytes: int = 1 << 30):
+    """Inverse of :func:`pack`. Never unpickles; arrays may hold at most ``max_bytes``.
+
+    Raises :class:`CodecError` for anything malformed or too large.
+    """
+    try:
+        (size,) = _LENGTH.unpack_from(frame)
+        document = json.loads(frame[_LENGTH.size:_LENGTH.size + size].decode("utf-8"))
+        arrays = _load_arrays(frame[_LENGTH.size + size:], max_bytes)
+        return decode(document, arrays)
+    except CodecError:
+        raise
+    except (ValueError, TypeError, KeyError, OSError, RecursionError, struct.error,
+            zipfile.BadZipFile) as error:
+        raise CodecError(f"malformed frame: {type(error).__name__}: {error}"[:300]) from None
+
+
+def _load_arrays(data: bytes, max_bytes: int) -> dict:
+    """The arrays of ``.npz`` bytes, after checking each ``.npy`` header's size."""
+    total = 0
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for info in archive.infolist():
+            with archive.open(info) as member:
+                version = np.lib.format.read_magic(member)
+                if version not in ((1, 0), (2, 0)):
+                    raise CodecError(f"array {info.filename} has .npy version {version}")
+                read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                               else np.lib.format.read_array_header_2_0)
+                shape, _, dtype = read_header(member, max_header_size=10_000)
+            if dtype.hasobject or dtype.kind not in "biuf":
+                raise CodecError(f"array {info.filename} has dtype {dtype}")
+            total += int(np.prod(shape, dtype=object)) * dtype.itemsize
+            if total > max_bytes:
+                raise CodecError(f"the arrays hold more than {max_bytes} bytes")
+    with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+        return {name: arrays[name] for name in arrays.files}
+
+
+def write_frame(stream, value) -> None:
+    """Append ``value`` to a binary stream as a length-prefixed frame."""
+    frame = pack(value)
+    stream.write(_LENGTH.pack(len(frame)) + frame)
+    stream.flush()
+
+
+def read_frames(data: bytes, max_bytes: int = 1 << 30) -> list:
+    """Every complete frame in ``data`` (a truncated last frame is dropped), unpacked.
+
+    A frame that cannot be unpacked becomes the :class:`CodecError` that says why.
+
+    Examples
+    --------
+    >>> stream = io.BytesIO()
+    >>> write_frame(stream, 1)
+    >>> write_frame(stream, [np.float32(2)])
+    >>> read_frames(stream.getvalue())
+    [1, [np.float32(2.0)]]
+    >>> read_frames(stream.getvalue()[:-3])
+    [1]
+    """
+    values, position = [], 0
+    while position + _LENGTH.size <= len(data):
+        (size,) = _LENGTH.unpack_from(data, position)
+        start, position = position + _LENGTH.size, position + _LENGTH.size + size
+        if position > len(data):
+            break
+        try:
+            values.append(unpack(data[start:position], max_bytes))
+        except CodecError as error:
+            values.append(error)
+    return values
