@@ -57,10 +57,20 @@ def make_parser() -> argparse.ArgumentParser:
     run.set_defaults(run=_run_solutions)
 
     grade = commands.add_parser("grade", help="score submitted notebooks")
-    grade.add_argument("paths", nargs="+", metavar="NOTEBOOK")
+    grade.add_argument("paths", nargs="+", metavar="PATH",
+                       help="notebooks, or folders searched for *.ipynb")
     grade.add_argument("--json", action="store_true", help="print one JSON document")
+    grade.add_argument("--jobs", type=int, default=1,
+                       help="answers graded at the same time (default 1)")
     grade.add_argument("--timeout", type=float, default=60.0,
                        help="seconds allowed for each answer (default 60)")
+    grade.add_argument("--memory", type=float, default=2048,
+                       help="MiB of memory allowed for each answer (default 2048)")
+    grade.add_argument("--out", default=None, metavar="DIR",
+                       help="write grades.json, gradebook.csv, summary.md and feedback/ here")
+    grade.add_argument("--feedback", choices=("md", "html"), default="md",
+                       help="format of the feedback files in --out (default md)")
+    grade.add_argument("--quiet", action="store_true", help="no progress bar")
     grade.set_defaults(run=_grade)
 
     shapes = commands.add_parser(
