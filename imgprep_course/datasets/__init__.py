@@ -13,6 +13,7 @@ module                                      what it holds
                                             formats (:func:`make_shapes`)
 :mod:`~imgprep_course.datasets.stats`       images per class, objects per image, COCO
                                             size ranges, caption lengths
+:mod:`~imgprep_course.datasets.convert`     COCO <-> VOC annotations
 :mod:`imgprep_course.boxes`                 box formats (xywh, xyxy, VOC 1-based) and
                                             :func:`~imgprep_course.boxes.convert`
 ==========================================  ==========================================
@@ -33,6 +34,7 @@ True
 from imgprep_course import boxes
 from imgprep_course.datasets import masks
 from imgprep_course.datasets.coco import COCO, load_json
+from imgprep_course.datasets.convert import coco_to_voc, voc_to_coco
 from imgprep_course.datasets.imagenet import IMAGE_EXTENSIONS, ImageFolder, read_synset_mapping
 from imgprep_course.datasets.shapes import (CATEGORIES, make_shapes, render_scene,
                                             sample_scene)
@@ -43,7 +45,7 @@ from imgprep_course.datasets.voc import (VOID, VocAnnotation, VocObject, parse_v
                                          read_voc_xml, voc_colormap, voc_xml_string,
                                          write_voc_segmentation, write_voc_xml)
 
-__all__ = ["boxes", "masks", "COCO", "load_json", "ImageFolder", "IMAGE_EXTENSIONS",
+__all__ = ["boxes", "masks", "COCO", "load_json", "coco_to_voc", "voc_to_coco", "ImageFolder", "IMAGE_EXTENSIONS",
            "read_synset_mapping", "CATEGORIES", "make_shapes", "render_scene", "sample_scene",
            "SIZE_RANGES", "caption_lengths", "images_per_class", "objects_per_class",
            "objects_per_image", "size_ranges", "VOID", "VocAnnotation", "VocObject",
