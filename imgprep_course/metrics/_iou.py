@@ -38,7 +38,9 @@ def box_iou(boxes1, boxes2, fmt: str = "xyxy", iscrowd=None) -> np.ndarray:
     Returns
     -------
     (N, M) ndarray of float64
-        Row ``i``, column ``j``: IoU of ``boxes1[i]`` with ``boxes2[j]``.
+        Row ``i``, column ``j``: IoU of ``boxes1[i]`` with ``boxes2[j]``. Like
+        pycocotools', a box with itself can give ``1 + 2**-52``: the overlap's width is
+        computed as ``(x + w) - x``, which rounds.
 
     Examples
     --------
@@ -135,8 +137,9 @@ def mask_iou(masks1, masks2, iscrowd=None) -> np.ndarray:
         raise ValueError(f"masks1 and masks2 must share one H x W grid, got masks of "
                          f"shapes {m1.shape[1:]} and {m2.shape[1:]}")
     crowd = _as_crowd(iscrowd, len(m2))
-    f1 = (m1.reshape(len(m1), -1) != 0).astype(np.float64)
-    f2 = (m2.reshape(len(m2), -1) != 0).astype(np.float64)
+    pixels = m1.shape[1] * m1.shape[2]
+    f1 = (m1.reshape(len(m1), pixels) != 0).astype(np.float64)
+    f2 = (m2.reshape(len(m2), pixels) != 0).astype(np.float64)
     inter = (f1 @ f2.T).astype(np.int64)
     area1 = f1.sum(axis=1).astype(np.int64)
     area2 = f2.sum(axis=1).astype(np.int64)
