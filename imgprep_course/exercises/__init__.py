@@ -28,6 +28,7 @@ LESSONS = {
     "00_start_here": "imgprep_course.exercises.start_here",
     "01_rescaling": "imgprep_course.exercises.rescaling",
     "03_datasets": "imgprep_course.exercises.datasets",
+    "04_map": "imgprep_course.exercises.detection",
 }
 
 
