@@ -75,7 +75,7 @@ def make_parser() -> argparse.ArgumentParser:
 
     shapes = commands.add_parser(
         "make-shapes", help="write the synthetic shapes dataset (COCO, VOC, ImageNet layouts)")
-    shapes.add_argument("out", metavar="OUT", help="folder to create (must not exist)")
+    shapes.add_argument("out", metavar="OUT", help="folder to create (new, or empty)")
     shapes.add_argument("--images", type=int, default=200, help="number of images (default 200)")
     shapes.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     shapes.add_argument("--quiet", action="store_true", help="no progress bar")
