@@ -254,3 +254,15 @@ def test_subtracting_a_convex_piece_keeps_area(seed):
     dropped_slivers = len(b) * shapes._MIN_PIECE_AREA
     assert kept + both == pytest.approx(shapes._signed_area(a), abs=dropped_slivers)
     assert all(shapes._signed_area(p) > 0 for p in pieces)
+
+
+def test_progress_bar_unless_quiet(tmp_path, capsys):
+    shapes.make_shapes(tmp_path / "loud", images=2)
+    assert "make-shapes" in capsys.readouterr().err
+    shapes.make_shapes(tmp_path / "quiet", images=2, quiet=True)
+    assert capsys.readouterr().err == ""
+
+
+def test_creates_missing_parent_folders(tmp_path):
+    out = shapes.make_shapes(tmp_path / "a" / "b" / "shapes", images=1, quiet=True)
+    assert (out / "coco" / "instances.json").is_file()

@@ -123,8 +123,9 @@ _JPEG_QUALITY = 90
 class Shape:
     """One drawn shape: its category id, colour name, outline and convex pieces.
 
-    ``outline`` is a ``(K, 2)`` array of x, y vertices in pixels (counter-clockwise in
-    x-right, y-up terms); ``pieces`` are convex polygons whose union is the outline.
+    ``outline`` is a ``(K, 2)`` array of x, y vertices in pixels, ordered so that its
+    signed (shoelace) area is positive; ``pieces`` are convex polygons, ordered the same
+    way, whose union is the outline.
     """
 
     category: int
