@@ -76,8 +76,9 @@ def parse_counts(chars, starts, totals):
 
     Returns ``runs, offsets, errors, where``: for a bad string ``errors[i]`` is one
     of the error codes of this module and ``where[i]`` the character position
-    (``BAD_CHARACTER``, ``TRUNCATED``, ``TOO_LONG``), the run index (``NEGATIVE_RUN``) or the sum
-    of the runs (``WRONG_TOTAL``).
+    (``BAD_CHARACTER``, ``TRUNCATED``, ``TOO_LONG``: a number of more than 12
+    characters), the run index (``NEGATIVE_RUN``) or the sum of the runs
+    (``WRONG_TOTAL``).
     """
     n = starts.size - 1
     runs = np.empty(chars.size, np.int64)
@@ -90,45 +91,45 @@ def parse_counts(chars, starts, totals):
         p = starts[i]
         end = starts[i + 1]
         total = np.int64(0)
-        while p < end and errors[i] == OK:
+        error = OK
+        while p < end:
             value = np.int64(0)
             shift = 0
-            more = True
-            while more:
+            while True:
                 if p == end:
-                    errors[i] = TRUNCATED
-                    where[i] = p - starts[i]
+                    error = TRUNCATED
                     break
                 group = np.int64(chars[p]) - 48
                 if group < 0 or group > 63:
-                    errors[i] = BAD_CHARACTER
-                    where[i] = p - starts[i]
-                    break
-                if shift > 55:
-                    errors[i] = TOO_LONG
-                    where[i] = p - starts[i]
+                    error = BAD_CHARACTER
                     break
                 value |= (group & 0x1F) << shift
-                more = (group & 0x20) != 0
                 p += 1
                 shift += 5
-                if not more and group & 0x10:
-                    value |= np.int64(-1) << shift
-            if errors[i] != OK:
+                if not group & 0x20:
+                    if group & 0x10:
+                        value |= np.int64(-1) << shift
+                    break
+                if shift > 55:
+                    error = TOO_LONG
+                    break
+            if error != OK:
+                where[i] = p - starts[i]
                 break
             k = n_runs - first
             if k > 2:
                 value += runs[n_runs - 2]
             if value < 0:
-                errors[i] = NEGATIVE_RUN
+                error = NEGATIVE_RUN
                 where[i] = k
                 break
             runs[n_runs] = value
             n_runs += 1
             total += value
-        if errors[i] == OK and total != totals[i]:
-            errors[i] = WRONG_TOTAL
+        if error == OK and total != totals[i]:
+            error = WRONG_TOTAL
             where[i] = total
+        errors[i] = error
         offsets[i + 1] = n_runs
     return runs[:n_runs], offsets, errors, where
 

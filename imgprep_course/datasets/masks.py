@@ -406,48 +406,51 @@ def _unpack(rles, name: str, allow_empty: bool = False) -> tuple[_Runs, bool]:
     """Validate one RLE or a list of them; return their runs and whether it was one."""
     single = isinstance(rles, dict)
     if single:
-        items, labels = [rles], [name]
+        items = [rles]
     elif isinstance(rles, (list, tuple)):
-        items, labels = list(rles), [f"{name}[{i}]" for i in range(len(rles))]
+        items = rles
     else:
         raise TypeError(f"{name} must be an RLE dict or a list of them, "
                         f"got {type(rles).__name__}")
     if not items and not allow_empty:
         raise ValueError(f"{name} must hold at least one RLE, got an empty list")
-    n = len(items)
-    sizes = np.zeros((n, 2), np.int64)
-    texts = []
-    given_runs = {}
-    for i, (rle, label) in enumerate(zip(items, labels)):
+
+    def label(i: int) -> str:
+        return name if single else f"{name}[{i}]"
+
+    sizes, texts, given_runs = [], [], {}
+    for i, rle in enumerate(items):
         if not isinstance(rle, dict) or "size" not in rle or "counts" not in rle:
-            raise TypeError(f"{label} must be a dict with 'size' and 'counts', "
+            raise TypeError(f"{label(i)} must be a dict with 'size' and 'counts', "
                             f"got {_describe(rle)}")
-        sizes[i] = _rle_size(rle["size"], label)
+        height, width = _rle_size(rle["size"], label(i))
+        sizes.append((height, width))
         counts = rle["counts"]
         if isinstance(counts, str):
             try:
                 counts = counts.encode("ascii")
             except UnicodeEncodeError:
-                raise ValueError(f"{label}['counts'] is not a compressed RLE: it holds "
-                                 f"characters outside '0'..'o': {counts[:40]!r}") from None
+                raise ValueError(f"{label(i)}['counts'] is not a compressed RLE: it "
+                                 f"holds characters outside '0'..'o': "
+                                 f"{counts[:40]!r}") from None
         if isinstance(counts, bytes):
             if not counts:
-                raise ValueError(f"{label}['counts'] is empty; an RLE has at least "
+                raise ValueError(f"{label(i)}['counts'] is empty; an RLE has at least "
                                  f"one run")
             texts.append(counts)
         else:
-            given_runs[i] = _uncompressed_runs(counts, label, int(sizes[i].prod()))
+            given_runs[i] = _uncompressed_runs(counts, label(i), height * width)
             texts.append(b"")
-    chars = np.frombuffer(b"".join(texts), np.uint8)
-    starts = np.zeros(n + 1, np.int64)
-    np.cumsum([len(text) for text in texts], out=starts[1:])
+    sizes = np.array(sizes, np.int64).reshape(-1, 2)
+    starts = np.zeros(len(texts) + 1, np.int64)
+    starts[1:] = np.fromiter(map(len, texts), np.int64, len(texts)).cumsum()
     totals = sizes[:, 0] * sizes[:, 1]
     totals[list(given_runs)] = 0
-    runs, offsets, errors, where = _rle.parse_counts(chars, starts, totals)
-    bad = np.flatnonzero(errors)
-    if bad.size:
-        i = int(bad[0])
-        _raise_malformed(labels[i], texts[i], int(errors[i]), int(where[i]), sizes[i])
+    runs, offsets, errors, where = _rle.parse_counts(
+        np.frombuffer(b"".join(texts), np.uint8), starts, totals)
+    if errors.any():
+        i = int(np.argmax(errors != 0))
+        _raise_malformed(label(i), texts[i], int(errors[i]), int(where[i]), sizes[i])
     unpacked = _Runs(sizes, runs, offsets)
     if given_runs:
         pieces = _split(unpacked)
@@ -478,7 +481,8 @@ def _raise_malformed(label: str, text: bytes, error: int, where: int, size) -> N
         raise ValueError(f"{what}: it ends inside a number (its last character "
                          f"{chr(text[-1])!r} says more follows)")
     if error == _rle.TOO_LONG:
-        raise ValueError(f"{what}: the number ending at position {where} is too long")
+        raise ValueError(f"{what}: the number reaching position {where} has more than "
+                         f"12 characters")
     if error == _rle.NEGATIVE_RUN:
         raise ValueError(f"{what}: run {where} decodes to a negative length")
     raise ValueError(f"{what}: its runs cover {where} pixels but size "
