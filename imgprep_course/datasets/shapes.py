@@ -451,14 +451,37 @@ def render_scene(scene: Scene) -> RenderedScene:
     True
     """
     width, height = scene.width, scene.height
-    frame = np.array([[0, 0], [width, 0], [width, height], [0, height]], float)
     owner = np.full((height, width), -1, np.int64)  # index into scene.shapes, per pixel
-    objects = []                                    # visible non-crowd shapes
-    crowd = [i for i, shape in enumerate(scene.shapes) if shape.crowd]
-    for i in crowd:
-        inside = _as_coco_polygon(_intersect(scene.shapes[i].outline, frame))
+    objects = _draw_shapes(scene, owner)
+    rng = as_rng(scene.seed)
+    image = _paint(scene, owner, rng)
+    annotations, voc_objects, crops = _annotate_objects(scene, objects)
+    members = [i for i, shape in enumerate(scene.shapes) if shape.crowd and (owner == i).any()]
+    if members:
+        crowd, voc_members = _annotate_crowd(scene, owner, members)
+        annotations.append(crowd)
+        voc_objects.extend(voc_members)
+    order = [obj["index"] for obj in objects] + members
+    class_map, object_map = _segmentation_maps(scene, owner, order, voc_objects)
+    voc = VocAnnotation("", width, height, objects=voc_objects, folder="shapes",
+                        segmented=True)
+    captions = _captions(scene, objects, members, rng)
+    return RenderedScene(image, annotations, voc, class_map, object_map, captions, crops)
+
+
+def _draw_shapes(scene: Scene, owner: np.ndarray) -> list[dict]:
+    """Mark each pixel's frontmost shape in ``owner``; describe the visible non-crowd shapes.
+
+    Crowd members are drawn first (behind everything), as their outlines; every other
+    shape is drawn as the mask of its visible polygons, back to front.
+    """
+    width, height = scene.width, scene.height
+    frame = np.array([[0, 0], [width, 0], [width, height], [0, height]], float)
+    for i, shape in enumerate(scene.shapes):
+        inside = _as_coco_polygon(_intersect(shape.outline, frame)) if shape.crowd else None
         if inside is not None:
             owner[masks.decode(masks.from_polygons([inside], height, width)[0]) > 0] = i
+    objects = []
     for i, shape in enumerate(scene.shapes):
         if shape.crowd:
             continue
@@ -472,13 +495,15 @@ def render_scene(scene: Scene) -> RenderedScene:
         owner[masks.decode(rle) > 0] = i
         full = _as_coco_polygon(_intersect(shape.outline, frame))
         full_area = int(masks.area(masks.from_segmentation([full], height, width))) if full else 0
-        visible = min(area / full_area, 1.0) if full_area else 1.0
         objects.append({"index": i, "polygons": polygons, "rle": rle, "area": area,
-                        "visible": visible,
+                        "visible": min(area / full_area, 1.0) if full_area else 1.0,
                         "truncated": whole < 0.995 * _signed_area(shape.outline)})
-    rng = as_rng(scene.seed)
-    image = _paint(scene, owner, rng)
+    return objects
 
+
+def _annotate_objects(scene: Scene, objects: list[dict]
+                      ) -> tuple[list[dict], list[VocObject], list[tuple[int, np.ndarray]]]:
+    """COCO annotations, VOC objects and ImageNet crops of the visible non-crowd shapes."""
     annotations, voc_objects, crops = [], [], []
     names = {c.id: c.name for c in CATEGORIES}
     for obj in objects:
@@ -495,28 +520,28 @@ def render_scene(scene: Scene) -> RenderedScene:
         if not obj["truncated"] and obj["visible"] >= 0.9 and obj["area"] >= 24 ** 2:
             margin = 0.2 * np.array([w, h])
             low = np.maximum(np.floor(bbox[:2] - margin), 0)
-            high = np.minimum(np.ceil(bbox[:2] + bbox[2:] + margin), [width, height])
+            high = np.minimum(np.ceil(bbox[:2] + bbox[2:] + margin), [scene.width, scene.height])
             crops.append((shape.category, np.concatenate([low, high]).astype(int)))
-    members = [i for i in crowd if (owner == i).any()]
-    if members:
-        region = np.isin(owner, members)
-        rle = masks.encode(region)
-        annotations.append({"segmentation": masks.uncompress(rle),
-                            "area": int(masks.area(rle)), "iscrowd": 1,
-                            "bbox": [float(v) for v in masks.to_bbox(rle)],
-                            "category_id": scene.shapes[members[0]].category})
-        for i in members:
-            rows, columns = np.nonzero(owner == i)
-            voc_objects.append(VocObject(
-                names[scene.shapes[i].category],
-                (int(columns.min()) + 1, int(rows.min()) + 1,
-                 int(columns.max()) + 1, int(rows.max()) + 1), difficult=True))
-    order = [obj["index"] for obj in objects] + members
-    class_map, object_map = _segmentation_maps(scene, owner, order, voc_objects)
-    voc = VocAnnotation("", width, height, objects=voc_objects, folder="shapes",
-                        segmented=True)
-    captions = _captions(scene, objects, members, rng)
-    return RenderedScene(image, annotations, voc, class_map, object_map, captions, crops)
+    return annotations, voc_objects, crops
+
+
+def _annotate_crowd(scene: Scene, owner: np.ndarray, members: list[int]
+                    ) -> tuple[dict, list[VocObject]]:
+    """One COCO crowd annotation (uncompressed RLE of the visible members) and a
+    difficult VOC object per member."""
+    rle = masks.encode(np.isin(owner, members))
+    category = scene.shapes[members[0]].category
+    annotation = {"segmentation": masks.uncompress(rle), "area": int(masks.area(rle)),
+                  "iscrowd": 1, "bbox": [float(v) for v in masks.to_bbox(rle)],
+                  "category_id": category}
+    name = next(c.name for c in CATEGORIES if c.id == category)
+    voc_objects = []
+    for i in members:
+        rows, columns = np.nonzero(owner == i)
+        voc_objects.append(VocObject(name, (int(columns.min()) + 1, int(rows.min()) + 1,
+                                            int(columns.max()) + 1, int(rows.max()) + 1),
+                                     difficult=True))
+    return annotation, voc_objects
 
 
 def _paint(scene: Scene, owner: np.ndarray, rng: np.random.Generator) -> np.ndarray:
