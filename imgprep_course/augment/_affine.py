@@ -6,7 +6,7 @@ import numpy as np
 
 from imgprep_course._validation import as_array
 from imgprep_course.augment._matrices import _as_matrix, affine_matrix, transform_points
-from imgprep_course.augment._warp import check_fill_mode, check_order, warp_batch
+from imgprep_course.augment._warp import check_fill_mode, check_order, warp_batch, warp_labels
 from imgprep_course.boxes import as_boxes
 
 
@@ -46,7 +46,7 @@ def warp(image, matrix, *, order: int = 1, fill_mode: str = "nearest",
     matrix = _as_matrix(matrix)
     check_order(order)
     check_fill_mode(fill_mode)
-    batch = _as_float(array.reshape(array.shape[:2] + (-1,)))[None]
+    batch = array.reshape(array.shape[:2] + (-1,))[None]
     out = warp_batch(batch, matrix[None], order=order, fill_mode=fill_mode, cval=cval)
     return out[0].reshape(array.shape)
 
@@ -75,10 +75,7 @@ def warp_mask(mask, matrix, *, fill_mode: str = "constant", cval=0) -> np.ndarra
     array = as_array(mask, "mask", ndim=(2, 3), kinds="biu")
     matrix = _as_matrix(matrix)
     check_fill_mode(fill_mode)
-    work = array.view(np.uint8) if array.dtype == bool else array
-    batch = work.reshape(work.shape[:2] + (-1,))[None]
-    out = warp_batch(batch, matrix[None], order=0, fill_mode=fill_mode, cval=cval)
-    return out[0].reshape(array.shape).view(array.dtype)
+    return warp_labels(array[None], matrix[None], fill_mode=fill_mode, cval=cval)[0]
 
 
 def transform_boxes(boxes, matrix, shape, *, min_visibility: float = 0.1) -> np.ndarray:
@@ -205,10 +202,6 @@ def apply_affine_transform(x, theta: float = 0, tx: float = 0, ty: float = 0,
     matrix = affine_matrix(image.shape, theta=theta, tx=tx, ty=ty, shear=shear, zx=zx, zy=zy)
     out = warp(image, matrix, order=order, fill_mode=fill_mode, cval=cval)
     return np.moveaxis(out, (0, 1, 2), axes)
-
-
-def _as_float(array: np.ndarray) -> np.ndarray:
-    return array if array.dtype.kind == "f" else array.astype(np.float32)
 
 
 def _as_box_table(boxes) -> np.ndarray:

@@ -12,7 +12,8 @@ from imgprep_course.augment._affine import _as_box_table, transform_boxes
 from imgprep_course.augment._iterators import DirectoryIterator, NumpyArrayIterator
 from imgprep_course.augment._matrices import affine_matrix
 from imgprep_course.augment._params import IDENTITY, TransformRanges
-from imgprep_course.augment._warp import check_fill_mode, check_order, warp_batch
+from imgprep_course.augment._warp import (check_fill_mode, check_order, warp_batch,
+                                          warp_labels)
 
 #: Keras' epsilon in ``x / (std + 1e-6)`` for sample-wise and feature-wise normalization.
 STD_EPSILON = 1e-6
@@ -179,7 +180,8 @@ class ImageGenerator:
         masks = None if mask is None else self._as_masks(mask, "mask", image.shape[:2])[None]
         table = None if boxes is None else [_as_box_table(boxes)]
         params = {**IDENTITY, **transform_parameters}
-        images, masks, table = self._transform_batch(image[None], [params], masks, table)
+        images, masks, table = self._transform_batch(image[None], [params], None, masks,
+                                                     table)
         if boxes is None and mask is None:
             return images[0]
         out = {"x": images[0]}
@@ -261,11 +263,18 @@ class ImageGenerator:
         [[-0.5, 0.5]]
         """
         data = as_array(x, "x", ndim=(3, 4), finite=True)
-        batch = data if data.ndim == 4 else data[None]
+        out = self._standardize_batch(data if data.ndim == 4 else data[None])
+        if np.shares_memory(out, data):
+            out = out.copy()
+        return out if data.ndim == 4 else out[0]
+
+    def _standardize_batch(self, batch: np.ndarray) -> np.ndarray:
+        """:meth:`standardize` of a trusted ``(N, H, W, C)`` batch; returns ``batch``
+        itself when there is nothing to do."""
         if self.preprocessing_function is not None:
             batch = np.stack([np.asarray(self.preprocessing_function(image.copy()))
                               for image in batch])
-        batch = batch.astype(self.dtype)
+        batch = batch.astype(self.dtype, copy=False)
         if self.rescale:
             batch = batch * batch.dtype.type(self.rescale)
         if self.samplewise_std_normalization:
@@ -281,7 +290,7 @@ class ImageGenerator:
         if self.zca_whitening:
             self._require_fit("zca_whitening", self.whitening)
             batch = self.whitening.transform(batch, dtype=self.dtype)
-        return batch if data.ndim == 4 else batch[0]
+        return batch
 
     # -- batches ----------------------------------------------------------------------
 
@@ -372,39 +381,29 @@ class ImageGenerator:
                              f"shape {array.shape}")
         return array
 
-    def _transform_batch(self, images: np.ndarray, params: list[dict], masks=None,
-                         boxes=None):
-        """Transform a float batch ``(B, H, W, C)`` (not modified) with one dict per image.
+    def _transform_batch(self, source: np.ndarray, params: list[dict], index=None,
+                         masks=None, boxes=None):
+        """Transform images ``source[index]`` (not modified), one parameter dict each.
 
-        Returns the images, masks (or None) and list of box tables (or None).
+        ``source`` is ``(M, H, W, C)`` of any real dtype and ``index`` picks the images
+        (default: all, in order), read in place without a gathered copy. ``masks`` and
+        ``boxes`` belong to the picked images. Returns the images (``dtype``), the masks
+        (or None) and the list of box tables (or None).
         """
-        shape = images.shape[1:]
+        shape = source.shape[1:]
         matrices = np.stack([
             affine_matrix(shape, theta=p["theta"], tx=p["tx"], ty=p["ty"], shear=p["shear"],
                           zx=p["zx"], zy=p["zy"], flip_horizontal=p["flip_horizontal"],
                           flip_vertical=p["flip_vertical"]) for p in params])
-        moving = np.flatnonzero(~np.all(matrices == np.eye(3), axis=(1, 2)))
-        resample = dict(order=self.interpolation_order, fill_mode=self.fill_mode,
-                        cval=self.cval)
-        if len(moving) == len(images):
-            out = warp_batch(images, matrices, **resample)
-        else:
-            out = images.copy()
-            if len(moving):
-                out[moving] = warp_batch(images[moving], matrices[moving], **resample)
+        out = warp_batch(source, matrices, index=index, order=self.interpolation_order,
+                         fill_mode=self.fill_mode, cval=self.cval, dtype=self.dtype)
         for i, p in enumerate(params):
             if p["channel_shift_intensity"] is not None:
                 out[i] = _channel_shift(out[i], p["channel_shift_intensity"])
             if p["brightness"] is not None:
                 out[i] = _brightness(out[i], p["brightness"])
         if masks is not None:
-            flat = masks.reshape(masks.shape[:3] + (-1,))
-            work = flat.view(np.uint8) if flat.dtype == bool else flat
-            moved = work.copy()
-            if len(moving):
-                moved[moving] = warp_batch(work[moving], matrices[moving], order=0,
-                                           fill_mode=self.fill_mode, cval=self.mask_cval)
-            masks = moved.view(masks.dtype).reshape(masks.shape)
+            masks = warp_labels(masks, matrices, fill_mode=self.fill_mode, cval=self.mask_cval)
         if boxes is not None:
             boxes = [transform_boxes(b, m, shape, min_visibility=self.min_visibility)
                      for b, m in zip(boxes, matrices)]

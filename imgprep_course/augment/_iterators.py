@@ -100,12 +100,14 @@ class BatchIterator:
     def _rng(self, *key: int) -> np.random.Generator:
         return np.random.default_rng(np.random.SeedSequence(self._entropy, spawn_key=key))
 
-    def _augment(self, images: np.ndarray, rng: np.random.Generator, masks=None, boxes=None):
-        """Augment and standardize a float batch with parameters drawn from ``rng``."""
+    def _augment(self, source: np.ndarray, rng: np.random.Generator, index=None,
+                 masks=None, boxes=None):
+        """Augment and standardize ``source[index]`` with parameters drawn from ``rng``."""
         gen = self.image_data_generator
-        params = [gen.ranges.sample(images.shape[1:], rng) for _ in range(len(images))]
-        images, masks, boxes = gen._transform_batch(images, params, masks, boxes)
-        return gen.standardize(images), masks, boxes
+        count = len(source) if index is None else len(index)
+        params = [gen.ranges.sample(source.shape[1:], rng) for _ in range(count)]
+        images, masks, boxes = gen._transform_batch(source, params, index, masks, boxes)
+        return gen._standardize_batch(images), masks, boxes
 
     def _make_batch(self, indices: np.ndarray, rng: np.random.Generator):
         raise NotImplementedError
@@ -131,10 +133,9 @@ class NumpyArrayIterator(BatchIterator):
         super().__init__(generator, n, batch_size, shuffle, seed)
 
     def _make_batch(self, indices, rng):
-        images = self.x[indices].astype(self.image_data_generator.dtype)
         masks = None if self.masks is None else self.masks[indices]
         boxes = None if self.boxes is None else [self.boxes[i] for i in indices]
-        images, masks, boxes = self._augment(images, rng, masks, boxes)
+        images, masks, boxes = self._augment(self.x, rng, indices, masks, boxes)
         if self.boxes is None and self.masks is None:
             output = (images,)
             if self.y is None:
@@ -215,8 +216,8 @@ class DirectoryIterator(BatchIterator):
 
     def _make_batch(self, indices, rng):
         dtype = self.image_data_generator.dtype
-        images = np.stack([self._load(self.filepaths[i]) for i in indices])
-        images, _, _ = self._augment(images, rng)
+        images, _, _ = self._augment(np.stack([self._load(self.filepaths[i]) for i in indices]),
+                                     rng)
         if self.class_mode is None:
             return images
         if self.class_mode == "input":

@@ -30,6 +30,7 @@ import numpy as np
 FILL_MODES = ("constant", "nearest", "reflect", "wrap")
 _MODE_CODES = {name: code for code, name in enumerate(FILL_MODES)}
 _CONSTANT, _NEAREST, _REFLECT, _WRAP = range(4)
+_KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def check_fill_mode(fill_mode: str) -> int:
@@ -91,23 +92,47 @@ def _index(i: int, n: int, mode: int) -> int:
 
 
 @numba.njit(cache=True, parallel=True)
-def _warp_batch(images, matrices, out, order, mode, cval):  # pragma: no cover - compiled
-    """Resample ``images[k]`` through ``matrices[k]`` into ``out[k]``.
+def _warp_batch(source, index, matrices, moving, out, order, mode, cval):  # pragma: no cover
+    """Resample ``source[index[k]]`` through ``matrices[k]`` into ``out[k]``.
 
-    ``images``: (N, H, W, C); ``matrices``: (N, 2, 3) pull matrices in (row, col) order
-    as scipy takes them; ``out``: (N, Ho, Wo, C), same dtype as ``images``.
+    ``source``: (M, H, W, C), any real dtype; ``index``: (N,) which image of ``source``
+    each output comes from; ``matrices``: (N, 2, 3) pull matrices in (row, col) order as
+    scipy takes them; ``moving``: (N,) False where the matrix is the identity (a plain
+    copy); ``out``: (N, H, W, C).
     """
-    n_images, height, width, channels = images.shape
-    out_height, out_width = out.shape[1], out.shape[2]
-    for job in numba.prange(n_images * out_height):
-        k = job // out_height
-        r = job % out_height
+    n_out, height, width, channels = out.shape
+    for job in numba.prange(n_out * height):
+        k = job // height
+        r = job % height
+        src = source[index[k]]
+        if not moving[k]:
+            for c in range(width):
+                for ch in range(channels):
+                    out[k, r, c, ch] = src[r, c, ch]
+            continue
         a00, a01, b0 = matrices[k, 0, 0], matrices[k, 0, 1], matrices[k, 0, 2]
         a10, a11, b1 = matrices[k, 1, 0], matrices[k, 1, 1], matrices[k, 1, 2]
-        for c in range(out_width):
+        for c in range(width):
             # the same arithmetic as scipy: ((r * a0) + (c * a1)) + b
-            y = _map_coordinate(r * a00 + c * a01 + b0, height, mode)
-            x = _map_coordinate(r * a10 + c * a11 + b1, width, mode)
+            y = r * a00 + c * a01 + b0
+            x = r * a10 + c * a11 + b1
+            if order == 1 and 0.0 <= y < height - 1 and 0.0 <= x < width - 1:
+                # inside: no border rule applies (most pixels; same numbers, less work)
+                y0 = np.int64(y)
+                x0 = np.int64(x)
+                wy = y - y0
+                wx = x - x0
+                w00 = (1.0 - wy) * (1.0 - wx)
+                w01 = (1.0 - wy) * wx
+                w10 = wy * (1.0 - wx)
+                w11 = wy * wx
+                for ch in range(channels):
+                    out[k, r, c, ch] = (w00 * src[y0, x0, ch] + w01 * src[y0, x0 + 1, ch]
+                                        + w10 * src[y0 + 1, x0, ch]
+                                        + w11 * src[y0 + 1, x0 + 1, ch])
+                continue
+            y = _map_coordinate(y, height, mode)
+            x = _map_coordinate(x, width, mode)
             if y <= -1.0 or x <= -1.0:
                 for ch in range(channels):
                     out[k, r, c, ch] = cval
@@ -116,7 +141,7 @@ def _warp_batch(images, matrices, out, order, mode, cval):  # pragma: no cover -
                 yi = _index(np.int64(np.floor(y + 0.5)), height, mode)
                 xi = _index(np.int64(np.floor(x + 0.5)), width, mode)
                 for ch in range(channels):
-                    out[k, r, c, ch] = images[k, yi, xi, ch]
+                    out[k, r, c, ch] = src[yi, xi, ch]
                 continue
             y_floor = np.floor(y)
             x_floor = np.floor(x)
@@ -131,8 +156,8 @@ def _warp_batch(images, matrices, out, order, mode, cval):  # pragma: no cover -
             w10 = wy * (1.0 - wx)
             w11 = wy * wx
             for ch in range(channels):
-                out[k, r, c, ch] = (w00 * images[k, y0, x0, ch] + w01 * images[k, y0, x1, ch]
-                                    + w10 * images[k, y1, x0, ch] + w11 * images[k, y1, x1, ch])
+                out[k, r, c, ch] = (w00 * src[y0, x0, ch] + w01 * src[y0, x1, ch]
+                                    + w10 * src[y1, x0, ch] + w11 * src[y1, x1, ch])
 
 
 def pull_rows_cols(matrix: np.ndarray) -> np.ndarray:
@@ -141,17 +166,49 @@ def pull_rows_cols(matrix: np.ndarray) -> np.ndarray:
                      [matrix[0, 1], matrix[0, 0], matrix[0, 2]]])
 
 
-def warp_batch(images: np.ndarray, matrices: np.ndarray, *, order: int = 1,
-               fill_mode: str = "nearest", cval: float = 0.0) -> np.ndarray:
-    """Resample each image of a ``(N, H, W, C)`` batch through its own (x, y) pull matrix.
+def warp_batch(source: np.ndarray, matrices: np.ndarray, *, index=None, order: int = 1,
+               fill_mode: str = "nearest", cval: float = 0.0, dtype=None) -> np.ndarray:
+    """Resample images of a ``(M, H, W, C)`` array, each through its own (x, y) pull matrix.
 
-    The internal workhorse of :func:`imgprep_course.augment.warp`; arguments are trusted
-    (validated by the callers). Returns a new array of the images' dtype.
+    Output ``k`` is ``source[index[k]]`` (``index`` defaults to all images in order)
+    resampled through ``matrices[k]``, as ``dtype`` (float32 or float64; default: the
+    source's if it is one of them, else float32). A C-contiguous source of that dtype is
+    read in place, sparing the caller a gathered copy. The internal workhorse behind
+    :func:`imgprep_course.augment.warp`; arguments are trusted (validated by the callers).
+    Returns a new array.
     """
-    rows_cols = np.stack([pull_rows_cols(m) for m in matrices]) if len(matrices) else \
-        np.zeros((0, 2, 3))
-    out = np.empty_like(images)
-    if images.size:
-        _warp_batch(np.ascontiguousarray(images), rows_cols, out, order,
-                    check_fill_mode(fill_mode), images.dtype.type(cval))
+    dtype = np.dtype(dtype or (source.dtype if source.dtype in _KERNEL_DTYPES else np.float32))
+    if dtype not in _KERNEL_DTYPES:
+        raise TypeError(f"the warp kernel computes in float32 or float64, not {dtype}")
+    if source.dtype != dtype or not source.flags.c_contiguous:
+        # one compiled kernel per dtype: convert what is needed, nothing more
+        source = np.ascontiguousarray(source if index is None else source[index], dtype=dtype)
+        index = None
+    index = np.arange(len(source)) if index is None else np.asarray(index, dtype=np.int64)
+    matrices = np.asarray(matrices, dtype=np.float64).reshape(-1, 3, 3)
+    out = np.empty((len(index),) + source.shape[1:], dtype=dtype)
+    if out.size:
+        rows_cols = np.stack([pull_rows_cols(m) for m in matrices])
+        moving = ~np.all(matrices == np.eye(3), axis=(1, 2))
+        _warp_batch(source, index, rows_cols, moving, out, order,
+                    check_fill_mode(fill_mode), dtype.type(cval))
     return out
+
+
+def warp_labels(labels: np.ndarray, matrices: np.ndarray, *, fill_mode: str = "constant",
+                cval=0) -> np.ndarray:
+    """Move label masks ``(N, H, W, K)`` of any dtype, each through its own pull matrix.
+
+    Nearest-pixel sampling copies labels, never blends them. The kernel warps an image
+    that holds each pixel's own position, which tells where every output pixel comes from
+    (or -1 for ``cval``); the labels are then gathered with numpy, whatever their dtype.
+    """
+    n, height, width = labels.shape[:3]
+    positions = np.arange(height * width, dtype=np.float64).reshape(1, height, width, 1)
+    where = warp_batch(positions, matrices, index=np.zeros(n, dtype=np.int64), order=0,
+                       fill_mode=fill_mode, cval=-1.0).reshape(n, height * width)
+    where = where.astype(np.int64)
+    flat = labels.reshape(n, height * width, -1)
+    out = np.take_along_axis(flat, np.maximum(where, 0)[..., None], axis=1)
+    out[where < 0] = cval
+    return out.reshape(labels.shape)
