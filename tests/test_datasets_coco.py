@@ -187,7 +187,8 @@ def test_bad_files_name_what_and_where(dataset, change, message):
 def test_top_level_must_be_an_object(tmp_path):
     path = tmp_path / "list.json"
     path.write_text("[1, 2]")
-    with pytest.raises(ValueError, match=r"list.json: the top level must be a JSON object, got list"):
+    with pytest.raises(ValueError, match=r"list.json: the top level must be a JSON object, "
+                                         r"got list"):
         COCO(path)
 
 

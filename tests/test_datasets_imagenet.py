@@ -52,7 +52,8 @@ def test_synset_mapping(tmp_path):
     assert read_synset_mapping(path) == {"n01440764": "tench, Tinca tinca",
                                          "n01443537": "goldfish, Carassius auratus"}
     path.write_text("n01440764 tench\nfish n01443537\n")
-    with pytest.raises(ValueError, match=r"line 2: expected 'nXXXXXXXX name', got 'fish n01443537'"):
+    with pytest.raises(ValueError,
+                       match=r"line 2: expected 'nXXXXXXXX name', got 'fish n01443537'"):
         read_synset_mapping(path)
     path.write_text("n0144076 tench\n")
     with pytest.raises(ValueError, match="line 1"):

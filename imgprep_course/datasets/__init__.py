@@ -45,9 +45,10 @@ from imgprep_course.datasets.voc import (VOID, VocAnnotation, VocObject, parse_v
                                          read_voc_xml, voc_colormap, voc_xml_string,
                                          write_voc_segmentation, write_voc_xml)
 
-__all__ = ["boxes", "masks", "COCO", "load_json", "coco_to_voc", "voc_to_coco", "ImageFolder", "IMAGE_EXTENSIONS",
-           "read_synset_mapping", "CATEGORIES", "make_shapes", "render_scene", "sample_scene",
-           "SIZE_RANGES", "caption_lengths", "images_per_class", "objects_per_class",
-           "objects_per_image", "size_ranges", "VOID", "VocAnnotation", "VocObject",
-           "parse_voc_xml", "read_voc_dataset", "read_voc_segmentation", "read_voc_xml",
-           "voc_colormap", "voc_xml_string", "write_voc_segmentation", "write_voc_xml"]
+__all__ = ["boxes", "masks", "COCO", "load_json", "coco_to_voc", "voc_to_coco", "ImageFolder",
+           "IMAGE_EXTENSIONS", "read_synset_mapping", "CATEGORIES", "make_shapes",
+           "render_scene", "sample_scene", "SIZE_RANGES", "caption_lengths", "images_per_class",
+           "objects_per_class", "objects_per_image", "size_ranges", "VOID", "VocAnnotation",
+           "VocObject", "parse_voc_xml", "read_voc_dataset", "read_voc_segmentation",
+           "read_voc_xml", "voc_colormap", "voc_xml_string", "write_voc_segmentation",
+           "write_voc_xml"]

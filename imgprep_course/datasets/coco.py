@@ -225,7 +225,7 @@ class COCO:
             raise ValueError(f"{where} (image {ann['image_id']}): {error}") from None
 
     def annToMask(self, ann: dict) -> np.ndarray:
-        """The annotation's binary mask, ``(height, width)`` uint8, as pycocotools' ``annToMask``."""
+        """The annotation's binary mask, ``(height, width)`` uint8, as pycocotools' does."""
         return masks.decode(self.annToRLE(ann))
 
     # ---------------------------------------------------------------- helpers

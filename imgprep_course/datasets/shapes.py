@@ -312,7 +312,8 @@ def _merge_pieces(pieces: list[np.ndarray]) -> list[np.ndarray] | None:
             loop.append(point)
             point = outgoing[point].pop()
         polygon = np.array(loop)
-        before, after = polygon - np.roll(polygon, 1, axis=0), np.roll(polygon, -1, axis=0) - polygon
+        before = polygon - np.roll(polygon, 1, axis=0)
+        after = np.roll(polygon, -1, axis=0) - polygon
         turn = before[:, 0] * after[:, 1] - before[:, 1] * after[:, 0]
         polygon = polygon[np.abs(turn) > 1e-9]
         if len(polygon) >= 3:
@@ -613,7 +614,8 @@ def _captions(scene: Scene, objects: list[dict], members: list[int],
     described = []
     for obj in sorted(objects, key=lambda o: -o["area"]):
         shape = scene.shapes[obj["index"]]
-        size = "small" if obj["area"] < _SMALL else "large" if obj["area"] >= _LARGE else "medium-sized"
+        size = ("small" if obj["area"] < _SMALL
+                else "large" if obj["area"] >= _LARGE else "medium-sized")
         described.append({"name": names[shape.category], "colour": shape.colour, "size": size,
                           "where": _where(masks.to_bbox(obj["rle"]), scene.width, scene.height),
                           "x": float(np.mean(scene.shapes[obj["index"]].outline[:, 0])),

@@ -65,7 +65,7 @@ class VocAnnotation:
     segmented: bool = False
 
     def boxes(self, fmt: str = "voc") -> np.ndarray:
-        """The objects' boxes as an ``(N, 4)`` float array in ``fmt`` (see :mod:`imgprep_course.boxes`).
+        """The objects' boxes, ``(N, 4)`` floats in ``fmt`` (see :mod:`imgprep_course.boxes`).
 
         Examples
         --------
