@@ -1,4 +1,4 @@
-"""Precision/recall, VOC and COCO AP, greedy matching: the devkit's and pycocotools' numbers."""
+"""Precision/recall, AP, greedy matching (VOC AP against the devkit: test_metrics_voc.py)."""
 
 from __future__ import annotations
 
@@ -14,36 +14,6 @@ from pycocotools.cocoeval import COCOeval
 
 from imgprep_course.metrics import (box_iou, coco_ap, greedy_match, precision_recall,
                                     voc_ap)
-
-
-def devkit_voc_ap(rec, prec, use_07_metric=False):
-    """``voc_ap`` of py-faster-rcnn ``lib/datasets/voc_eval.py``, transcribed literally."""
-    if use_07_metric:
-        # 11 point metric
-        ap = 0.
-        for t in np.arange(0., 1.1, 0.1):
-            if np.sum(rec >= t) == 0:
-                p = 0
-            else:
-                p = np.max(prec[rec >= t])
-            ap = ap + p / 11.
-    else:
-        # correct AP calculation
-        # first append sentinel values at the end
-        mrec = np.concatenate(([0.], rec, [1.]))
-        mpre = np.concatenate(([0.], prec, [0.]))
-
-        # compute the precision envelope
-        for i in range(mpre.size - 1, 0, -1):
-            mpre[i - 1] = np.maximum(mpre[i - 1], mpre[i])
-
-        # to calculate area under PR curve, look for points
-        # where X axis (recall) changes value
-        i = np.where(mrec[1:] != mrec[:-1])[0]
-
-        # and sum (\Delta recall) * prec
-        ap = np.sum((mrec[i + 1] - mrec[i]) * mpre[i + 1])
-    return ap
 
 
 # --------------------------------------------------------------------- the lesson
@@ -64,40 +34,6 @@ def test_precision_recall_ranks_by_score_and_skips_ignored():
     assert recall.tolist() == [.25, .25, .25]
     precision, _ = precision_recall([True, True], [.9, .5], 2, ignored=[True, False])
     assert precision.tolist() == [0.0, 1.0]  # nothing counted yet: 0, not the devkit's NaN
-
-
-# --------------------------------------------------------------------- VOC AP
-@pytest.mark.parametrize("seed", range(30))
-@pytest.mark.parametrize("use_07_metric", [False, True])
-def test_voc_ap_equals_the_devkit_bit_for_bit(seed, use_07_metric):
-    rng = np.random.default_rng(seed)
-    n_pos = int(rng.choice([5, 10, 20, 7]))   # 10 and 20 put recalls exactly on the grid
-    tp = rng.random(int(rng.integers(1, 40))) < .6
-    fp = ~tp
-    rec = np.cumsum(tp).astype(float) / float(n_pos)
-    prec = np.cumsum(tp) / (np.cumsum(tp) + np.cumsum(fp)).astype(float)
-    rec = np.minimum(rec, 1.0)
-    assert voc_ap(rec, prec, use_07_metric) == devkit_voc_ap(rec, prec, use_07_metric)
-
-
-def test_recall_exactly_on_the_11_point_grid():
-    """``np.arange(0, 1.1, .1)[3]`` is 0.30000000000000004: a recall of 0.3 misses it."""
-    rec, prec = np.array([0.3]), np.array([1.0])
-    assert voc_ap(rec, prec, use_07_metric=True) == devkit_voc_ap(rec, prec, True) == 3 / 11
-    rec = np.array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7])   # 0.6 and 0.7 miss theirs too
-    prec = np.linspace(1, .4, 7)
-    assert voc_ap(rec, prec, True) == devkit_voc_ap(rec, prec, True)
-    assert voc_ap(rec, prec, True) != pytest.approx(np.mean([prec[rec >= t].max(initial=0)
-                                                             for t in np.arange(11) / 10]))
-
-
-@settings(max_examples=80, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 20), st.floats(0, 1)), max_size=30),
-       st.sampled_from([4, 5, 10, 20]), st.booleans())
-def test_voc_ap_on_grid_recalls_equals_the_devkit(points, n_pos, use_07_metric):
-    rec = np.sort(np.minimum([k for k, _ in points], n_pos)).astype(float) / n_pos
-    prec = np.array([p for _, p in points], dtype=float)
-    assert voc_ap(rec, prec, use_07_metric) == devkit_voc_ap(rec, prec, use_07_metric)
 
 
 def test_empty_curve():

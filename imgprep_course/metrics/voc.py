@@ -106,7 +106,7 @@ def voc_evaluate(boxes, scores, labels, image_ids, gt_boxes, gt_labels, gt_image
     conf = _vector(scores, "scores", n_dt, "biuf").astype(np.float64)
     bad = np.flatnonzero(~np.isfinite(conf))
     if bad.size:
-        raise ValueError(f"scores[{bad[0]}] is {conf[bad[0]]!r}; scores must be finite")
+        raise ValueError(f"scores[{bad[0]}] is {float(conf[bad[0]])!r}; scores must be finite")
     dt_labels = _vector(labels, "labels", n_dt, "iuU")
     dt_images = _vector(image_ids, "image_ids", n_dt, "iuU")
     gt_labels_ = _vector(gt_labels, "gt_labels", n_gt, "iuU")
@@ -131,7 +131,7 @@ def voc_evaluate(boxes, scores, labels, image_ids, gt_boxes, gt_labels, gt_image
     overlaps = voc_overlaps(dt_boxes[pair_dt], gt[pair_gt])
     best = np.full(n_dt, -np.inf)
     np.maximum.at(best, pair_dt, overlaps)
-    first_best = np.full(n_dt, n_gt)
+    first_best = np.full(n_dt, pair_dt.size)
     at_best = overlaps == best[pair_dt]
     np.minimum.at(first_best, pair_dt[at_best], np.flatnonzero(at_best))
     best_gt = np.full(n_dt, -1)
