@@ -403,15 +403,25 @@ def box_ious(dt, gt, crowd):
 
 
 @njit(cache=True)
-def _overlap(a, b):
-    """Intersection and union pixel counts of two RLEs of one size, walking both."""
+def _combine(a, b, intersect, out):
+    """Walk two RLEs of one size together, as pycocotools does.
+
+    Writes the runs of their union (or, with ``intersect``, their intersection) to
+    ``out`` (room for ``a.size + b.size`` runs; or nothing, when ``out`` is empty)
+    and returns how many, with the pixel counts of the intersection and of the
+    union.
+    """
+    keep = out.size > 0
     left_a, left_b = a[0], b[0]
-    in_a = in_b = False
+    in_a = in_b = inside = False
     next_a = next_b = 1
     inter = union = 0
+    n_out = 0
+    length = 0
     remaining = 1
     while remaining > 0:
         step = min(left_a, left_b)
+        length += step
         if in_a or in_b:
             union += step
             if in_a and in_b:
@@ -427,7 +437,15 @@ def _overlap(a, b):
             next_b += 1
             in_b = not in_b
         remaining = left_a + left_b
-    return inter, union
+        if not keep:
+            continue
+        was_inside = inside
+        inside = (in_a and in_b) if intersect else (in_a or in_b)
+        if inside != was_inside or remaining == 0:
+            out[n_out] = length
+            n_out += 1
+            length = 0
+    return n_out, inter, union
 
 
 @njit(cache=True)
@@ -440,12 +458,14 @@ def mask_ious(dt_runs, dt_offsets, dt_sizes, gt_runs, gt_offsets, gt_sizes, crow
     out = box_ious(bboxes(dt_runs, dt_offsets, dt_sizes),
                    bboxes(gt_runs, gt_offsets, gt_sizes), crowd)
     dt_areas = areas(dt_runs, dt_offsets)
+    no_runs = np.empty(0, np.int64)
     for g in range(out.shape[1]):
         b = gt_runs[gt_offsets[g]:gt_offsets[g + 1]]
         for d in range(out.shape[0]):
             if out[d, g] <= 0:
                 continue
-            inter, union = _overlap(dt_runs[dt_offsets[d]:dt_offsets[d + 1]], b)
+            a = dt_runs[dt_offsets[d]:dt_offsets[d + 1]]
+            _, inter, union = _combine(a, b, False, no_runs)
             if inter == 0:
                 out[d, g] = 0.0
             else:
@@ -457,40 +477,13 @@ def mask_ious(dt_runs, dt_offsets, dt_sizes, gt_runs, gt_offsets, gt_sizes, crow
 @njit(cache=True)
 def merge_runs(runs, offsets, intersect):
     """Union (or intersection) of several RLEs of one size, folded left to right."""
-    capacity = runs.size + 2
-    merged = np.empty(capacity, np.int64)
+    merged = np.empty(runs.size, np.int64)
     n_merged = offsets[1] - offsets[0]
     merged[:n_merged] = runs[offsets[0]:offsets[1]]
-    result = np.empty(capacity, np.int64)
+    result = np.empty(runs.size, np.int64)
     for i in range(1, offsets.size - 1):
-        a = merged[:n_merged]
         b = runs[offsets[i]:offsets[i + 1]]
-        left_a, left_b = a[0], b[0]
-        in_a = in_b = inside = False
-        next_a = next_b = 1
-        n_result = 0
-        length = 0
-        remaining = 1
-        while remaining > 0:
-            step = min(left_a, left_b)
-            length += step
-            left_a -= step
-            if left_a == 0 and next_a < a.size:
-                left_a = a[next_a]
-                next_a += 1
-                in_a = not in_a
-            left_b -= step
-            if left_b == 0 and next_b < b.size:
-                left_b = b[next_b]
-                next_b += 1
-                in_b = not in_b
-            remaining = left_a + left_b
-            was_inside = inside
-            inside = (in_a and in_b) if intersect else (in_a or in_b)
-            if inside != was_inside or remaining == 0:
-                result[n_result] = length
-                n_result += 1
-                length = 0
+        n_result, _, _ = _combine(merged[:n_merged], b, intersect, result)
         merged, result = result, merged
         n_merged = n_result
     return merged[:n_merged].copy()
