@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 from pycocotools.coco import COCO as PyCOCO
 import pycocotools.mask as mask_utils
 
@@ -237,3 +238,44 @@ def test_ann_to_mask_of_a_result_with_a_compressed_rle(dataset):
     result = {"id": 1000, "image_id": 2, "segmentation": rle}
     assert coco.annToRLE(result) == rle
     np.testing.assert_array_equal(coco.annToMask(result), mask)
+
+
+SMALL = {"images": [{"id": 1, "file_name": "a.jpg", "height": 6, "width": 7},
+                    {"id": 2, "file_name": "b.jpg", "height": 5, "width": 5}],
+         "categories": [{"id": 1, "name": "circle", "supercategory": "round"}],
+         "annotations": [
+             {"id": 1, "image_id": 1, "category_id": 1, "iscrowd": 0, "area": 4.0,
+              "bbox": [1, 1, 2, 2], "segmentation": [[1, 1, 3, 1, 3, 3, 1, 3]]},
+             {"id": 2, "image_id": 2, "category_id": 1, "iscrowd": 1, "area": 3,
+              "bbox": [0, 0, 1, 3], "segmentation": {"size": [5, 5], "counts": [0, 3, 22]}},
+             {"id": 3, "image_id": 2, "caption": "A circle."}]}
+
+WRONG_VALUES = [None, "x", -1, 0, 2.5, True, [], [1, 2], [[1, 2, 3]], {}, {"size": [5, 5]}]
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_any_broken_field_gives_a_value_error_or_a_working_index(data):
+    """Replace or delete one field anywhere: loading and every mask either work or raise
+    a ValueError, never a KeyError or TypeError from deep inside."""
+    broken = copy.deepcopy(SMALL)
+    section = data.draw(st.sampled_from(["images", "categories", "annotations"]))
+    item = data.draw(st.sampled_from(broken[section]))
+    key = data.draw(st.sampled_from(sorted(item)))
+    if data.draw(st.booleans()):
+        del item[key]
+    else:
+        item[key] = data.draw(st.sampled_from(WRONG_VALUES))
+    try:
+        coco = COCO(broken)
+    except ValueError:
+        return
+    for ann in coco.anns.values():
+        if "caption" in ann:
+            continue
+        try:
+            mask = coco.annToMask(ann)
+        except ValueError:
+            continue
+        img = coco.imgs[ann["image_id"]]
+        assert mask.shape == (img["height"], img["width"])

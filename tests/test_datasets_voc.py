@@ -98,7 +98,9 @@ def test_fractional_coordinates_round_trip(tmp_path):
     ("<annotation><filename>a</filename><size><width>4</width></size></annotation>",
      r"a.xml: <size>: <size> has no <height>"),
     ("<annotation><filename>a</filename><size><width>four</width><height>4</height></size>"
-     "</annotation>", r"a.xml: <size>: <width> holds 'four', which is not a number"),
+     "</annotation>", r"a.xml: <size>: <width> holds 'four', which is not a finite number"),
+    ("<annotation><filename>a</filename><size><width>4.5</width><height>4</height></size>"
+     "</annotation>", r"a.xml: <size>: <width> holds 4.5; it must be a whole number >= 0"),
     ("<annotation><filename>a</filename><size><width>4</width><height>4</height></size>"
      "<object><name>dog</name></object></annotation>",
      r"a.xml: object 0 \(dog\): <object> has no <bndbox>"),
@@ -114,7 +116,7 @@ def test_fractional_coordinates_round_trip(tmp_path):
     ("<annotation><filename>a</filename><size><width>4</width><height>4</height></size>"
      "<object><name>dog</name><difficult>yes</difficult><bndbox><xmin>1</xmin><ymin>1</ymin>"
      "<xmax>2</xmax><ymax>2</ymax></bndbox></object></annotation>",
-     r"a.xml: object 0: <difficult> holds 'yes', which is not a number"),
+     r"a.xml: object 0: <difficult> holds 'yes', which is not a finite number"),
 ])
 def test_bad_xml_names_what_and_where(text, message):
     with pytest.raises(ValueError, match=message):
@@ -182,3 +184,23 @@ def test_segmentation_errors(tmp_path):
     Image.new("RGB", (3, 2)).save(tmp_path / "rgb.png")
     with pytest.raises(ValueError, match="rgb.png is a RGB image; a VOC segmentation PNG"):
         read_voc_segmentation(tmp_path / "rgb.png")
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_any_broken_element_gives_a_value_error_or_an_annotation(data):
+    """Delete an element or change its text anywhere in a real file: a ValueError or a
+    valid annotation, never another exception."""
+    root = ET.fromstring(REAL)
+    elements = [(parent, child) for parent in root.iter() for child in parent]
+    parent, child = data.draw(st.sampled_from(elements))
+    if data.draw(st.booleans()):
+        parent.remove(child)
+    else:
+        child.text = data.draw(st.sampled_from(["", "-5", "abc", "1e3", "nan", "12.5", " 7 "]))
+    try:
+        ann = parse_voc_xml(ET.tostring(root), "broken.xml")
+    except ValueError as error:
+        assert str(error).startswith("broken.xml")
+        return
+    assert ann.boxes().shape == (len(ann.objects), 4)

@@ -329,7 +329,7 @@ def _validate(dataset, source: str) -> None:
     boxes = []
     for i, ann in enumerate(annotations):
         where = f"{source}: annotations[{i}] (id {ann['id']})"
-        if ann["image_id"] not in image_index:
+        if not _is_int(ann["image_id"]) or ann["image_id"] not in image_index:
             raise ValueError(f"{where} has image_id {ann['image_id']!r}, which does not exist "
                              f"in images")
         if "caption" in ann:
@@ -337,7 +337,7 @@ def _validate(dataset, source: str) -> None:
                 raise ValueError(f"{where} has a caption that is not a string")
             continue
         _require(ann, ("category_id", "bbox", "area", "iscrowd"), where)
-        if ann["category_id"] not in category_index:
+        if not _is_int(ann["category_id"]) or ann["category_id"] not in category_index:
             raise ValueError(f"{where} has category_id {ann['category_id']!r}, which does not "
                              f"exist in categories")
         if ann["iscrowd"] not in (0, 1):

@@ -135,9 +135,9 @@ def parse_voc_xml(text: str | bytes, source: str = "<string>") -> VocAnnotation:
         raise ValueError(str(error).replace("(format voc)", "(xmin, ymin, xmax, ymax)")) from None
     return VocAnnotation(
         filename=_text(root, "filename", source),
-        width=int(_number(size, "width", f"{source}: <size>")),
-        height=int(_number(size, "height", f"{source}: <size>")),
-        depth=int(_number(size, "depth", f"{source}: <size>", default=3)),
+        width=_count(size, "width", f"{source}: <size>"),
+        height=_count(size, "height", f"{source}: <size>"),
+        depth=_count(size, "depth", f"{source}: <size>", default=3),
         objects=objects,
         folder=root.findtext("folder", "VOC").strip(),
         segmented=_flag(root, "segmented", source))
@@ -276,12 +276,22 @@ def _text(element: ET.Element, tag: str, where: str) -> str:
 
 def _number(element: ET.Element, tag: str, where: str, default: float | None = None) -> float:
     if default is not None and element.find(tag) is None:
-        return default
+        return float(default)
     text = _text(element, tag, where)
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
-        raise ValueError(f"{where}: <{tag}> holds {text!r}, which is not a number") from None
+        value = np.nan
+    if not np.isfinite(value):
+        raise ValueError(f"{where}: <{tag}> holds {text!r}, which is not a finite number")
+    return value
+
+
+def _count(element: ET.Element, tag: str, where: str, default: int | None = None) -> int:
+    value = _number(element, tag, where, default)
+    if value < 0 or not value.is_integer():
+        raise ValueError(f"{where}: <{tag}> holds {value:g}; it must be a whole number >= 0")
+    return int(value)
 
 
 def _flag(element: ET.Element, tag: str, where: str) -> bool:
