@@ -364,7 +364,7 @@ def test_from_segmentation_equals_ann_to_rle():
     (lambda: masks.decode({"size": [2, 3], "counts": "0f"}), ValueError,
      r"it ends inside a number \(its last character 'f' says more follows\)"),
     (lambda: masks.decode({"size": [2, 3], "counts": "0" + "o" * 13 + "0"}), ValueError,
-     r"the number reaching position 13 has more than 12 characters"),
+     r"the number ending at position 15 has more than 12 characters"),
     (lambda: masks.decode({"size": [2, 3], "counts": "111N"}), ValueError,
      r"run 3 decodes to a negative length"),
     (lambda: masks.decode({"size": [2, 3], "counts": "05"}), ValueError,

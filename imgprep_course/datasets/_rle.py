@@ -75,10 +75,10 @@ def parse_counts(chars, starts, totals):
     """Run lengths from concatenated counts strings, checking each string.
 
     Returns ``runs, offsets, errors, where``: for a bad string ``errors[i]`` is one
-    of the error codes of this module and ``where[i]`` the character position
-    (``BAD_CHARACTER``, ``TRUNCATED``, ``TOO_LONG``: a number of more than 12
-    characters), the run index (``NEGATIVE_RUN``) or the sum of the runs
-    (``WRONG_TOTAL``).
+    of the error codes of this module and ``where[i]`` a character position
+    (``BAD_CHARACTER``: that character; ``TRUNCATED``: the end; ``TOO_LONG``: the
+    end of a number of more than 12 characters), the run index (``NEGATIVE_RUN``)
+    or the sum of the runs (``WRONG_TOTAL``).
     """
     n = starts.size - 1
     runs = np.empty(chars.size, np.int64)
@@ -87,51 +87,56 @@ def parse_counts(chars, starts, totals):
     where = np.zeros(n, np.int64)
     n_runs = 0
     for i in range(n):
+        text = chars[starts[i]:starts[i + 1]]
+        error, where[i] = _check_characters(text)
         first = n_runs
-        p = starts[i]
-        end = starts[i + 1]
         total = np.int64(0)
-        error = OK
-        while p < end:
+        p = 0
+        while p < text.size and error == OK:
             value = np.int64(0)
             shift = 0
             while True:
-                if p == end:
-                    error = TRUNCATED
-                    break
-                group = np.int64(chars[p]) - 48
-                if group < 0 or group > 63:
-                    error = BAD_CHARACTER
-                    break
+                group = np.int64(text[p]) - 48
                 value |= (group & 0x1F) << shift
                 p += 1
                 shift += 5
                 if not group & 0x20:
-                    if group & 0x10:
-                        value |= np.int64(-1) << shift
                     break
-                if shift > 55:
-                    error = TOO_LONG
-                    break
-            if error != OK:
-                where[i] = p - starts[i]
+            if shift > 60:
+                error, where[i] = TOO_LONG, p
                 break
+            if group & 0x10:
+                value |= np.int64(-1) << shift
             k = n_runs - first
             if k > 2:
                 value += runs[n_runs - 2]
             if value < 0:
-                error = NEGATIVE_RUN
-                where[i] = k
+                error, where[i] = NEGATIVE_RUN, k
                 break
             runs[n_runs] = value
             n_runs += 1
             total += value
         if error == OK and total != totals[i]:
-            error = WRONG_TOTAL
-            where[i] = total
+            error, where[i] = WRONG_TOTAL, total
         errors[i] = error
         offsets[i + 1] = n_runs
     return runs[:n_runs], offsets, errors, where
+
+
+@njit(cache=True)
+def _check_characters(text):
+    """``OK, 0``; or ``BAD_CHARACTER`` and its position; or ``TRUNCATED`` and the
+    length, when the last character says more follows."""
+    outside = False
+    for c in text:  # no early exit, so that the loop compiles to vector code
+        outside |= (c < 48) | (c > 111)
+    if outside:
+        for p in range(text.size):
+            if text[p] < 48 or text[p] > 111:
+                return BAD_CHARACTER, p
+    if text.size and (text[-1] - 48) & 0x20:
+        return TRUNCATED, text.size
+    return OK, 0
 
 
 # ---------------------------------------------------------------- masks <-> runs

@@ -481,7 +481,7 @@ def _raise_malformed(label: str, text: bytes, error: int, where: int, size) -> N
         raise ValueError(f"{what}: it ends inside a number (its last character "
                          f"{chr(text[-1])!r} says more follows)")
     if error == _rle.TOO_LONG:
-        raise ValueError(f"{what}: the number reaching position {where} has more than "
+        raise ValueError(f"{what}: the number ending at position {where} has more than "
                          f"12 characters")
     if error == _rle.NEGATIVE_RUN:
         raise ValueError(f"{what}: run {where} decodes to a negative length")
