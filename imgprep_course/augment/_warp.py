@@ -95,7 +95,7 @@ def _index(i: int, n: int, mode: int) -> int:
 def _warp_batch(source, index, matrices, moving, out, order, mode, cval):  # pragma: no cover
     """Resample ``source[index[k]]`` through ``matrices[k]`` into ``out[k]``.
 
-    ``source``: (M, H, W, C), any real dtype; ``index``: (N,) which image of ``source``
+    ``source``: (M, H, W, C), float32 or float64 like ``out``; ``index``: (N,) which image of ``source``
     each output comes from; ``matrices``: (N, 2, 3) pull matrices in (row, col) order as
     scipy takes them; ``moving``: (N,) False where the matrix is the identity (a plain
     copy); ``out``: (N, H, W, C).
@@ -112,36 +112,48 @@ def _warp_batch(source, index, matrices, moving, out, order, mode, cval):  # pra
             continue
         a00, a01, b0 = matrices[k, 0, 0], matrices[k, 0, 1], matrices[k, 0, 2]
         a10, a11, b1 = matrices[k, 1, 0], matrices[k, 1, 1], matrices[k, 1, 2]
+        row = out[k, r]
         for c in range(width):
             # the same arithmetic as scipy: ((r * a0) + (c * a1)) + b
             y = r * a00 + c * a01 + b0
             x = r * a10 + c * a11 + b1
             if order == 1 and 0.0 <= y < height - 1 and 0.0 <= x < width - 1:
-                # inside: no border rule applies (most pixels; same numbers, less work)
-                y0 = np.int64(y)
-                x0 = np.int64(x)
-                wy = y - y0
-                wx = x - x0
+                # inside: no border rule applies (most pixels; same numbers, less work).
+                # Unsigned indices spare numba's negative-index checks.
+                above = np.uint64(y)
+                left = np.uint64(x)
+                right = left + np.uint64(1)
+                wy = y - above
+                wx = x - left
                 w00 = (1.0 - wy) * (1.0 - wx)
                 w01 = (1.0 - wy) * wx
                 w10 = wy * (1.0 - wx)
                 w11 = wy * wx
-                for ch in range(channels):
-                    out[k, r, c, ch] = (w00 * src[y0, x0, ch] + w01 * src[y0, x0 + 1, ch]
-                                        + w10 * src[y0 + 1, x0, ch]
-                                        + w11 * src[y0 + 1, x0 + 1, ch])
+                top = src[above]
+                bottom = src[above + np.uint64(1)]
+                if channels == 3:                 # RGB, unrolled
+                    row[c, 0] = (w00 * top[left, 0] + w01 * top[right, 0]
+                                 + w10 * bottom[left, 0] + w11 * bottom[right, 0])
+                    row[c, 1] = (w00 * top[left, 1] + w01 * top[right, 1]
+                                 + w10 * bottom[left, 1] + w11 * bottom[right, 1])
+                    row[c, 2] = (w00 * top[left, 2] + w01 * top[right, 2]
+                                 + w10 * bottom[left, 2] + w11 * bottom[right, 2])
+                else:
+                    for ch in range(channels):
+                        row[c, ch] = (w00 * top[left, ch] + w01 * top[right, ch]
+                                      + w10 * bottom[left, ch] + w11 * bottom[right, ch])
                 continue
             y = _map_coordinate(y, height, mode)
             x = _map_coordinate(x, width, mode)
             if y <= -1.0 or x <= -1.0:
                 for ch in range(channels):
-                    out[k, r, c, ch] = cval
+                    row[c, ch] = cval
                 continue
             if order == 0:
                 yi = _index(np.int64(np.floor(y + 0.5)), height, mode)
                 xi = _index(np.int64(np.floor(x + 0.5)), width, mode)
                 for ch in range(channels):
-                    out[k, r, c, ch] = src[yi, xi, ch]
+                    row[c, ch] = src[yi, xi, ch]
                 continue
             y_floor = np.floor(y)
             x_floor = np.floor(x)
@@ -156,8 +168,8 @@ def _warp_batch(source, index, matrices, moving, out, order, mode, cval):  # pra
             w10 = wy * (1.0 - wx)
             w11 = wy * wx
             for ch in range(channels):
-                out[k, r, c, ch] = (w00 * src[y0, x0, ch] + w01 * src[y0, x1, ch]
-                                    + w10 * src[y1, x0, ch] + w11 * src[y1, x1, ch])
+                row[c, ch] = (w00 * src[y0, x0, ch] + w01 * src[y0, x1, ch]
+                              + w10 * src[y1, x0, ch] + w11 * src[y1, x1, ch])
 
 
 def pull_rows_cols(matrix: np.ndarray) -> np.ndarray:
