@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from imgprep_course.metrics import voc_ap, voc_evaluate
+from imgprep_course.metrics import box_iou, voc_ap, voc_evaluate
 
 
 def devkit_voc_ap(rec, prec, use_07_metric=False):
@@ -40,11 +40,32 @@ def devkit_voc_ap(rec, prec, use_07_metric=False):
     return ap
 
 
+def devkit_overlaps(bb, BBGT):
+    """The overlaps in ``voc_eval`` of py-faster-rcnn ``lib/datasets/voc_eval.py`` (one
+    detection ``bb`` with the ground truths ``BBGT``), transcribed literally."""
+    # compute overlaps
+    # intersection
+    ixmin = np.maximum(BBGT[:, 0], bb[0])
+    iymin = np.maximum(BBGT[:, 1], bb[1])
+    ixmax = np.minimum(BBGT[:, 2], bb[2])
+    iymax = np.minimum(BBGT[:, 3], bb[3])
+    iw = np.maximum(ixmax - ixmin + 1., 0.)
+    ih = np.maximum(iymax - iymin + 1., 0.)
+    inters = iw * ih
+
+    # union
+    uni = ((bb[2] - bb[0] + 1.) * (bb[3] - bb[1] + 1.) +
+           (BBGT[:, 2] - BBGT[:, 0] + 1.) *
+           (BBGT[:, 3] - BBGT[:, 1] + 1.) - inters)
+    return inters / uni
+
+
 def devkit_voc_eval(recs, imagenames, classname, det_lines, ovthresh=0.5, use_07_metric=False):
     """``voc_eval`` of py-faster-rcnn ``lib/datasets/voc_eval.py``, transcribed literally
     from "extract gt objects for this class" on. Only the I/O differs: ``recs`` is what
     ``parse_rec`` returns per image, ``det_lines`` the detection file's lines; Python 3
-    (``np.bool`` is ``bool``), and 0/0 warnings silenced (the devkit lets them print)."""
+    (``np.bool`` is ``bool``), 0/0 warnings silenced (the devkit lets them print), and the
+    overlap computation is the function :func:`devkit_overlaps`."""
     # extract gt objects for this class
     class_recs = {}
     npos = 0
@@ -82,22 +103,7 @@ def devkit_voc_eval(recs, imagenames, classname, det_lines, ovthresh=0.5, use_07
         BBGT = R['bbox'].astype(float)
 
         if BBGT.size > 0:
-            # compute overlaps
-            # intersection
-            ixmin = np.maximum(BBGT[:, 0], bb[0])
-            iymin = np.maximum(BBGT[:, 1], bb[1])
-            ixmax = np.minimum(BBGT[:, 2], bb[2])
-            iymax = np.minimum(BBGT[:, 3], bb[3])
-            iw = np.maximum(ixmax - ixmin + 1., 0.)
-            ih = np.maximum(iymax - iymin + 1., 0.)
-            inters = iw * ih
-
-            # union
-            uni = ((bb[2] - bb[0] + 1.) * (bb[3] - bb[1] + 1.) +
-                   (BBGT[:, 2] - BBGT[:, 0] + 1.) *
-                   (BBGT[:, 3] - BBGT[:, 1] + 1.) - inters)
-
-            overlaps = inters / uni
+            overlaps = devkit_overlaps(bb, BBGT)
             ovmax = np.max(overlaps)
             jmax = np.argmax(overlaps)
 
@@ -153,6 +159,17 @@ def test_voc_ap_on_grid_recalls_equals_the_devkit(points, n_pos, use_07_metric):
     rec = np.sort(np.minimum([k for k, _ in points], n_pos)).astype(float) / n_pos
     prec = np.array([p for _, p in points], dtype=float)
     assert voc_ap(rec, prec, use_07_metric) == devkit_voc_ap(rec, prec, use_07_metric)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_voc_equals_the_devkit_bit_for_bit(seed):
+    rng = np.random.default_rng(seed)
+    xy = rng.integers(1, 60, (40, 2))
+    boxes = np.concatenate([xy, xy + rng.integers(0, 30, (40, 2))], axis=1).astype(float)
+    dt, gt = boxes[:25], boxes[25:]
+    ours = box_iou(dt, gt, fmt="voc")
+    for i, bb in enumerate(dt):
+        assert np.array_equal(ours[i], devkit_overlaps(bb, gt))
 
 
 def random_voc_set(seed: int, n_images: int = 30, n_classes: int = 3):

@@ -23,7 +23,8 @@ COCO_RECALL_THRESHOLDS = np.linspace(.0, 1.00, int(np.round((1.00 - .0) / .01)) 
                                      endpoint=True)
 
 
-def precision_recall(is_tp, scores, n_positives: int, ignored=None) -> tuple[np.ndarray, np.ndarray]:
+def precision_recall(is_tp, scores, n_positives: int,
+                     ignored=None) -> tuple[np.ndarray, np.ndarray]:
     """Precision and recall after each detection, ranked by score (highest first).
 
     Parameters
@@ -94,13 +95,7 @@ def voc_ap(recall, precision, use_07_metric: bool = False) -> float:
     >>> round(voc_ap(r, p), 4), round(voc_ap(r, p, use_07_metric=True), 4)
     (0.5556, 0.5455)
     """
-    rec = as_array(recall, "recall", ndim=1, kinds="biuf", allow_empty=True, finite=True)
-    prec = as_array(precision, "precision", ndim=1, kinds="biuf", allow_empty=True,
-                    finite=True)
-    if rec.shape != prec.shape:
-        raise ValueError(f"recall and precision must have the same shape, got "
-                         f"{rec.shape} and {prec.shape}")
-    rec, prec = rec.astype(np.float64), prec.astype(np.float64)
+    rec, prec = _curve(recall, precision)
     if use_07_metric:
         grid = np.arange(0., 1.1, 0.1)
         reached = rec[None, :] >= grid[:, None]
@@ -127,17 +122,22 @@ def coco_ap(recall, precision, recall_thresholds=COCO_RECALL_THRESHOLDS) -> floa
     >>> round(coco_ap(r, p), 4)  # 56 of the 101 points reach precision 1 or 2/3
     0.5545
     """
+    rec, prec = _curve(recall, precision)
+    thresholds = as_array(recall_thresholds, "recall_thresholds", ndim=1, kinds="f")
+    q = np.zeros(thresholds.size)
+    interpolate_precision(rec, prec, thresholds, q, np.zeros(rec.size), q.copy())
+    return float(np.mean(q))
+
+
+def _curve(recall, precision) -> tuple[np.ndarray, np.ndarray]:
+    """Validated float64 copies of a precision-recall curve."""
     rec = as_array(recall, "recall", ndim=1, kinds="biuf", allow_empty=True, finite=True)
     prec = as_array(precision, "precision", ndim=1, kinds="biuf", allow_empty=True,
                     finite=True)
     if rec.shape != prec.shape:
         raise ValueError(f"recall and precision must have the same shape, got "
                          f"{rec.shape} and {prec.shape}")
-    thresholds = as_array(recall_thresholds, "recall_thresholds", ndim=1, kinds="f")
-    q = np.zeros(thresholds.size)
-    interpolate_precision(rec.astype(np.float64), prec.astype(np.float64), thresholds,
-                          q, np.zeros(rec.size), q.copy())
-    return float(np.mean(q))
+    return rec.astype(np.float64), prec.astype(np.float64)
 
 
 @numba.njit(cache=True, nogil=True)

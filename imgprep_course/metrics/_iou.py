@@ -39,7 +39,7 @@ def box_iou(boxes1, boxes2, fmt: str = "xyxy", iscrowd=None) -> np.ndarray:
     -------
     (N, M) ndarray of float64
         Row ``i``, column ``j``: IoU of ``boxes1[i]`` with ``boxes2[j]``. Like
-        pycocotools', a box with itself can give ``1 + 2**-52``: the overlap's width is
+        pycocotools', a box with itself can give slightly more than 1: the overlap's width is
         computed as ``(x + w) - x``, which rounds.
 
     Examples
@@ -97,8 +97,10 @@ def voc_overlaps(dt: np.ndarray, gt: np.ndarray) -> np.ndarray:
     >>> voc_overlaps(np.array([1., 1, 10, 10]), np.array([1., 1, 10, 5])).tolist()
     0.5
     """
-    iw = np.maximum(np.minimum(gt[..., 2], dt[..., 2]) - np.maximum(gt[..., 0], dt[..., 0]) + 1., 0.)
-    ih = np.maximum(np.minimum(gt[..., 3], dt[..., 3]) - np.maximum(gt[..., 1], dt[..., 1]) + 1., 0.)
+    ixmin, iymin = np.maximum(gt[..., 0], dt[..., 0]), np.maximum(gt[..., 1], dt[..., 1])
+    ixmax, iymax = np.minimum(gt[..., 2], dt[..., 2]), np.minimum(gt[..., 3], dt[..., 3])
+    iw = np.maximum(ixmax - ixmin + 1., 0.)
+    ih = np.maximum(iymax - iymin + 1., 0.)
     inter = iw * ih
     union = ((dt[..., 2] - dt[..., 0] + 1.) * (dt[..., 3] - dt[..., 1] + 1.)
              + (gt[..., 2] - gt[..., 0] + 1.) * (gt[..., 3] - gt[..., 1] + 1.) - inter)

@@ -48,13 +48,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from imgprep_course.boxes import as_boxes, convert
+from imgprep_course.boxes import as_boxes
 from imgprep_course.datasets import _rle, masks
 from imgprep_course.datasets.coco import load_json
 from imgprep_course.metrics import _coco_core
 from imgprep_course.metrics._ap import COCO_RECALL_THRESHOLDS
 from imgprep_course.metrics._coco_core import (COCO_AREA_RANGES, COCO_IOU_THRESHOLDS,
                                                COCO_MAX_DETS, Annotations)
+from imgprep_course.metrics._inputs import box_sets, check_finite, flags, per_box
 
 IOU_TYPES = ("bbox", "segm")
 
@@ -264,29 +265,23 @@ def evaluate_coco_arrays(boxes, scores, labels, image_ids, gt_boxes, gt_labels,
     >>> result.stats[[0, 8]].round(3).tolist()   # AP@[.5:.95], AR@100
     [1.0, 1.0]
     """
-    dt_boxes = convert(boxes, fmt, "xywh") if np.size(boxes) else np.zeros((0, 4))
-    gt_xywh = convert(gt_boxes, fmt, "xywh") if np.size(gt_boxes) else np.zeros((0, 4))
+    sets = box_sets(boxes, scores, labels, image_ids, gt_boxes, gt_labels, gt_image_ids,
+                    fmt, "xywh")
+    dt_boxes, conf, dt_labels, dt_images, gt_xywh, gt_cats, gt_imgs = sets
     n_dt, n_gt = len(dt_boxes), len(gt_xywh)
-    conf = _vector(scores, "scores", n_dt, "f")
-    _check_finite(conf, "scores[{}]")
-    dt_labels = _vector(labels, "labels", n_dt, "iu")
-    dt_images = _vector(image_ids, "image_ids", n_dt, "iu")
-    gt_cats = _vector(gt_labels, "gt_labels", n_gt, "iu")
-    gt_imgs = _vector(gt_image_ids, "gt_image_ids", n_gt, "iu")
-    crowd = (np.zeros(n_gt, bool) if gt_iscrowd is None
-             else _vector(gt_iscrowd, "gt_iscrowd", n_gt, "biu").astype(bool))
+    crowd = flags(gt_iscrowd, "gt_iscrowd", n_gt)
     if gt_areas is None:
         areas = gt_xywh[:, 2] * gt_xywh[:, 3]
     else:
-        areas = _vector(gt_areas, "gt_areas", n_gt, "f").astype(np.float64)
-        _check_finite(areas, "gt_areas[{}]")
+        areas = per_box(gt_areas, "gt_areas", n_gt, "iuf").astype(np.float64)
+        check_finite(areas, "gt_areas[{}]")
     category_ids = np.unique(np.concatenate([gt_cats, dt_labels]))
     all_images = np.unique(np.concatenate([gt_imgs, dt_images]))
     gt = Annotations(np.searchsorted(all_images, gt_imgs), np.searchsorted(category_ids, gt_cats),
                      np.arange(1, n_gt + 1), np.zeros(n_gt), areas, crowd, gt_xywh)
     dt = Annotations(np.searchsorted(all_images, dt_images),
                      np.searchsorted(category_ids, dt_labels), np.arange(1, n_dt + 1),
-                     conf.astype(np.float64), dt_boxes[:, 2] * dt_boxes[:, 3],
+                     conf, dt_boxes[:, 2] * dt_boxes[:, 3],
                      np.zeros(n_dt, bool), dt_boxes)
     evaluation = _coco_core.evaluate(gt, dt, all_images.size, category_ids.size)
     return _result(evaluation, category_ids, "bbox")
@@ -553,25 +548,7 @@ def _floats(values: list, name: str, key: str) -> np.ndarray:
         raise TypeError(f"{name}[{bad}][{key!r}] must be a number, got {values[bad]!r}") from None
     if array.ndim != 1:
         raise TypeError(f"every {name}[i][{key!r}] must be a number")
-    _check_finite(array, f"{name}[{{}}][{key!r}]")
-    return array
-
-
-def _check_finite(array: np.ndarray, label: str) -> None:
-    """Raise naming the first NaN or infinite entry; ``label`` has a ``{}`` for its index."""
-    bad = np.flatnonzero(~np.isfinite(array))
-    if bad.size:
-        raise ValueError(f"{label.format(int(bad[0]))} is {float(array[bad[0]])!r}; it must "
-                         f"be a finite number ({bad.size} such entries)")
-
-
-def _vector(values, name: str, n: int, kinds: str) -> np.ndarray:
-    array = np.asarray(values)
-    if array.size == 0 and n == 0:
-        return np.zeros(0, np.float64 if "f" in kinds else np.int64)
-    if array.dtype.kind not in kinds.replace("f", "fiu") or array.shape != (n,):
-        raise ValueError(f"{name} must be a ({n},) array matching the boxes, got "
-                         f"shape {array.shape} and dtype {array.dtype}")
+    check_finite(array, f"{name}[{{}}][{key!r}]")
     return array
 
 

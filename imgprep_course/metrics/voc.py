@@ -27,8 +27,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from imgprep_course.boxes import FORMATS, as_boxes, convert
+from imgprep_course.boxes import FORMATS
 from imgprep_course.metrics._ap import precision_recall, voc_ap
+from imgprep_course.metrics._inputs import box_sets, flags
 from imgprep_course.metrics._iou import voc_overlaps
 
 
@@ -100,19 +101,11 @@ def voc_evaluate(boxes, scores, labels, image_ids, gt_boxes, gt_labels, gt_image
         raise ValueError(f"fmt must be one of {FORMATS}, got {fmt!r}")
     if not 0 <= iou_threshold < 1:
         raise ValueError(f"iou_threshold must be in [0, 1), got {iou_threshold!r}")
-    dt_boxes = _voc_boxes(boxes, "boxes", fmt)
-    gt = _voc_boxes(gt_boxes, "gt_boxes", fmt)
+    sets = box_sets(boxes, scores, labels, image_ids, gt_boxes, gt_labels, gt_image_ids,
+                    fmt, "voc")
+    dt_boxes, conf, dt_labels, dt_images, gt, gt_labels_, gt_images = sets
     n_dt, n_gt = len(dt_boxes), len(gt)
-    conf = _vector(scores, "scores", n_dt, "biuf").astype(np.float64)
-    bad = np.flatnonzero(~np.isfinite(conf))
-    if bad.size:
-        raise ValueError(f"scores[{bad[0]}] is {float(conf[bad[0]])!r}; scores must be finite")
-    dt_labels = _vector(labels, "labels", n_dt, "iuU")
-    dt_images = _vector(image_ids, "image_ids", n_dt, "iuU")
-    gt_labels_ = _vector(gt_labels, "gt_labels", n_gt, "iuU")
-    gt_images = _vector(gt_image_ids, "gt_image_ids", n_gt, "iuU")
-    difficult = (np.zeros(n_gt, bool) if gt_difficult is None
-                 else _vector(gt_difficult, "gt_difficult", n_gt, "biu").astype(bool))
+    difficult = flags(gt_difficult, "gt_difficult", n_gt)
 
     # the best ground truth of every detection: same class, same image, first of the max
     classes, class_index = np.unique(np.concatenate([gt_labels_, dt_labels]),
@@ -157,19 +150,3 @@ def voc_evaluate(boxes, scores, labels, image_ids, gt_boxes, gt_labels, gt_image
         precision[key], recall[key], positives[key] = prec, rec, n_pos
     mean_ap = float(np.mean(list(ap.values()))) if ap else 0.0
     return VOCResult(ap, mean_ap, precision, recall, positives)
-
-
-def _voc_boxes(boxes, name: str, fmt: str) -> np.ndarray:
-    if np.size(boxes) == 0:
-        return np.zeros((0, 4))
-    return convert(as_boxes(boxes, name, fmt), fmt, "voc")
-
-
-def _vector(values, name: str, n: int, kinds: str) -> np.ndarray:
-    array = np.asarray(values)
-    if array.size == 0 and n == 0:
-        return array.reshape(0)
-    if array.dtype.kind not in kinds or array.shape != (n,):
-        raise ValueError(f"{name} must be a ({n},) array, one entry per box, got shape "
-                         f"{array.shape} and dtype {array.dtype}")
-    return array
