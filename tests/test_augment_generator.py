@@ -291,6 +291,11 @@ def test_bad_generator_settings(kwargs, match):
         ImageGenerator(**kwargs)
 
 
+def test_bad_dtype():
+    with pytest.raises(TypeError, match="float32 or float64"):
+        ImageGenerator(dtype="uint8")
+
+
 def test_bad_flow_input():
     gen = ImageGenerator()
     x = images(4)

@@ -170,6 +170,18 @@ def test_live_keras_is_wrong_on_non_square_images_and_we_are_not(keras_image):
                                   np.rot90(x, 2))
 
 
+@keras_uses_old_scipy_namespace
+def test_live_keras_loses_an_edge_to_cval_on_half_turns_and_we_do_not(keras_image):
+    """sin(180°) is 1.2e-16 in floating point: Keras samples 1e-16 outside the image."""
+    x = np.arange(1, 17, dtype=np.float32).reshape(4, 4, 1)
+    theirs = keras_image.apply_affine_transform(x, theta=180, row_axis=0, col_axis=1,
+                                                channel_axis=2, fill_mode="constant",
+                                                cval=-1)
+    assert (theirs == -1).sum() == 4
+    np.testing.assert_array_equal(
+        apply_affine_transform(x, theta=180, fill_mode="constant", cval=-1), np.rot90(x, 2))
+
+
 def test_live_random_draws_match_keras(keras_image):
     for config in ({"rotation_range": 45, "width_shift_range": 0.3, "height_shift_range": 4.0,
                     "shear_range": 10, "zoom_range": [0.7, 1.1], "channel_shift_range": 5.0,

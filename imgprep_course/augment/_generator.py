@@ -57,7 +57,7 @@ class ImageGenerator:
         Called on each image (rank 3) first thing in :meth:`standardize`.
     interpolation_order : {0, 1}
         Nearest or bilinear resampling.
-    dtype : float dtype
+    dtype : {"float32", "float64"}
         Dtype of the images produced.
     augment_probability : float
         Probability that an image is augmented at all (Keras: always, 1.0).
@@ -102,8 +102,8 @@ class ImageGenerator:
         self.cval = float(cval)
         self.interpolation_order = check_order(interpolation_order)
         self.dtype = np.dtype(dtype)
-        if self.dtype.kind != "f":
-            raise TypeError(f"dtype must be a float dtype, got {self.dtype}")
+        if self.dtype not in (np.float32, np.float64):
+            raise TypeError(f"dtype must be float32 or float64, got {self.dtype}")
         if rescale is not None and not np.isfinite(rescale):
             raise ValueError(f"rescale must be a finite number or None, got {rescale!r}")
         self.rescale = rescale
