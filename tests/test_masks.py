@@ -208,6 +208,16 @@ def test_polygons_equal_pycocotools(seed):
     assert masks.from_polygons(as_rows, height, width) == ours
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 30), st.integers(1, 30),
+       st.lists(st.tuples(st.floats(-10, 40, allow_nan=False),
+                          st.floats(-10, 40, allow_nan=False)), min_size=3, max_size=9))
+def test_any_polygon_equals_pycocotools(height, width, points):
+    polygon = [coordinate for point in points for coordinate in point]
+    assert (masks.from_polygons([polygon], height, width)
+            == coco.frPyObjects([polygon], height, width))
+
+
 def test_polygon_in_an_image_without_pixels_is_empty():
     assert masks.from_polygons([[0, 0, 4, 0, 0, 4]], 5, 0) == [{"size": [5, 0],
                                                                  "counts": b"0"}]
