@@ -203,7 +203,7 @@ def test_cli(tmp_path, capsys):
 
 def test_default_dataset_statistics_are_worth_a_lesson(tmp_path):
     """Long tail, all three COCO sizes, crowds, occlusion: what the lesson discusses."""
-    coco = COCO(shapes.make_shapes(tmp_path / "s", images=60, seed=0, quiet=True)
+    coco = COCO(shapes.make_shapes(tmp_path / "s", images=30, seed=0, quiet=True)
                 / "coco" / "instances.json")
     from imgprep_course.datasets import objects_per_class, size_ranges
     counts = list(objects_per_class(coco).values())
