@@ -148,8 +148,13 @@ def apply_affine_transform(x, theta: float = 0, tx: float = 0, ty: float = 0,
     Rotation, shift, shear and zoom composed about the image centre as in
     :func:`affine_matrix` (``M = R · T · Sh · Z``), then one resampling through the pull
     matrix. On square images this is Keras 3's result for the same arguments (tested
-    against it). On other shapes Keras turns about a wrong centre, ``(h/2 - 0.5,
-    w/2 - 0.5)`` with x and y swapped; here a half turn of any image is ``np.rot90(x, 2)``.
+    against it, bit for bit on random cases). Where Keras is wrong, this is right:
+
+    - on other shapes Keras turns about a wrong centre, ``(h/2 - 0.5, w/2 - 0.5)`` with
+      x and y swapped; here a half turn of any image is ``np.rot90(x, 2)``;
+    - Keras computes ``sin(180°)`` as 1.2e-16, so with ``fill_mode="constant"`` its turns
+      by 180° and 270° put ``cval`` on a whole edge row or column; quarter turns are
+      exact here.
 
     Parameters
     ----------

@@ -30,7 +30,7 @@ class BatchIterator:
 
     Attributes
     ----------
-    n, batch_size, shuffle : as given
+    n, batch_size, shuffle, seed : as given
     epoch : int
         The current epoch (0 first); :meth:`on_epoch_end` moves to the next one.
     batch_index : int
@@ -47,6 +47,7 @@ class BatchIterator:
         self.n = int(n)
         self.batch_size = int(batch_size)
         self.shuffle = bool(shuffle)
+        self.seed = seed
         if isinstance(seed, np.random.Generator):
             self._entropy = int(seed.integers(2 ** 63))
         elif seed is None or isinstance(seed, Integral):
