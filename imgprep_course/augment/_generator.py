@@ -30,7 +30,8 @@ class ImageGenerator:
     of numpy's global state, no method modifies its input, and an unfitted feature-wise
     option raises instead of warning. Beyond Keras: boxes and masks move with the images
     (:meth:`apply_transform`, :meth:`flow`), and ``augment_probability`` mixes originals
-    and augmented images in a batch.
+    and augmented images in a batch. Left out: ``data_format`` (channels last only),
+    ``validation_split`` and ``subset``, ``save_to_dir``, ``flow_from_dataframe``.
 
     Parameters
     ----------
