@@ -120,6 +120,7 @@ def test_captions_file_needs_no_categories():
     coco = COCO({"images": [{"id": 1, "file_name": "a", "height": 2, "width": 2}],
                  "annotations": [{"id": 9, "image_id": 1, "caption": "A circle."}]})
     assert coco.getAnnIds(imgIds=1) == [9] and coco.getCatIds() == []
+    assert coco.getAnnIds(iscrowd=0) == [] and coco.getAnnIds(areaRng=[0, 1e10]) == []
 
 
 def test_empty_index():

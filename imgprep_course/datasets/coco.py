@@ -150,6 +150,7 @@ class COCO:
 
         ``areaRng = [low, high]`` keeps ``low < area < high`` (strict, as pycocotools);
         ``iscrowd`` keeps annotations whose ``iscrowd`` equals it; ``None`` keeps all.
+        Captions have neither field, so either filter leaves them out.
         """
         img_ids = self._known(imgIds, self.imgs, "image")
         cat_ids = set(self._known(catIds, self.cats, "category"))
@@ -163,9 +164,10 @@ class COCO:
         if cat_ids:
             anns = [ann for ann in anns if ann.get("category_id") in cat_ids]
         if area_range:
-            anns = [ann for ann in anns if area_range[0] < ann["area"] < area_range[1]]
+            anns = [ann for ann in anns
+                    if "area" in ann and area_range[0] < ann["area"] < area_range[1]]
         if iscrowd is not None:
-            anns = [ann for ann in anns if ann["iscrowd"] == iscrowd]
+            anns = [ann for ann in anns if ann.get("iscrowd") == iscrowd]
         return [ann["id"] for ann in anns]
 
     def getCatIds(self, catNms: str | Iterable[str] = (), supNms: str | Iterable[str] = (),
