@@ -300,6 +300,7 @@ def test_box_iou_equals_pycocotools(seed):
     np.testing.assert_array_equal(masks.iou(dt, gt, crowd), expected)
     np.testing.assert_array_equal(masks.iou(dt.tolist(), gt.tolist(), crowd.tolist()),
                                   expected)
+    np.testing.assert_array_equal(masks.iou(dt[0], gt[1], crowd[1:2]), expected[:1, 1:2])
 
 
 def test_crowd_iou_is_intersection_over_detection_area():

@@ -297,7 +297,7 @@ def iou(dt, gt, iscrowd=None) -> np.ndarray:
 
     Parameters
     ----------
-    dt, gt : list of dict, or (N, 4) array_like
+    dt, gt : list of dict, or (N, 4) or (4,) array_like
         Detections and ground truths; all RLEs must have one size.
     iscrowd : sequence of bool or int, optional
         One flag per ground truth; none are crowds by default.
@@ -318,19 +318,20 @@ def iou(dt, gt, iscrowd=None) -> np.ndarray:
     if "empty" not in (dt_kind, gt_kind) and dt_kind != gt_kind:
         raise TypeError(f"dt holds {dt_kind} but gt holds {gt_kind}; give both as "
                         f"lists of RLE dicts or both as (N, 4) xywh boxes")
-    n_gt = len(gt)
-    crowd = np.zeros(n_gt, bool)
+    boxes = "boxes" in (dt_kind, gt_kind)
+    if boxes:
+        dt, gt = as_boxes(dt, "dt", fmt="xywh"), as_boxes(gt, "gt", fmt="xywh")
+    crowd = np.zeros(len(gt), bool)
     if iscrowd is not None:
         flags = as_array(iscrowd, "iscrowd", ndim=1, kinds="biuf", allow_empty=True)
-        if flags.shape[0] != n_gt:
-            raise ValueError(f"iscrowd must have one flag per ground truth ({n_gt}), "
+        if flags.shape[0] != len(gt):
+            raise ValueError(f"iscrowd must have one flag per ground truth ({len(gt)}), "
                              f"got {flags.shape[0]}")
         crowd = flags != 0
-    if "empty" in (dt_kind, gt_kind):
-        return np.zeros((len(dt), n_gt))
-    if dt_kind == "boxes":
-        return _rle.box_ious(as_boxes(dt, "dt", fmt="xywh"),
-                             as_boxes(gt, "gt", fmt="xywh"), crowd)
+    if len(dt) == 0 or len(gt) == 0:
+        return np.zeros((len(dt), len(gt)))
+    if boxes:
+        return _rle.box_ious(dt, gt, crowd)
     dts, _ = _unpack(dt, "dt")
     gts, _ = _unpack(gt, "gt")
     size = _one_size(dts.sizes, "dt")
