@@ -179,8 +179,10 @@ size_histogram = Exercise(
     name="size_histogram", number="3.4", points=2,
     title="Count COCO's small, medium and large objects",
     reference=_size_histogram_ref, make_cases=_size_histogram_cases, dtype_kind=None,
-    hints=("small: area < 32**2; medium: 32**2 <= area < 96**2; large: area >= 96**2.",
-           "With a NumPy array, (areas < 1024).sum() counts the small ones.",
+    hints=("Two thresholds, 32**2 = 1024 and 96**2 = 9216; each boundary value belongs to "
+           "the range above it.",
+           "With a NumPy array, (areas < 1024).sum() counts the small ones; medium is "
+           "(1024 <= areas) & (areas < 9216).",
            "Return plain ints in a tuple: (int(small), int(medium), int(large)); an "
            "area of exactly 1024 is medium, exactly 9216 is large."),
 )

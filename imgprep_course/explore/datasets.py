@@ -231,8 +231,7 @@ def dataset_browser(coco: COCO | str | os.PathLike, image_dir: str | os.PathLike
                             show_captions=captions_on, category=category, title=title)
 
     controls = {
-        "index": widgets.IntSlider(value=0, min=0, max=len(coco.imgs) - 1, description="image",
-                                   continuous_update=False),
+        "index": widgets.IntSlider(value=0, min=0, max=len(coco.imgs) - 1, description="image"),
         "boxes": widgets.Checkbox(value=True, description="boxes"),
         "masks": widgets.Checkbox(value=True, description="masks"),
         "captions_on": widgets.Checkbox(value=captions is not None, description="captions",
