@@ -161,3 +161,52 @@ def interpolate_precision(rc, pr, recall_thresholds, q_out, scores, s_out) -> No
             break
         q_out[r] = pr[j]
         s_out[r] = scores[j]
+
+
+@numba.njit(cache=True, nogil=True)
+def accumulate_coco(orders, starts, matched, ignored, dt_scores, n_positives,
+                    recall_thresholds, precision, recall, scores) -> None:
+    """pycocotools' accumulate, per category x area x max-dets x IoU threshold.
+
+    Here, next to :func:`interpolate_precision`, because numba's cache does not notice
+    when a kernel called from another file changes.
+
+    ``orders[m]`` lists detection rows by category then score (stable), each image
+    contributing its first ``max_dets[m]``; ``starts[m, k]`` is where category ``k``
+    begins. Precision is ``tp / (tp + fp + eps)`` with numpy's ``spacing(1)``.
+    """
+    n_thr, n_area = matched.shape[0], matched.shape[1]
+    n_rec = recall_thresholds.size
+    eps = np.spacing(1.0)
+    for m in range(len(orders)):
+        order = orders[m]
+        for k in range(starts.shape[1] - 1):
+            s, e = starts[m, k], starts[m, k + 1]
+            nd = e - s
+            rc = np.empty(nd)
+            pr = np.empty(nd)
+            sc = np.empty(nd)
+            for j in range(nd):
+                sc[j] = dt_scores[order[s + j]]
+            for a in range(n_area):
+                npig = n_positives[k, a]
+                if npig == 0:
+                    continue
+                for t in range(n_thr):
+                    tp = 0.0
+                    fp = 0.0
+                    for j in range(nd):
+                        d = order[s + j]
+                        if not ignored[t, a, d]:
+                            if matched[t, a, d]:
+                                tp += 1.0
+                            else:
+                                fp += 1.0
+                        rc[j] = tp / npig
+                        pr[j] = tp / (fp + tp + eps)
+                    recall[t, k, a, m] = rc[nd - 1] if nd else 0.0
+                    q = np.zeros(n_rec)
+                    ss = np.zeros(n_rec)
+                    interpolate_precision(rc, pr, recall_thresholds, q, sc, ss)
+                    precision[t, :, k, a, m] = q
+                    scores[t, :, k, a, m] = ss

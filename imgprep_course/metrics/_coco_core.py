@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from imgprep_course.metrics._ap import COCO_RECALL_THRESHOLDS, interpolate_precision
+from imgprep_course.metrics._ap import COCO_RECALL_THRESHOLDS, accumulate_coco
 from imgprep_course.datasets import _rle
 from imgprep_course.metrics._iou import coco_box_iou
 from imgprep_course.metrics._matching import match_groups
@@ -35,8 +35,8 @@ class Annotations:
     ``image`` and ``category`` are indices into the evaluation's sorted image and
     category ids. ``boxes`` are xywh (``None`` for segm); for segm, row ``i``'s mask is
     the uncompressed RLE ``runs[run_starts[j]:run_starts[j + 1]]`` with
-    ``j = mask_rows[i]`` (rows are reordered without moving the runs), its box
-    ``mask_boxes[j]`` and its pixel count ``mask_areas[j]``.
+    ``j = mask_rows[i]`` (rows are reordered without moving the runs), on a grid of
+    ``mask_sizes[i]`` (height, width).
     """
 
     image: np.ndarray
@@ -49,16 +49,14 @@ class Annotations:
     runs: np.ndarray | None = None
     run_starts: np.ndarray | None = None
     mask_rows: np.ndarray | None = None
-    mask_boxes: np.ndarray | None = None
-    mask_areas: np.ndarray | None = None
+    mask_sizes: np.ndarray | None = None
 
     @classmethod
     def with_masks(cls, image, category, ids, scores, areas, iscrowd, runs, run_starts,
                    sizes) -> "Annotations":
         """Annotations whose masks are the RLEs ``runs``, on grids ``sizes`` (N, 2)."""
         return cls(image, category, ids, scores, areas, iscrowd, None, runs, run_starts,
-                   np.arange(run_starts.size - 1), _rle.bboxes(runs, run_starts, sizes),
-                   _rle.areas(runs, run_starts))
+                   np.arange(run_starts.size - 1), sizes)
 
     def take(self, index: np.ndarray) -> "Annotations":
         """Rows ``index`` of every array (the runs themselves stay where they are)."""
@@ -67,7 +65,7 @@ class Annotations:
                            None if self.boxes is None else self.boxes[index], self.runs,
                            self.run_starts,
                            None if self.mask_rows is None else self.mask_rows[index],
-                           self.mask_boxes, self.mask_areas)
+                           None if self.mask_sizes is None else self.mask_sizes[index])
 
 
 @dataclass(frozen=True)
@@ -131,7 +129,7 @@ def evaluate(gt: Annotations, dt: Annotations, n_images: int, n_categories: int,
     shape = (len(iou_thresholds), len(recall_thresholds), n_categories, len(ranges),
              len(max_dets))
     precision, recall, scores = -np.ones(shape), -np.ones(shape[:1] + shape[2:]), -np.ones(shape)
-    _accumulate(numba.typed.List(orders), np.array(starts), matched, ignored, dt.scores,
+    accumulate_coco(numba.typed.List(orders), np.array(starts), matched, ignored, dt.scores,
                 n_positives, np.asarray(recall_thresholds, np.float64),
                 precision, recall, scores)
     stats = summarize_stats(precision, recall, iou_thresholds, list(area_ranges), max_dets)
@@ -166,10 +164,9 @@ def _group_ious(gt: Annotations, dt: Annotations, dt_start, dt_count, gt_start,
     sizes = dt_count * gt_count
     offsets = np.concatenate(([0], np.cumsum(sizes)))
     if dt.boxes is None:
-        ious = _group_mask_ious(dt.runs, dt.run_starts, dt.mask_rows, dt.mask_boxes,
-                                dt.mask_areas, gt.runs, gt.run_starts, gt.mask_rows,
-                                gt.mask_boxes, gt.iscrowd, dt_start, dt_count, gt_start,
-                                gt_count, offsets)
+        ious = _group_mask_ious(dt.runs, dt.run_starts, dt.mask_rows, dt.mask_sizes,
+                                gt.runs, gt.run_starts, gt.mask_rows, gt.mask_sizes,
+                                gt.iscrowd, dt_start, dt_count, gt_start, gt_count, offsets)
         return ious, offsets[:-1]
     group = np.repeat(np.arange(sizes.size), sizes)
     local = np.arange(offsets[-1]) - offsets[group]
@@ -179,78 +176,34 @@ def _group_ious(gt: Annotations, dt: Annotations, dt_start, dt_count, gt_start,
 
 
 @numba.njit(cache=True, nogil=True)
-def _group_mask_ious(dt_runs, dt_starts, dt_rows, dt_boxes, dt_areas, gt_runs, gt_starts,
-                     gt_rows, gt_boxes, crowd, dt_start, dt_count, gt_start, gt_count,
-                     offsets):
-    """Mask IoUs of every group, as pycocotools' ``rleIou``.
+def _group_mask_ious(dt_runs, dt_starts, dt_rows, dt_sizes, gt_runs, gt_starts, gt_rows,
+                     gt_sizes, crowd, dt_start, dt_count, gt_start, gt_count, offsets):
+    """Mask IoUs of every group, by :mod:`imgprep_course.datasets.masks`' IoU kernel.
 
-    Masks whose boxes do not overlap get 0 without walking their runs; the runs are
-    compared with :mod:`imgprep_course.datasets.masks`' kernel; against a crowd the
-    union is the detection's area.
+    Each group's masks are copied next to each other first (rows are reordered without
+    moving the runs, so a group's masks lie anywhere). Note: numba's cache does not see
+    changes to a kernel in another file; clear ``__pycache__`` if ``_rle`` changes.
     """
     out = np.zeros(offsets[-1])
     for i in range(dt_start.size):
-        nd, ng = dt_count[i], gt_count[i]
-        for d in range(nd):
-            a = dt_rows[dt_start[i] + d]
-            db = dt_boxes[a]
-            for g in range(ng):
-                row = gt_start[i] + g
-                b = gt_rows[row]
-                gb = gt_boxes[b]
-                w = min(db[2] + db[0], gb[2] + gb[0]) - max(db[0], gb[0])
-                h = min(db[3] + db[1], gb[3] + gb[1]) - max(db[1], gb[1])
-                if w <= 0 or h <= 0:
-                    continue
-                inter, union = _rle._overlap(dt_runs[dt_starts[a]:dt_starts[a + 1]],
-                                             gt_runs[gt_starts[b]:gt_starts[b + 1]])
-                if inter > 0:
-                    out[offsets[i] + d * ng + g] = inter / (dt_areas[a] if crowd[row]
-                                                            else union)
+        nd, ng, d0, g0 = dt_count[i], gt_count[i], dt_start[i], gt_start[i]
+        if nd == 0 or ng == 0:
+            continue
+        dt_local, dt_offsets = _pack_runs(dt_runs, dt_starts, dt_rows[d0:d0 + nd])
+        gt_local, gt_offsets = _pack_runs(gt_runs, gt_starts, gt_rows[g0:g0 + ng])
+        block = _rle.mask_ious(dt_local, dt_offsets, dt_sizes[d0:d0 + nd], gt_local,
+                               gt_offsets, gt_sizes[g0:g0 + ng], crowd[g0:g0 + ng])
+        out[offsets[i]:offsets[i + 1]] = block.ravel()
     return out
 
 
 @numba.njit(cache=True, nogil=True)
-def _accumulate(orders, starts, matched, ignored, dt_scores, n_positives,
-                recall_thresholds, precision, recall, scores) -> None:
-    """pycocotools' accumulate, per category x area x max-dets x IoU threshold.
-
-    ``orders[m]`` lists detection rows by category then score (stable), each image
-    contributing its first ``max_dets[m]``; ``starts[m, k]`` is where category ``k``
-    begins. Precision is ``tp / (tp + fp + eps)`` with numpy's ``spacing(1)``.
-    """
-    n_thr, n_area = matched.shape[0], matched.shape[1]
-    n_rec = recall_thresholds.size
-    eps = np.spacing(1.0)
-    for m in range(len(orders)):
-        order = orders[m]
-        for k in range(starts.shape[1] - 1):
-            s, e = starts[m, k], starts[m, k + 1]
-            nd = e - s
-            rc = np.empty(nd)
-            pr = np.empty(nd)
-            sc = np.empty(nd)
-            for j in range(nd):
-                sc[j] = dt_scores[order[s + j]]
-            for a in range(n_area):
-                npig = n_positives[k, a]
-                if npig == 0:
-                    continue
-                for t in range(n_thr):
-                    tp = 0.0
-                    fp = 0.0
-                    for j in range(nd):
-                        d = order[s + j]
-                        if not ignored[t, a, d]:
-                            if matched[t, a, d]:
-                                tp += 1.0
-                            else:
-                                fp += 1.0
-                        rc[j] = tp / npig
-                        pr[j] = tp / (fp + tp + eps)
-                    recall[t, k, a, m] = rc[nd - 1] if nd else 0.0
-                    q = np.zeros(n_rec)
-                    ss = np.zeros(n_rec)
-                    interpolate_precision(rc, pr, recall_thresholds, q, sc, ss)
-                    precision[t, :, k, a, m] = q
-                    scores[t, :, k, a, m] = ss
+def _pack_runs(runs, starts, rows):
+    """The RLEs ``rows``, next to each other: their runs and offsets."""
+    offsets = np.zeros(rows.size + 1, np.int64)
+    for j in range(rows.size):
+        offsets[j + 1] = offsets[j] + starts[rows[j] + 1] - starts[rows[j]]
+    out = np.empty(offsets[-1], runs.dtype)
+    for j in range(rows.size):
+        out[offsets[j]:offsets[j + 1]] = runs[starts[rows[j]]:starts[rows[j] + 1]]
+    return out, offsets
