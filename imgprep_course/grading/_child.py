@@ -82,11 +82,8 @@ class ChildRun:
 
     def ending(self, limits: Limits) -> tuple[str, str]:
         """(outcome, message) for a case the child never reported on."""
-        if self.timed_out or self.exit_code in (128 + signal.SIGXCPU, 128 + signal.SIGKILL):
+        if self.timed_out or self.exit_code == 128 + signal.SIGXCPU:
             return "timeout", f"ran out of time ({limits.timeout:g} s per answer)"
-        if self.exit_code == 128 + signal.SIGXFSZ:
-            return "raised", (f"wrote more than the {limits.max_output // 2**20} MiB "
-                              "allowed per answer")
         if not self.started:
             detail = self.stderr.strip().splitlines()[-1:] or ["no message"]
             return "raised", ("the grader could not start the answer's process "
@@ -126,6 +123,9 @@ def run_answer(setup: list[str], answer: str, name: str, cases: list, limits: Li
     stdin.write(struct.pack(">Q", len(job)) + job + _codec.pack(cases))
     stdin.seek(0)
     scratch = Path(tempfile.mkdtemp(prefix="imgprep-answer-"))
+    (scratch / ".matplotlib").mkdir()
+    for font_list in _font_lists():
+        shutil.copyfile(font_list, scratch / ".matplotlib" / font_list.name)
     env = {"PATH": os.defpath, "HOME": str(scratch), "TMPDIR": str(scratch),
            "MPLCONFIGDIR": str(scratch / ".matplotlib"), "MPLBACKEND": "Agg",
            "LANG": "C.UTF-8", GRADING_ENV: "1", "OPENBLAS_NUM_THREADS": "1",
@@ -161,6 +161,14 @@ def run_answer(setup: list[str], answer: str, name: str, cases: list, limits: Li
             os.close(ready_write)
         remove_tree(scratch)
     return run
+
+
+@functools.cache
+def _font_lists() -> list[Path]:
+    """Matplotlib's font cache of the grader's user: copied so children need not build it."""
+    import matplotlib
+
+    return sorted(Path(matplotlib.get_cachedir()).glob("fontlist-*.json"))
 
 
 def _wait_ready(fd: int, timeout: float) -> bool:

@@ -7,8 +7,7 @@ booleans, and tuples, lists and str-keyed dicts of those, nested at most
 :data:`MAX_DEPTH` deep. Anything else is refused with a message.
 
 On the wire, :func:`pack` turns a value into one *frame* (bytes), and
-:func:`write_frame` / :func:`read_frames` put frames in a stream, each preceded by its
-length.
+a stream of frames holds each preceded by its 8-byte length (:func:`read_frames`).
 
 This module imports only the standard library and numpy: the grader's child process
 loads it by file path, without importing ``imgprep_course``.
@@ -139,13 +138,6 @@ def _load_arrays(data: bytes, max_bytes: int) -> dict:
         return {name: arrays[name] for name in arrays.files}
 
 
-def write_frame(stream, value) -> None:
-    """Append ``value`` to a binary stream as a length-prefixed frame."""
-    frame = pack(value)
-    stream.write(_LENGTH.pack(len(frame)) + frame)
-    stream.flush()
-
-
 def read_frames(data: bytes, max_bytes: int = 1 << 30) -> list:
     """Every complete frame in ``data`` (a truncated last frame is dropped), unpacked.
 
@@ -153,12 +145,11 @@ def read_frames(data: bytes, max_bytes: int = 1 << 30) -> list:
 
     Examples
     --------
-    >>> stream = io.BytesIO()
-    >>> write_frame(stream, 1)
-    >>> write_frame(stream, [np.float32(2)])
-    >>> read_frames(stream.getvalue())
+    >>> frames = [pack(1), pack([np.float32(2)])]
+    >>> data = b"".join(_LENGTH.pack(len(f)) + f for f in frames)
+    >>> read_frames(data)
     [1, [np.float32(2.0)]]
-    >>> read_frames(stream.getvalue()[:-3])
+    >>> read_frames(data[:-3])
     [1]
     """
     values, position = [], 0

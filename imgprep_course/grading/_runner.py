@@ -60,10 +60,11 @@ def _describe(error: BaseException) -> str:
     return text[:1000]
 
 
-def _limit(kind: int, value: int) -> None:
+def _limit(kind: int, value: int, grace: int = 0) -> None:
+    """Set a soft limit ``value`` and a hard limit ``value + grace`` (never raising them)."""
     _, hard = resource.getrlimit(kind)
-    value = value if hard == resource.RLIM_INFINITY else min(value, hard)
-    resource.setrlimit(kind, (value, value))
+    cap = (lambda v: v) if hard == resource.RLIM_INFINITY else (lambda v: min(v, hard))
+    resource.setrlimit(kind, (cap(value), cap(value + grace)))
 
 
 def _read_job():
@@ -103,20 +104,34 @@ def main() -> None:
     else:  # no new processes (Linux ignores this limit for root)
         _limit(resource.RLIMIT_NPROC, 0)
     used = resource.getrusage(resource.RUSAGE_SELF)
-    _limit(resource.RLIMIT_CPU, int(used.ru_utime + used.ru_stime + job["timeout"]) + 2)
+    _limit(resource.RLIMIT_CPU, int(used.ru_utime + used.ru_stime + job["timeout"]) + 2,
+           grace=1)  # SIGXCPU (a timeout) first, SIGKILL a second later
     os.write(ready, b"1")
     os.close(ready)
     _run_answer(codec, results, job, cases, namespace)
 
 
 def _run_answer(codec, results, job, cases, namespace) -> None:
+    budget = [job["max_output"] - 65536]  # room left for frames, with a reserve
+
     def report(index, outcome, message="", value=None):
         try:
-            codec.write_frame(results, {"index": index, "outcome": outcome,
-                                        "message": message, "value": value})
-        except (codec.CodecError, RecursionError, ValueError) as error:
-            codec.write_frame(results, {"index": index, "outcome": "raised", "value": None,
-                                        "message": f"your function returned: {error}"})
+            frame = codec.pack({"index": index, "outcome": outcome, "message": message,
+                                "value": value})
+        except (codec.CodecError, RecursionError, ValueError, MemoryError) as error:
+            outcome, message, value = "raised", f"your function returned: {error}", None
+            frame = None
+        if frame is not None and len(frame) > budget[0]:
+            limit = job["max_output"] // 2**20
+            outcome, message, value = "raised", (
+                f"your function returned more than the {limit} MiB allowed per answer"), None
+            frame = None
+        if frame is None:
+            frame = codec.pack({"index": index, "outcome": outcome, "message": message[:1000],
+                                "value": value})
+        budget[0] -= len(frame) + 8
+        results.write(struct.pack(">Q", len(frame)) + frame)
+        results.flush()
 
     failure = None
     try:

@@ -127,6 +127,7 @@ def confine(scratch: str, hide: list[str]) -> int:
     if pid:
         return pid
     libc.prctl(PR_SET_PDEATHSIG, 9, 0, 0, 0)
+    os.setsid()  # out of the parent's process group: kill(0, ...) cannot reach it
     os.chdir(scratch)
     return 0
 
