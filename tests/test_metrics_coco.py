@@ -182,6 +182,16 @@ def test_small_grids_equal_pycocotools(gts, dts):
     assert_same(evaluate_coco(gt, dt), peer(gt, dt))
 
 
+def test_string_image_ids_equal_pycocotools():
+    gt, dt = tricky_set(3)
+    name = {img["id"]: f"img{img['id']:04d}" for img in gt["images"]}
+    for record in gt["images"]:
+        record["id"] = name[record["id"]]
+    for record in gt["annotations"] + dt:
+        record["image_id"] = name[record["image_id"]]
+    assert_same(evaluate_coco(gt, dt), peer(gt, dt))
+
+
 def test_arrays_api_equals_pycocotools():
     gt, dt = tricky_set(3)
     gt["annotations"] = [dict(a, area=a["bbox"][2] * a["bbox"][3]) for a in gt["annotations"]
