@@ -31,10 +31,13 @@ pycocotools' conventions and quirks that change numbers, all kept on purpose:
   the last recall. A category with no non-ignored ground truth in an area range keeps
   -1 and is left out of the means.
 
-Where pycocotools fails on bad input, these functions raise a ``ValueError`` or
-``TypeError`` that names the annotation and the field: detections for images or
-categories that the ground truth does not list, boxes of negative size, NaN scores,
-missing fields, duplicate annotation ids. An empty results list is valid: every
+Where pycocotools fails on bad input, or quietly drops it, these functions raise a
+``ValueError`` or ``TypeError`` that names the annotation and the field: detections or
+ground truths for images or categories that the ground truth does not list (pycocotools
+asserts on unknown images and drops unknown categories), boxes of negative size, NaN
+scores, missing fields, duplicate annotation ids (pycocotools evaluates one of the two
+twice), masks whose size is not their image's (pycocotools gives them IoU -1, so they
+never match). A missing ``iscrowd`` means 0. An empty results list is valid: every
 category with ground truth scores 0 (pycocotools crashes on it).
 """
 
