@@ -71,24 +71,27 @@ def runs_to_chars(runs, offsets):
 
 
 @njit(cache=True)
-def parse_counts(chars, starts, totals):
+def parse_counts(chars, lengths, sizes):
     """Run lengths from concatenated counts strings, checking each string.
 
-    Returns ``runs, offsets, errors, where``: for a bad string ``errors[i]`` is one
-    of the error codes of this module and ``where[i]`` a character position
-    (``BAD_CHARACTER``: that character; ``TRUNCATED``: the end; ``TOO_LONG``: the
-    end of a number of more than 12 characters), the run index (``NEGATIVE_RUN``)
-    or the sum of the runs (``WRONG_TOTAL``).
+    String ``i`` is the next ``lengths[i]`` characters of ``chars``, for an RLE of
+    size ``sizes[i]``; a length of 0 stands for an RLE given uncompressed, which
+    gets no runs here. Returns ``runs, offsets, bad, error, where``: ``bad`` is the
+    index of the first bad string (or -1), ``error`` one of the error codes of this
+    module and ``where`` a character position (``BAD_CHARACTER``: that character;
+    ``TRUNCATED``: the end; ``TOO_LONG``: the end of a number of more than 12
+    characters), the run index (``NEGATIVE_RUN``) or the sum of the runs
+    (``WRONG_TOTAL``).
     """
-    n = starts.size - 1
+    n = lengths.size
     runs = np.empty(chars.size, np.int64)
     offsets = np.zeros(n + 1, np.int64)
-    errors = np.zeros(n, np.int64)
-    where = np.zeros(n, np.int64)
     n_runs = 0
+    start = 0
     for i in range(n):
-        text = chars[starts[i]:starts[i + 1]]
-        error, where[i] = _check_characters(text)
+        text = chars[start:start + lengths[i]]
+        start += lengths[i]
+        error, where = _check_characters(text)
         first = n_runs
         total = np.int64(0)
         p = 0
@@ -103,7 +106,7 @@ def parse_counts(chars, starts, totals):
                 if not group & 0x20:
                     break
             if shift > 60:
-                error, where[i] = TOO_LONG, p
+                error, where = TOO_LONG, p
                 break
             if group & 0x10:
                 value |= np.int64(-1) << shift
@@ -111,16 +114,17 @@ def parse_counts(chars, starts, totals):
             if k > 2:
                 value += runs[n_runs - 2]
             if value < 0:
-                error, where[i] = NEGATIVE_RUN, k
+                error, where = NEGATIVE_RUN, k
                 break
             runs[n_runs] = value
             n_runs += 1
             total += value
-        if error == OK and total != totals[i]:
-            error, where[i] = WRONG_TOTAL, total
-        errors[i] = error
+        if error == OK and text.size and total != sizes[i, 0] * sizes[i, 1]:
+            error, where = WRONG_TOTAL, total
+        if error != OK:
+            return runs[:0], offsets, i, error, where
         offsets[i + 1] = n_runs
-    return runs[:n_runs], offsets, errors, where
+    return runs[:n_runs], offsets, -1, OK, 0
 
 
 @njit(cache=True)

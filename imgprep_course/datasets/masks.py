@@ -118,9 +118,7 @@ def encode(mask) -> RLE | list[RLE]:
         chars, starts, bad = _rle.encode_row_major(by_mask)
     if bad >= 0:
         _raise_not_binary(stack, single)
-    text = chars.tobytes()
-    rles = [{"size": [height, width], "counts": text[starts[i]:starts[i + 1]]}
-            for i in range(n)]
+    rles = _rle_dicts(chars, starts, [[height, width]] * n)
     return rles[0] if single else rles
 
 
@@ -443,15 +441,11 @@ def _unpack(rles, name: str, allow_empty: bool = False) -> tuple[_Runs, bool]:
             given_runs[i] = _uncompressed_runs(counts, label(i), height * width)
             texts.append(b"")
     sizes = np.array(sizes, np.int64).reshape(-1, 2)
-    starts = np.zeros(len(texts) + 1, np.int64)
-    starts[1:] = np.fromiter(map(len, texts), np.int64, len(texts)).cumsum()
-    totals = sizes[:, 0] * sizes[:, 1]
-    totals[list(given_runs)] = 0
-    runs, offsets, errors, where = _rle.parse_counts(
-        np.frombuffer(b"".join(texts), np.uint8), starts, totals)
-    if errors.any():
-        i = int(np.argmax(errors != 0))
-        _raise_malformed(label(i), texts[i], int(errors[i]), int(where[i]), sizes[i])
+    lengths = np.fromiter(map(len, texts), np.int64, len(texts))
+    runs, offsets, bad, error, where = _rle.parse_counts(
+        np.frombuffer(b"".join(texts), np.uint8), lengths, sizes)
+    if bad >= 0:
+        _raise_malformed(label(bad), texts[bad], error, where, sizes[bad])
     unpacked = _Runs(sizes, runs, offsets)
     if given_runs:
         pieces = _split(unpacked)
@@ -516,9 +510,8 @@ def _image_size(height, width) -> tuple[int, int]:
 
 
 def _one_size(sizes: np.ndarray, name: str) -> tuple[int, int]:
-    differ = np.flatnonzero((sizes != sizes[0]).any(axis=1))
-    if differ.size:
-        i = int(differ[0])
+    if len(sizes) > 1 and (sizes != sizes[0]).any():
+        i = int(np.argmax((sizes != sizes[0]).any(axis=1)))
         raise ValueError(f"{name}[{i}] has size {sizes[i].tolist()} but {name}[0] has "
                          f"{sizes[0].tolist()}; all RLEs must have one size")
     return int(sizes[0, 0]), int(sizes[0, 1])
@@ -570,6 +563,8 @@ def _split(unpacked: _Runs) -> list[np.ndarray]:
 
 
 def _concatenate(pieces: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    if len(pieces) == 1:
+        return pieces[0].astype(np.int64, copy=False), np.array([0, pieces[0].size])
     offsets = np.zeros(len(pieces) + 1, np.int64)
     np.cumsum([piece.size for piece in pieces], out=offsets[1:])
     runs = np.concatenate(pieces) if pieces else np.zeros(0, np.int64)
@@ -579,13 +574,17 @@ def _concatenate(pieces: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
 def _pack(pieces: list[np.ndarray], height: int = 0, width: int = 0,
           sizes: np.ndarray | None = None) -> list[RLE]:
     """Compressed RLE dicts for run arrays, all of ``height, width`` unless ``sizes``."""
-    runs, offsets = _concatenate(pieces)
-    chars, starts = _rle.runs_to_chars(runs, offsets)
+    chars, starts = _rle.runs_to_chars(*_concatenate(pieces))
+    return _rle_dicts(chars, starts, [[height, width]] * len(pieces) if sizes is None
+                      else sizes.tolist())
+
+
+def _rle_dicts(chars: np.ndarray, starts: np.ndarray, sizes: list) -> list[RLE]:
+    """RLE dicts for the counts strings ``chars[starts[i]:starts[i + 1]]``."""
     text = chars.tobytes()
-    if sizes is None:
-        sizes = np.tile([height, width], (len(pieces), 1))
-    return [{"size": sizes[i].tolist(), "counts": text[starts[i]:starts[i + 1]]}
-            for i in range(len(pieces))]
+    bounds = starts.tolist()
+    return [{"size": list(size), "counts": text[bounds[i]:bounds[i + 1]]}
+            for i, size in enumerate(sizes)]
 
 
 def _raise_not_binary(stack: np.ndarray, single: bool) -> None:
