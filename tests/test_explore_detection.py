@@ -129,6 +129,14 @@ def test_detector_refuses_bad_parameters(ground_truth):
         simulate_detector(boxes, labels, images, 0.1, miss_rate=1.5)
     with pytest.raises(ValueError, match=r"one entry per box \(20\)"):
         simulate_detector(boxes, labels[:3], images, 0.1)
+    with pytest.raises(ValueError, match="gt_boxes is empty"):
+        simulate_detector(np.zeros((0, 4)), [], [], 0.1)
+
+
+def test_detector_that_misses_everything_returns_empty_arrays(ground_truth):
+    boxes, scores, labels, images = simulate_detector(*ground_truth, 0.1, seed=0,
+                                                      miss_rate=1.0, false_positives=0.0)
+    assert boxes.shape == (0, 4) and scores.shape == labels.shape == images.shape == (0,)
 
 
 def test_map_falls_as_noise_rises(ground_truth):

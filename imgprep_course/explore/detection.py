@@ -184,10 +184,12 @@ def simulate_detector(gt_boxes, gt_labels, gt_image_ids, noise: float, seed=None
     >>> boxes.tolist(), labels.tolist()
     ([[0.0, 0.0, 10.0, 10.0], [5.0, 5.0, 20.0, 30.0]], [1, 2])
     """
-    gt = convert(gt_boxes, fmt, "xywh") if np.size(gt_boxes) else np.zeros((0, 4))
+    gt = convert(as_boxes(gt_boxes, "gt_boxes", fmt), fmt, "xywh")
     n = len(gt)
-    labels = as_array(gt_labels, "gt_labels", ndim=1, kinds="iu", allow_empty=True)
-    images = as_array(gt_image_ids, "gt_image_ids", ndim=1, kinds="iu", allow_empty=True)
+    if n == 0:
+        raise ValueError("gt_boxes is empty: the simulated detector needs objects to detect")
+    labels = as_array(gt_labels, "gt_labels", ndim=1, kinds="iu")
+    images = as_array(gt_image_ids, "gt_image_ids", ndim=1, kinds="iu")
     if labels.shape != (n,) or images.shape != (n,):
         raise ValueError(f"gt_labels and gt_image_ids need one entry per box ({n}), got "
                          f"shapes {labels.shape} and {images.shape}")
@@ -201,25 +203,28 @@ def simulate_detector(gt_boxes, gt_labels, gt_image_ids, noise: float, seed=None
     found = rng.random(n) >= miss_rate
     shift, stretch, score_z = (rng.standard_normal((n, 2)), rng.standard_normal((n, 2)),
                                rng.standard_normal(n))
-    n_false = int(round(false_positives * n)) if n else 0
-    source, where = rng.integers(0, max(n, 1), n_false), rng.random((n_false, 2))
-    false_labels = labels[rng.integers(0, max(n, 1), n_false)] if n else labels[:0]
+    n_false = int(round(false_positives * n))
+    source, where = rng.integers(0, n, n_false), rng.random((n_false, 2))
+    false_labels = labels[rng.integers(0, n, n_false)]
     false_z = rng.standard_normal(n_false)
 
     size = gt[:, 2:] * np.exp(noise * stretch)
     centre = gt[:, :2] + gt[:, 2:] / 2 + noise * gt[:, 2:] * shift
     true_boxes = np.concatenate([centre - size / 2, size], axis=1)[found]
     # a false positive lies somewhere inside the extent of its image's ground truths
-    lows = np.array([gt[images == images[s], :2].min(axis=0) for s in source]).reshape(-1, 2)
-    highs = np.array([(gt[images == images[s], :2] + gt[images == images[s], 2:]).max(axis=0)
-                      for s in source]).reshape(-1, 2)
+    _, image_index = np.unique(images, return_inverse=True)
+    lows = np.full((image_index.max() + 1, 2), np.inf)
+    highs = np.full_like(lows, -np.inf)
+    np.minimum.at(lows, image_index, gt[:, :2])
+    np.maximum.at(highs, image_index, gt[:, :2] + gt[:, 2:])
+    low, high = lows[image_index[source]], highs[image_index[source]]
     false_size = gt[source, 2:]
-    false_corner = lows + where * np.maximum(highs - lows - false_size, 0)
+    false_corner = low + where * np.maximum(high - low - false_size, 0)
     spread = 1 + 4 * noise
     boxes = np.concatenate([true_boxes, np.concatenate([false_corner, false_size], axis=1)])
     scores = 1 / (1 + np.exp(-np.concatenate([2 + spread * score_z[found],
                                                -0.5 + spread * false_z])))
-    return (convert(boxes, "xywh", fmt) if len(boxes) else np.zeros((0, 4)), scores,
+    return (convert(boxes, "xywh", fmt), scores,
             np.concatenate([labels[found], false_labels]).astype(np.int64),
             np.concatenate([images[found], images[source]]).astype(np.int64))
 
