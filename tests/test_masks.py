@@ -265,6 +265,21 @@ def test_merge_equals_pycocotools(seed, intersect):
         np.testing.assert_array_equal(masks.decode(ours), pixels)
 
 
+@settings(max_examples=150, deadline=None)
+@given(hnp.arrays(np.uint8, st.tuples(st.integers(1, 7), st.integers(1, 7), st.integers(1, 4)),
+                  elements=st.integers(0, 1)),
+       st.lists(st.booleans(), min_size=4, max_size=4))
+def test_any_masks_combine_as_in_pycocotools(stack, crowd):
+    rles = coco_encode(stack)
+    crowd = np.array(crowd[:len(rles)], np.uint8)
+    np.testing.assert_array_equal(masks.iou(rles, rles[::-1], crowd),
+                                  coco.iou(rles, rles[::-1], crowd))
+    np.testing.assert_array_equal(masks.to_bbox(rles), coco.toBbox(rles))
+    np.testing.assert_array_equal(masks.area(rles), coco.area(rles))
+    for intersect in (False, True):
+        assert masks.merge(rles, intersect) == coco.merge(rles, intersect)
+
+
 def test_merge_of_runs_with_zero_lengths_equals_pycocotools():
     """Hand-made uncompressed RLEs may hold empty runs; the fold treats them alike."""
     a = {"size": [2, 5], "counts": [2, 0, 3, 1, 0, 2, 2]}
