@@ -243,6 +243,12 @@ def test_breakdowns_are_slices_of_precision():
     assert per_iou[0.75] == pytest.approx(result.stats[2], abs=1e-12)
     assert result.ap_per_class(iou_threshold=0.5, area="small")[2] == pytest.approx(
         np.mean(result.precision[0, :, 0, 1, 2]), abs=1e-12)
+    recall, curve = result.precision_curve(5, iou_threshold=0.75, area="medium", max_dets=10)
+    assert np.array_equal(recall, np.linspace(0, 1, 101))
+    assert np.array_equal(curve, result.precision[5, :, 1, 2, 1])
+    assert (result.precision_curve(11)[1] == -1).all()
+    with pytest.raises(ValueError, match="category_id 4 is not one of"):
+        result.precision_curve(4)
     document = result.to_dict()
     assert document["stat_names"] == list(STAT_NAMES)
     assert json.loads(json.dumps(document))["stats"] == result.stats.tolist()

@@ -153,6 +153,31 @@ class COCOResult:
                 out[round(threshold, 10)] = float(np.mean(values[values > -1]))
         return out
 
+    def precision_curve(self, category_id, iou_threshold: float = 0.5, area: str = "all",
+                        max_dets: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """One category's interpolated precision at the 101 recalls, ready to plot.
+
+        Returns ``(recall_thresholds, precision)``; precision is 0 beyond the highest
+        recall reached and -1 everywhere when the category has no ground truth here.
+
+        Examples
+        --------
+        >>> result = evaluate_coco_arrays([[0, 0, 4, 4], [9, 9, 12, 12]], [.9, .8], [1, 1],
+        ...                               [0, 0], [[0, 0, 4, 4], [20, 20, 24, 24]], [1, 1],
+        ...                               [0, 0])
+        >>> recall, precision = result.precision_curve(1)
+        >>> precision[[0, 50, 51]].tolist()   # found 1 of 2: recall 0.5, then nothing
+        [0.9999999999999998, 0.9999999999999998, 0.0]
+
+        (``1 / (1 + np.spacing(1))``: pycocotools' precision is never exactly 1.)
+        """
+        matches = np.flatnonzero(self.category_ids == category_id)
+        if matches.size == 0:
+            raise ValueError(f"category_id {category_id!r} is not one of "
+                             f"{self.category_ids.tolist()}")
+        curve = self._precision(iou_threshold, area, max_dets)[0, :, matches[0]]
+        return self.recall_thresholds.copy(), curve.copy()
+
     def to_dict(self) -> dict:
         """A JSON-ready summary: stats, their names, and the two breakdowns."""
         return {"iou_type": self.iou_type,
