@@ -57,6 +57,9 @@ from imgprep_course._validation import as_array
 from imgprep_course.boxes import as_boxes
 from imgprep_course.datasets import _rle
 
+__all__ = ["RLE", "encode", "decode", "area", "to_bbox", "from_polygons", "from_boxes",
+           "merge", "iou", "compress", "uncompress", "from_segmentation"]
+
 RLE = dict[str, Any]
 """An RLE dict: ``{"size": [height, width], "counts": bytes | str | list of int}``."""
 
