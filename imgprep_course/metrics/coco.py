@@ -99,6 +99,19 @@ class COCOResult:
     n_positives : (K, A) ndarray
         Ground truths that count (not crowd, inside the area range) per category.
     iou_type : {"bbox", "segm"}
+
+    Examples
+    --------
+    >>> result = evaluate_coco_arrays(
+    ...     boxes=[[0, 0, 10, 10], [0, 0, 10, 7], [30, 30, 40, 40]], scores=[.9, .8, .7],
+    ...     labels=[1, 2, 2], image_ids=[0, 0, 0],
+    ...     gt_boxes=[[0, 0, 10, 10], [0, 0, 10, 10]], gt_labels=[1, 2], gt_image_ids=[0, 0])
+    >>> {k: round(ap, 3) for k, ap in result.ap_per_class().items()}  # IoU 1 and 0.7
+    {1: 1.0, 2: 0.5}
+    >>> {t: round(ap, 2) for t, ap in result.ap_per_iou().items() if t in (.5, .7, .75)}
+    {0.5: 1.0, 0.7: 1.0, 0.75: 0.5}
+    >>> print(result.summary().splitlines()[1])
+     Average Precision  (AP) @[ IoU=0.50      | area=   all | maxDets=100 ] = 1.000
     """
 
     stats: np.ndarray
