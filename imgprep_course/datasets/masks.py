@@ -22,18 +22,18 @@ any memory order. Given one RLE dict or one ``(H, W)`` mask a function answers f
 one mask; given a list or an ``(H, W, N)`` stack, for each.
 
 =========================================  ============================
-``pycocotools.mask``                        here
+``pycocotools.mask``                       here
 =========================================  ============================
-``encode(np.asfortranarray(mask))``          :func:`encode`
-``decode``                                  :func:`decode`
-``area``                                    :func:`area`
-``toBbox``                                  :func:`to_bbox`
-``frPyObjects(polygons, h, w)``             :func:`from_polygons`
-``frPyObjects(boxes, h, w)``                :func:`from_boxes`
-``frPyObjects(uncompressed_rles, h, w)``    :func:`compress`
-``merge``                                   :func:`merge`
-``iou``                                     :func:`iou`
-``COCO.annToRLE``                           :func:`from_segmentation`
+``encode(np.asfortranarray(mask))``        :func:`encode`
+``decode``                                 :func:`decode`
+``area``                                   :func:`area`
+``toBbox``                                 :func:`to_bbox`
+``frPyObjects(polygons, h, w)``            :func:`from_polygons`
+``frPyObjects(boxes, h, w)``               :func:`from_boxes`
+``frPyObjects(uncompressed_rles, h, w)``   :func:`compress`
+``merge``                                  :func:`merge`
+``iou``                                    :func:`iou`
+``COCO.annToRLE``                          :func:`from_segmentation`
 =========================================  ============================
 
 Results are pycocotools' to the byte (counts strings), the pixel and the bit (areas,
