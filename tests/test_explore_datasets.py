@@ -136,3 +136,19 @@ def test_browser_without_captions_disables_the_toggle(shapes):
     browser = dataset_browser(shapes[0], shapes[1])
     assert browser.controls["captions_on"].disabled
     assert not browser.controls["captions_on"].value
+
+
+def test_a_category_without_images_shows_a_message_not_an_error(tmp_path):
+    from PIL import Image
+
+    Image.new("RGB", (8, 6), (200, 200, 200)).save(tmp_path / "a.png")
+    coco = COCO({"images": [{"id": 1, "file_name": "a.png", "height": 6, "width": 8}],
+                 "categories": [{"id": 1, "name": "circle"}, {"id": 2, "name": "cross"}],
+                 "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "iscrowd": 0,
+                                  "bbox": [1, 1, 2, 2], "area": 4,
+                                  "segmentation": [[1, 1, 3, 1, 3, 3, 1, 3]]}]})
+    browser = dataset_browser(coco, tmp_path)
+    before = browser.png
+    browser.controls["category"].value = "cross"
+    assert browser.controls["index"].max == 0
+    assert browser.png != before and browser.png.startswith(b"\x89PNG")

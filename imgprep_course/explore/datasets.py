@@ -211,7 +211,8 @@ def dataset_browser(coco: COCO | str | os.PathLike, image_dir: str | os.PathLike
         ids = image_ids(category)
         if not ids:
             figure = Figure(figsize=(5.2, 1))
-            figure.text(0.5, 0.5, f"no image holds a {category}", ha="center")
+            figure.text(0.5, 0.5, f"no image holds an object of category {category!r}",
+                        ha="center")
             return figure
         img = coco.imgs[ids[min(index, len(ids) - 1)]]
         with Image.open(image_dir / img["file_name"]) as file:
