@@ -182,6 +182,12 @@ def test_small_grids_equal_pycocotools(gts, dts):
     assert_same(evaluate_coco(gt, dt), peer(gt, dt))
 
 
+def test_accepts_pycocotools_objects():
+    gt, dt = with_masks(*tricky_set(7, n_images=8), 7, "rle")
+    theirs = peer(gt, dt, "segm")
+    assert_same(evaluate_coco(theirs.cocoGt, theirs.cocoDt, "segm"), theirs)
+
+
 def test_string_image_ids_equal_pycocotools():
     gt, dt = tricky_set(3)
     name = {img["id"]: f"img{img['id']:04d}" for img in gt["images"]}

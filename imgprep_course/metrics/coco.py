@@ -224,12 +224,14 @@ def evaluate_coco(ground_truth, results, iou_type: str = "bbox") -> COCOResult:
 
     Parameters
     ----------
-    ground_truth : str, path or dict
+    ground_truth : str, path, dict or COCO index
         A COCO instances file, or its loaded content (``images``, ``categories``,
-        ``annotations``). Never modified.
-    results : str, path or list of dict
+        ``annotations``), or a ``COCO`` object (pycocotools' or
+        :class:`imgprep_course.datasets.coco.COCO`). Never modified.
+    results : str, path, list of dict or COCO index
         A results file, or its loaded content: ``[{"image_id", "category_id", "bbox"
-        or "segmentation", "score"}, ...]`` as for ``COCO.loadRes``. Never modified.
+        or "segmentation", "score"}, ...]`` as for ``COCO.loadRes``, or what
+        ``loadRes`` returned. Never modified.
     iou_type : {"bbox", "segm"}
         Compare boxes or masks.
 
@@ -353,6 +355,8 @@ def _result(evaluation: _coco_core.Evaluation, category_ids, iou_type) -> COCORe
 
 def _load(source, name: str, kind: type):
     what = "a COCO instances dict" if kind is dict else "a COCO results list"
+    if isinstance(getattr(source, "dataset", None), dict):  # a COCO index (ours or theirs)
+        source = source.dataset if kind is dict else source.dataset.get("annotations", [])
     if isinstance(source, (str, os.PathLike)):
         data = load_json(source)
         if not isinstance(data, kind):
