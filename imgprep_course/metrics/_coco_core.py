@@ -130,8 +130,8 @@ def evaluate(gt: Annotations, dt: Annotations, n_images: int, n_categories: int,
              len(max_dets))
     precision, recall, scores = -np.ones(shape), -np.ones(shape[:1] + shape[2:]), -np.ones(shape)
     accumulate_coco(numba.typed.List(orders), np.array(starts), matched, ignored, dt.scores,
-                n_positives, np.asarray(recall_thresholds, np.float64),
-                precision, recall, scores)
+                    n_positives, np.asarray(recall_thresholds, np.float64), precision, recall,
+                    scores)
     stats = summarize_stats(precision, recall, iou_thresholds, list(area_ranges), max_dets)
     return Evaluation(precision, recall, scores, stats, n_positives)
 
