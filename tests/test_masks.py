@@ -332,6 +332,21 @@ def test_iou_with_an_empty_side_is_an_empty_matrix():
     assert masks.iou(np.zeros((0, 4)), [[0, 0, 1, 1]]).shape == (0, 1)
 
 
+# ------------------------------------------------------------ batched helpers
+def test_unpack_gives_the_runs_of_each_rle():
+    rles = coco_encode(random_masks(4))
+    as_text = {**rles[2], "counts": rles[2]["counts"].decode()}
+    mixed = [rles[0], masks.uncompress(rles[1]), as_text, {"size": [2, 3], "counts": b"06"}]
+    unpacked = masks.unpack(mixed)
+    assert unpacked.sizes.tolist() == [r["size"] for r in mixed]
+    for i, rle in enumerate(mixed):
+        runs = unpacked.runs[unpacked.offsets[i]:unpacked.offsets[i + 1]]
+        assert runs.tolist() == masks.uncompress(rle)["counts"]
+    assert masks.unpack([]).runs.size == 0
+    with pytest.raises(TypeError, match="rles must be a list of RLE dicts, got one dict"):
+        masks.unpack(rles[0])
+
+
 # ------------------------------------------------------------ segmentation helper
 def test_from_segmentation_equals_ann_to_rle():
     rng = np.random.default_rng(7)

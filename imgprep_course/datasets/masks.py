@@ -57,8 +57,9 @@ from imgprep_course._validation import as_array
 from imgprep_course.boxes import as_boxes
 from imgprep_course.datasets import _rle
 
-__all__ = ["RLE", "encode", "decode", "area", "to_bbox", "from_polygons", "from_boxes",
-           "merge", "iou", "compress", "uncompress", "from_segmentation"]
+__all__ = ["RLE", "Runs", "encode", "decode", "area", "to_bbox", "from_polygons",
+           "from_boxes", "merge", "iou", "compress", "uncompress", "unpack",
+           "from_segmentation"]
 
 RLE = dict[str, Any]
 """An RLE dict: ``{"size": [height, width], "counts": bytes | str | list of int}``."""
@@ -68,11 +69,15 @@ RLE = dict[str, Any]
 COORDINATE_LIMIT = 2.0 ** 20
 
 
-class _Runs(NamedTuple):
-    """Several RLEs unpacked: RLE ``i`` is ``runs[offsets[i]:offsets[i + 1]]``."""
+class Runs(NamedTuple):
+    """Several RLEs as run lengths (what :func:`unpack` returns).
 
-    sizes: np.ndarray  # (N, 2) int64, height and width
-    runs: np.ndarray  # int64
+    RLE ``i`` has size ``sizes[i]`` (height, width) and runs
+    ``runs[offsets[i]:offsets[i + 1]]``.
+    """
+
+    sizes: np.ndarray  # (N, 2) int64
+    runs: np.ndarray  # int64, all RLEs' runs one after another
     offsets: np.ndarray  # (N + 1,) int64
 
 
@@ -371,6 +376,24 @@ def uncompress(rles: RLE | Sequence[RLE]) -> RLE | list[RLE]:
     return out[0] if single else out
 
 
+def unpack(rles: Sequence[RLE]) -> Runs:
+    """The run lengths of many RLEs at once, for batched work such as COCO evaluation.
+
+    Each RLE may come in any of the three forms and is checked as by :func:`decode`;
+    the RLEs may have different sizes.
+
+    Examples
+    --------
+    >>> unpacked = unpack([{"size": [2, 3], "counts": "123"}, {"size": [1, 2], "counts": [2]}])
+    >>> unpacked.runs.tolist(), unpacked.offsets.tolist(), unpacked.sizes.tolist()
+    ([1, 2, 3, 2], [0, 3, 4], [[2, 3], [1, 2]])
+    """
+    if isinstance(rles, dict):
+        raise TypeError("rles must be a list of RLE dicts, got one dict; "
+                        "wrap it in a list")
+    return _unpack(rles, "rles", allow_empty=True)[0]
+
+
 def from_segmentation(segmentation, height: int, width: int) -> RLE:
     """One compressed RLE for a COCO annotation's ``segmentation`` field.
 
@@ -404,7 +427,7 @@ def from_segmentation(segmentation, height: int, width: int) -> RLE:
 
 
 # ------------------------------------------------------------------------ helpers
-def _unpack(rles, name: str, allow_empty: bool = False) -> tuple[_Runs, bool]:
+def _unpack(rles, name: str, allow_empty: bool = False) -> tuple[Runs, bool]:
     """Validate one RLE or a list of them; return their runs and whether it was one."""
     single = isinstance(rles, dict)
     if single:
@@ -449,12 +472,12 @@ def _unpack(rles, name: str, allow_empty: bool = False) -> tuple[_Runs, bool]:
         np.frombuffer(b"".join(texts), np.uint8), lengths, sizes)
     if bad >= 0:
         _raise_malformed(label(bad), texts[bad], error, where, sizes[bad])
-    unpacked = _Runs(sizes, runs, offsets)
+    unpacked = Runs(sizes, runs, offsets)
     if given_runs:
         pieces = _split(unpacked)
         for i, piece in given_runs.items():
             pieces[i] = piece
-        unpacked = _Runs(sizes, *_concatenate(pieces))
+        unpacked = Runs(sizes, *_concatenate(pieces))
     return unpacked, single
 
 
@@ -560,7 +583,7 @@ def _iou_kind(objs, name: str) -> str:
     return "empty" if np.size(objs) == 0 else "boxes"
 
 
-def _split(unpacked: _Runs) -> list[np.ndarray]:
+def _split(unpacked: Runs) -> list[np.ndarray]:
     offsets = unpacked.offsets
     return [unpacked.runs[offsets[i]:offsets[i + 1]] for i in range(offsets.size - 1)]
 
