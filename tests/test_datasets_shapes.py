@@ -201,6 +201,16 @@ def test_cli(tmp_path, capsys):
     assert "already exists" in capsys.readouterr().err
 
 
+def test_cli_ctrl_c(tmp_path, monkeypatch, capsys):
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(shapes, "write_voc_segmentation", interrupted)
+    assert main(["make-shapes", str(tmp_path / "out"), "--quiet"]) == 130
+    assert "interrupted" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_default_dataset_statistics_are_worth_a_lesson(tmp_path):
     """Long tail, all three COCO sizes, crowds, occlusion: what the lesson discusses."""
     coco = COCO(shapes.make_shapes(tmp_path / "s", images=30, seed=0, quiet=True)

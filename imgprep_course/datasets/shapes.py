@@ -792,6 +792,9 @@ def make_shapes_cli(args: argparse.Namespace) -> int:
     except (FileExistsError, ValueError) as error:
         print(f"make-shapes: error: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print(f"make-shapes: interrupted; {args.out} was not written", file=sys.stderr)
+        return 130
     if not args.quiet:
         print(f"wrote {args.images} images to {out} (coco/, voc/, imagenet/)")
     return 0
