@@ -238,6 +238,7 @@ def test_boxes_equal_pycocotools(seed):
     assert masks.from_boxes(boxes[3], height, width) == ours[3]
     assert masks.from_boxes(boxes.tolist(), height, width) == ours
     assert masks.from_boxes(np.zeros((0, 4)), height, width) == []
+    assert masks.from_boxes([], height, width) == []
 
 
 def test_box_on_whole_pixels_covers_exactly_them():

@@ -263,7 +263,7 @@ def from_boxes(boxes, height: int, width: int) -> RLE | list[RLE]:
            [0, 0, 0, 0]], dtype=uint8)
     """
     height, width = _image_size(height, width)
-    single = np.ndim(boxes) == 1
+    single = np.ndim(boxes) == 1 and np.size(boxes) > 0
     xywh = as_boxes(boxes, "boxes", fmt="xywh")
     runs = []
     for i, (x, y, w, h) in enumerate(xywh):
