@@ -203,7 +203,7 @@ def simulate_detector(gt_boxes, gt_labels, gt_image_ids, noise: float, seed=None
     found = rng.random(n) >= miss_rate
     shift, stretch, score_z = (rng.standard_normal((n, 2)), rng.standard_normal((n, 2)),
                                rng.standard_normal(n))
-    n_false = int(round(false_positives * n))
+    n_false = round(false_positives * n)
     source, where = rng.integers(0, n, n_false), rng.random((n_false, 2))
     false_labels = labels[rng.integers(0, n, n_false)]
     false_z = rng.standard_normal(n_false)
@@ -238,7 +238,7 @@ def _evaluate(gt_boxes, gt_labels, gt_image_ids, noise, seed, fmt):
 
 def draw_noise(gt_boxes, gt_labels, gt_image_ids, noise: float, seed=0, *,
                fmt: str = "xyxy", baseline: dict | None = None) -> Figure:
-    """AP at each IoU threshold of the simulated detector at ``noise``, and one image.
+    """AP at each IoU threshold of the simulated detector at ``noise``, and the busiest image.
 
     ``baseline`` (``{threshold: AP}``, e.g. the noise-free detector's) is drawn in grey
     for comparison. The title gives mAP@[.5:.95], AP50 and AP75.
@@ -254,30 +254,32 @@ def draw_noise(gt_boxes, gt_labels, gt_image_ids, noise: float, seed=0, *,
     bars.bar(thresholds, list(per_iou.values()), width=0.035, color="tab:orange",
              label=f"noise {noise:.2f}")
     bars.axhline(result.stats[0], color="black", lw=1, ls="--",
-                 label=f"mean = mAP@[.5:.95]")
+                 label="mean = mAP@[.5:.95]")
     bars.set_xticks(thresholds, [f"{t:.2f}" for t in thresholds], fontsize=7)
     bars.set_xlabel("IoU threshold", fontsize=8)
     bars.set_ylabel("AP (mean over classes)", fontsize=8)
-    bars.set_ylim(0, 1.05)
-    bars.legend(fontsize=7, loc="upper right")
+    bars.set_ylim(0, 1.2)
+    bars.set_yticks(np.linspace(0, 1, 6))
+    bars.legend(fontsize=7, loc="upper center", ncol=3)
     bars.tick_params(labelsize=7)
-    _draw_first_image(picture, gt_boxes, gt_image_ids, detections, fmt)
+    _draw_busiest_image(picture, gt_boxes, gt_image_ids, detections, fmt)
     ap, ap50, ap75 = result.stats[:3]
     figure.suptitle(f"noise {noise:.2f}: mAP@[.5:.95] = {ap:.3f}   AP50 = {ap50:.3f}   "
                     f"AP75 = {ap75:.3f}", fontsize=10)
     return figure
 
 
-def _draw_first_image(axes, gt_boxes, gt_image_ids, detections, fmt) -> None:
-    """The first image's ground truths and the detections on it."""
+def _draw_busiest_image(axes, gt_boxes, gt_image_ids, detections, fmt) -> None:
+    """The ground truths of the image that has most of them, and the detections on it."""
     images = np.asarray(gt_image_ids)
-    first = images.min()
-    gt = convert(gt_boxes, fmt, "xywh")[images == first]
+    ids, counts = np.unique(images, return_counts=True)
+    busiest = ids[np.argmax(counts)]
+    gt = convert(gt_boxes, fmt, "xywh")[images == busiest]
     boxes, scores, _, det_images = detections
-    det = convert(boxes, fmt, "xywh")[det_images == first]
+    det = convert(boxes, fmt, "xywh")[det_images == busiest]
     for x, y, w, h in gt:
         axes.add_patch(Rectangle((x, y), w, h, fill=False, lw=1.5, edgecolor=_GT))
-    for (x, y, w, h), score in zip(det, scores[det_images == first]):
+    for (x, y, w, h), score in zip(det, scores[det_images == busiest]):
         axes.add_patch(Rectangle((x, y), w, h, fill=False, lw=1, ls="--", edgecolor=_FP))
         axes.text(x, y, f"{score:.2f}", fontsize=6, color=_FP, va="bottom")
     corners = np.concatenate([gt[:, :2], gt[:, :2] + gt[:, 2:]])
@@ -288,7 +290,7 @@ def _draw_first_image(axes, gt_boxes, gt_image_ids, detections, fmt) -> None:
     axes.set_aspect("equal")
     axes.set_xticks([])
     axes.set_yticks([])
-    axes.set_title(f"image {first}: ground truth (blue), detections (red, score)",
+    axes.set_title(f"image {busiest}: ground truth (blue), detections (red, score)",
                    fontsize=8)
 
 
