@@ -189,8 +189,19 @@ def dataset_browser(coco: COCO | str | os.PathLike, image_dir: str | os.PathLike
     -------
     Explorer
         Controls ``index`` (an ``IntSlider`` over the images that hold the chosen
-        category), ``boxes``, ``masks``, ``captions`` (checkboxes) and ``category``
-        (a dropdown: :data:`ALL` or a category name).
+        category), ``boxes``, ``masks``, ``captions_on`` (checkboxes; the last is
+        disabled without ``captions``) and ``category`` (a dropdown: :data:`ALL` or a
+        category name).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from imgprep_course.datasets import make_shapes
+    >>> root = make_shapes(pathlib.Path(tempfile.mkdtemp()) / "shapes", images=3, quiet=True)
+    >>> browser = dataset_browser(root / "coco" / "instances.json", root / "coco" / "images",
+    ...                           root / "coco" / "captions.json")
+    >>> list(browser.controls), browser.controls["index"].max
+    (['index', 'boxes', 'masks', 'captions_on', 'category'], 2)
     """
     coco = coco if isinstance(coco, COCO) else COCO(coco)
     if captions is not None and not isinstance(captions, COCO):
@@ -214,7 +225,8 @@ def dataset_browser(coco: COCO | str | os.PathLike, image_dir: str | os.PathLike
             figure.text(0.5, 0.5, f"no image holds an object of category {category!r}",
                         ha="center")
             return figure
-        img = coco.imgs[ids[min(index, len(ids) - 1)]]
+        position = min(index, len(ids) - 1)
+        img = coco.imgs[ids[position]]
         with Image.open(image_dir / img["file_name"]) as file:
             image = np.asarray(file.convert("RGB"))
         anns = coco.imgToAnns.get(img["id"], [])
@@ -222,7 +234,7 @@ def dataset_browser(coco: COCO | str | os.PathLike, image_dir: str | os.PathLike
             if captions is not None else []
         crowd = sum(bool(ann["iscrowd"]) for ann in anns)
         shown = sum(category in (ALL, coco.cats[ann["category_id"]]["name"]) for ann in anns)
-        title = (f"image {min(index, len(ids) - 1) + 1} of {len(ids)}: id {img['id']}, "
+        title = (f"image {position + 1} of {len(ids)}: id {img['id']}, "
                  f"{img['file_name']}, {len(anns)} annotations"
                  + (f" ({crowd} crowd)" if crowd else "")
                  + (f", {shown} {category}" if category != ALL else ""))
