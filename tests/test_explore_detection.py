@@ -4,6 +4,8 @@ import re
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from imgprep_course import metrics
 from imgprep_course.boxes import convert
@@ -161,3 +163,24 @@ def test_noise_explorer_reports_the_library_map(ground_truth):
     expected = metrics.evaluate_coco_arrays(*detections, boxes, labels, images).stats[0]
     assert _number(r"mAP@\[\.5:\.95\] = ([\d.]+)", _title(explorer)) == pytest.approx(
         expected, abs=6e-4)
+
+
+@settings(max_examples=40, deadline=None)
+@given(noise=st.floats(0, 1), seed=st.integers(0, 2 ** 32 - 1),
+       miss_rate=st.floats(0, 1), false_positives=st.floats(0, 2),
+       fmt=st.sampled_from(["xyxy", "xywh", "voc"]))
+def test_simulated_detections_are_well_formed(ground_truth, noise, seed, miss_rate,
+                                              false_positives, fmt):
+    boxes, labels, images = ground_truth
+    given_boxes = convert(boxes, "xyxy", fmt)
+    copy = given_boxes.copy()
+    det, scores, det_labels, det_images = simulate_detector(
+        given_boxes, labels, images, noise, seed, fmt=fmt, miss_rate=miss_rate,
+        false_positives=false_positives)
+    np.testing.assert_array_equal(given_boxes, copy)            # input untouched
+    n = len(det)
+    assert det.shape == (n, 4) and scores.shape == det_labels.shape == det_images.shape == (n,)
+    assert n - round(false_positives * len(boxes)) in range(len(boxes) + 1)
+    assert (convert(det, fmt, "xywh")[:, 2:] >= 0).all()
+    assert ((scores >= 0) & (scores <= 1)).all()
+    assert set(det_labels) <= set(labels) and set(det_images) <= set(images)
