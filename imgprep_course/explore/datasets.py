@@ -8,8 +8,8 @@ slider, three toggles and a category filter.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import ipywidgets as widgets
 import numpy as np
@@ -174,7 +174,7 @@ def draw_example(image, annotations: Sequence[dict], categories: dict[int, dict]
 
 def dataset_browser(coco: COCO | str | os.PathLike, image_dir: str | os.PathLike,
                     captions: COCO | str | os.PathLike | None = None) -> Explorer:
-    """Browse a COCO-format dataset: image slider, boxes / masks / captions toggles, category filter.
+    """Browse a COCO-format dataset: an image slider, toggles and a category filter.
 
     Parameters
     ----------
