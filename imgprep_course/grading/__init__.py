@@ -27,7 +27,7 @@ from pathlib import Path
 from imgprep_course.exercises import LESSONS, CaseResult, Exercise, lesson_exercises
 from imgprep_course.grading._answers import (NotebookError, find_answer, read_notebook,
                                              refuses_reference, setup_cells)
-from imgprep_course.grading._child import Limits, run_answer, sandbox_available
+from imgprep_course.grading._child import Limits, Workers, sandbox_available
 from imgprep_course.notebooks import course_root
 
 
@@ -140,12 +140,13 @@ def grade_paths(paths, *, limits: Limits = Limits(), jobs: int = 1, progress: bo
         tasks += [(grade, *task) for task in todo]
     from tqdm.auto import tqdm
 
-    with ThreadPoolExecutor(max_workers=jobs) as pool, \
+    with Workers(sandbox=sandbox, startup=limits.startup) as workers, \
+            ThreadPoolExecutor(max_workers=jobs) as pool, \
             tqdm(total=len(tasks), unit="answer", desc="grading",
                  disable=None if progress else True, file=sys.stderr) as bar:
         futures = [(grade, position, pool.submit(grade_exercise, exercise, answer,
                                                  list(pristine_setup(grade.lesson)),
-                                                 limits=limits, sandbox=sandbox))
+                                                 limits=limits, workers=workers))
                    for grade, position, exercise, answer in tasks]
         for grade, position, future in futures:
             grade.exercises[position] = future.result()
@@ -193,19 +194,25 @@ def _sandbox_mode(limits: Limits) -> bool:
 
 
 def grade_exercise(exercise: Exercise, answer: str | None, setup: list[str], *,
-                   limits: Limits = Limits(), sandbox: bool | None = None) -> ExerciseGrade:
-    """Run one answer cell in a child process and score its outputs here."""
+                   limits: Limits = Limits(), workers: Workers | None = None
+                   ) -> ExerciseGrade:
+    """Run one answer cell in a child process and score its outputs here.
+
+    ``workers`` (shared by a class's grading) keeps Python warm between answers; without
+    it, one is started for this answer alone.
+    """
     if answer is None:
         return _grade(exercise, [CaseResult(0, "not attempted",
                                             f"no cell defines {exercise.name}()")])
     refusal = refuses_reference(answer)
     if refusal:
         return _grade(exercise, [CaseResult(0, "error", refusal)])
-    if sandbox is None:
-        sandbox = _sandbox_mode(limits)
     cases = exercise.cases()
-    run = run_answer(setup, answer, exercise.name, [[c.args, c.kwargs] for c in cases],
-                     limits, sandbox=sandbox)
+    if workers is None:
+        with Workers(sandbox=_sandbox_mode(limits), startup=limits.startup) as own:
+            return grade_exercise(exercise, answer, setup, limits=limits, workers=own)
+    run = workers.run(setup, answer, exercise.name, [[c.args, c.kwargs] for c in cases],
+                      limits)
     frames = {}
     for frame in run.frames:
         if isinstance(frame, dict) and isinstance(frame.get("index"), int):

@@ -1,28 +1,33 @@
-"""Run one answer in a confined child process and collect what it reported.
+"""Run answers in confined child processes and collect what they reported.
 
-The child is ``python -I -S _runner.py`` in its own session, with a scrubbed
-environment, an empty scratch folder as its current directory (deleted afterwards),
-limits on memory, CPU time, file size and (outside the sandbox) processes, and, where
-Linux allows it, the namespaces of :mod:`_sandbox`. Inputs go in on its standard input,
-outputs come back in an anonymous temporary file: no other process can read or forge
-them. The clock of ``timeout`` starts when the child signals that the lesson's set-up
-is done and the answer cell is about to run.
+A :class:`Worker` is a warm ``python -I -S _runner.py`` (its own session, a scrubbed
+environment, numpy imported and the lesson's pristine set-up cells run once) that forks
+one child per answer. Each child gets an empty scratch folder as its current directory
+(deleted afterwards), limits on memory, CPU time and file size, no new processes or
+programs, and, where Linux allows it, the namespaces of :mod:`_sandbox`. Inputs reach
+it through an anonymous temporary file, outputs come back in another: no other process
+can read or forge them. The clock of ``timeout`` starts when the child signals that it
+is about to run the answer cell.
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import os
+import queue
 import selectors
 import shutil
 import signal
 import site
+import socket
 import stat
 import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,6 +93,9 @@ class ChildRun:
             detail = self.stderr.strip().splitlines()[-1:] or ["no message"]
             return "raised", ("the grader could not start the answer's process "
                               f"(exit code {self.exit_code}: {detail[0][:300]})")
+        if self.exit_code is None:
+            return "raised", ("the answer's process was lost (the grader's worker ended) "
+                              "before this case finished")
         how = (f"was killed by signal {self.exit_code - 128}" if self.exit_code > 128
                else f"exited with code {self.exit_code}")
         return "raised", f"the answer's process {how} before this case finished"
@@ -110,62 +118,204 @@ def hidden_folders() -> list[str]:
 def site_dirs() -> list[str]:
     """The site-packages folders the child gets (no ``.pth`` files are processed)."""
     return [d for d in site.getsitepackages() if Path(d).is_dir()]
+class WorkerError(RuntimeError):
+    """The worker process could not start."""
 
 
-def run_answer(setup: list[str], answer: str, name: str, cases: list, limits: Limits,
-               *, sandbox: bool, hide: list[str] | None = None) -> ChildRun:
-    """Run ``answer`` (after ``setup``) on ``cases`` (``[args, kwargs]`` pairs) in a child."""
-    job = json.dumps({"setup": setup, "answer": answer, "name": name,
-                      "timeout": limits.timeout, "memory": limits.memory,
-                      "max_output": limits.max_output, "sandbox": sandbox,
-                      "hide": hidden_folders() if hide is None else hide}).encode("utf-8")
-    stdin = tempfile.TemporaryFile()
-    stdin.write(struct.pack(">Q", len(job)) + job + _codec.pack(cases))
-    stdin.seek(0)
-    scratch = Path(tempfile.mkdtemp(prefix="imgprep-answer-"))
-    (scratch / ".matplotlib").mkdir()
-    for font_list in _font_lists():
-        shutil.copyfile(font_list, scratch / ".matplotlib" / font_list.name)
-    env = {"PATH": os.defpath, "HOME": str(scratch), "TMPDIR": str(scratch),
-           "MPLCONFIGDIR": str(scratch / ".matplotlib"), "MPLBACKEND": "Agg",
-           "LANG": "C.UTF-8", GRADING_ENV: "1", "OPENBLAS_NUM_THREADS": "1",
-           "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "NUMBA_NUM_THREADS": "1"}
-    ready_read, ready_write = os.pipe()
-    run = ChildRun()
-    try:
-        with stdin, tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-            process = subprocess.Popen(
-                [sys.executable, "-I", "-S", str(RUNNER), str(ready_write), *site_dirs()],
-                cwd=scratch, env=env, stdin=stdin, stdout=out, stderr=err,
-                pass_fds=(ready_write,), start_new_session=True)
-            os.close(ready_write)
-            ready_write = None
+class Worker:
+    """A warm Python with the set-up cells done, forking one confined child per answer.
+
+    Thread-safe: :meth:`run` may be called from several threads at once.
+    """
+
+    def __init__(self, setup: list[str], *, sandbox: bool, hide: list[str],
+                 startup: float = 120.0):
+        self.home = Path(tempfile.mkdtemp(prefix="imgprep-worker-"))
+        (self.home / ".matplotlib").mkdir()
+        for font_list in _font_lists():
+            shutil.copyfile(font_list, self.home / ".matplotlib" / font_list.name)
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        env = {"PATH": os.defpath, "HOME": str(self.home), "TMPDIR": str(self.home),
+               "MPLCONFIGDIR": str(self.home / ".matplotlib"), "MPLBACKEND": "Agg",
+               "LANG": "C.UTF-8", GRADING_ENV: "1", "OPENBLAS_NUM_THREADS": "1",
+               "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "NUMBA_NUM_THREADS": "1"}
+        self.stderr = tempfile.TemporaryFile()
+        with tempfile.TemporaryFile() as config:
+            config.write(json.dumps({"setup": setup, "sandbox": sandbox,
+                                     "hide": hide}).encode("utf-8"))
+            config.seek(0)
+            self.process = subprocess.Popen(
+                [sys.executable, "-I", "-S", str(RUNNER), str(theirs.fileno()), *site_dirs()],
+                cwd=self.home, env=env, stdin=config, stdout=subprocess.DEVNULL,
+                stderr=self.stderr, pass_fds=(theirs.fileno(),), start_new_session=True)
+        theirs.close()
+        self.socket = ours
+        self.alive = False
+        self._pending: dict[int, queue.Queue] = {}
+        self._lock = threading.Lock()
+        self._ids = itertools.count()
+        self.socket.settimeout(startup)
+        try:
+            hello = self.socket.recv(65536)
+        except OSError:
+            hello = b""
+        if hello != b'{"ready": true}':
+            self.close()
+            raise WorkerError(f"the grader's worker did not start: {self.last_error()}")
+        self.socket.settimeout(None)
+        self.alive = True
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def last_error(self) -> str:
+        """The last line the worker wrote on its standard error, if any."""
+        if self.stderr.closed:
+            return "no message"
+        self.stderr.seek(0)
+        lines = self.stderr.read()[-20_000:].decode("utf-8", "replace").strip().splitlines()
+        return lines[-1][:300] if lines else "no message"
+
+    def _read(self) -> None:
+        """Pass each message of the worker to the thread waiting for it."""
+        while True:
             try:
-                run.started = _wait_ready(ready_read, limits.startup)
-                deadline = limits.timeout if run.started else 0.01
-                run.exit_code = process.wait(timeout=deadline)
-            except subprocess.TimeoutExpired:
-                run.timed_out = run.started
-            finally:
-                _kill(process)
-                code = process.wait() if run.exit_code is None else run.exit_code
-                run.exit_code = 128 - code if code < 0 else code
-            out.seek(0)
-            run.frames = _codec.read_frames(out.read(limits.max_output + 1),
-                                            limits.max_output)
-            err.seek(0)
-            run.stderr = err.read(20_000).decode("utf-8", "replace")
-    finally:
-        os.close(ready_read)
-        if ready_write is not None:
-            os.close(ready_write)
-        remove_tree(scratch)
-    return run
+                message = self.socket.recv(65536)
+            except OSError:
+                message = b""
+            with self._lock:
+                if not message:
+                    self.alive = False
+                    for waiting in self._pending.values():
+                        waiting.put(None)
+                    return
+                data = json.loads(message)
+                waiting = self._pending.get(data["id"])
+            if waiting is not None:
+                waiting.put(data)
+
+    def run(self, answer: str, name: str, cases: list, limits: Limits) -> ChildRun:
+        """Run ``answer`` on ``cases`` (``[args, kwargs]`` pairs) in a new child."""
+        job = json.dumps({"answer": answer, "name": name, "timeout": limits.timeout,
+                          "memory": limits.memory,
+                          "max_output": limits.max_output}).encode("utf-8")
+        run, ident, replies = ChildRun(), next(self._ids), queue.Queue()
+        with self._lock:
+            self._pending[ident] = replies
+            alive = self.alive
+        scratch = Path(tempfile.mkdtemp(prefix="imgprep-answer-"))
+        ready_read, ready_write = os.pipe()
+        try:
+            with tempfile.TemporaryFile() as inputs, tempfile.TemporaryFile() as out:
+                inputs.write(struct.pack(">Q", len(job)) + job + _codec.pack(cases))
+                inputs.flush()
+                inputs.seek(0)
+                if alive:
+                    try:
+                        socket.send_fds(self.socket, [json.dumps(
+                            {"id": ident, "scratch": str(scratch)}).encode()],
+                            [inputs.fileno(), out.fileno(), ready_write])
+                    except OSError:
+                        alive = False
+                os.close(ready_write)
+                ready_write = None
+                if alive:
+                    self._wait(run, replies, ready_read, limits)
+                out.seek(0)
+                run.frames = _codec.read_frames(out.read(limits.max_output + 1),
+                                                limits.max_output)
+        finally:
+            with self._lock:
+                self._pending.pop(ident, None)
+            os.close(ready_read)
+            if ready_write is not None:
+                os.close(ready_write)
+            remove_tree(scratch)
+        if run.exit_code is None:
+            run.stderr = f"the grader's worker ended: {self.last_error()}"
+        return run
+
+    def _wait(self, run: ChildRun, replies: queue.Queue, ready: int, limits: Limits) -> None:
+        """Wait for the child to start, to be ready and to end; kill it when time is up."""
+        started = _get(replies, limits.startup)
+        if not isinstance(started, dict) or "pid" not in started:
+            return
+        pid = started["pid"]
+        run.started = _wait_ready(ready, limits.startup)
+        ended = _get(replies, limits.timeout if run.started else limits.startup)
+        if ended is _TIMEOUT:
+            run.timed_out = run.started
+            _kill(pid)
+            ended = _get(replies, limits.startup)
+        if isinstance(ended, dict):
+            run.exit_code = ended.get("exit")
+
+    def close(self) -> None:
+        """Stop the worker and everything it started; delete its folder."""
+        try:
+            self.socket.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.socket.close()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        _kill(self.process.pid)
+        self.process.wait()
+        self.stderr.close()
+        remove_tree(self.home)
+
+
+_TIMEOUT = object()
+
+
+def _get(replies: queue.Queue, timeout: float):
+    try:
+        return replies.get(timeout=timeout)
+    except queue.Empty:
+        return _TIMEOUT
+
+
+class Workers:
+    """One :class:`Worker` per distinct set-up, started when first needed and restarted
+    when it has ended; a context manager that stops them all."""
+
+    def __init__(self, *, sandbox: bool, hide: list[str] | None = None,
+                 startup: float = 120.0):
+        self.sandbox, self.startup = sandbox, startup
+        self.hide = hidden_folders() if hide is None else hide
+        self._workers: dict[tuple, Worker] = {}
+        self._lock = threading.Lock()
+
+    def run(self, setup: list[str], answer: str, name: str, cases: list,
+            limits: Limits) -> ChildRun:
+        """Run ``answer`` after ``setup`` on ``cases`` in a new child of a warm worker."""
+        key = tuple(setup)
+        with self._lock:
+            worker = self._workers.get(key)
+            if worker is None or not worker.alive:
+                if worker is not None:
+                    worker.close()
+                try:
+                    worker = Worker(list(setup), sandbox=self.sandbox, hide=self.hide,
+                                    startup=self.startup)
+                except WorkerError as error:
+                    return ChildRun(stderr=str(error))
+                self._workers[key] = worker
+        return worker.run(answer, name, cases, limits)
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        with self._lock:
+            for worker in self._workers.values():
+                worker.close()
+            self._workers.clear()
 
 
 @functools.cache
 def _font_lists() -> list[Path]:
-    """Matplotlib's font cache of the grader's user: copied so children need not build it."""
+    """Matplotlib's font cache of the grader's user: copied so workers need not build it."""
     import matplotlib
 
     return sorted(Path(matplotlib.get_cachedir()).glob("fontlist-*.json"))
@@ -180,9 +330,8 @@ def _wait_ready(fd: int, timeout: float) -> bool:
     return os.read(fd, 1) == b"1"
 
 
-def _kill(process: subprocess.Popen) -> None:
-    """Kill the child, the confined answer under it, and anything left in its session."""
-    pid = process.pid
+def _kill(pid: int) -> None:
+    """Kill a child, the confined answer under it, and anything left in its session."""
     try:
         children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     except OSError:
@@ -190,7 +339,7 @@ def _kill(process: subprocess.Popen) -> None:
     for child in children:
         _signal(lambda: os.kill(int(child), signal.SIGKILL))
     _signal(lambda: os.killpg(pid, signal.SIGKILL))
-    _signal(process.kill)
+    _signal(lambda: os.kill(pid, signal.SIGKILL))
 
 
 def _signal(send) -> None:
@@ -217,12 +366,15 @@ def remove_tree(path: Path) -> None:
     shutil.rmtree(path, onerror=unlock)
 
 
+
+
 @functools.cache
 def sandbox_available() -> tuple[bool, str]:
     """Whether this machine lets the child confine itself; and if not, why not."""
     start = time.monotonic()
-    run = run_answer([], "def probe():\n    return 1\n", "probe", [[[], {}]],
-                     Limits(timeout=30), sandbox=True, hide=[])
+    probe = "import os\n\ndef probe():\n    return os.getpid()\n"
+    with Workers(sandbox=True, hide=[]) as workers:
+        run = workers.run([], probe, "probe", [[[], {}]], Limits(timeout=30))
     ok = bool(run.frames) and isinstance(run.frames[0], dict) \
         and run.frames[0].get("value") == 1
     if ok:

@@ -1,24 +1,25 @@
-"""The grader's child process: run one answer on the grader's inputs, write its outputs.
+"""The grader's worker process: a warm Python that forks one child per answer.
 
-Run by :mod:`imgprep_course.grading._child` as ``python -I -S _runner.py READY_FD
+Run by :mod:`imgprep_course.grading._child` as ``python -I -S _runner.py CONTROL_FD
 SITE_DIR...``. It never imports ``imgprep_course`` (imports of it are refused, and in the
 sandbox its folder is hidden), so an answer cannot call the reference implementation.
 
-Standard input holds the job: an 8-byte length, a JSON object ``{"setup": [source, ...],
-"answer": source, "name": str, "timeout": s, "memory": bytes, "max_output": bytes,
-"sandbox": bool, "hide": [folder, ...]}`` (plain Python sources: the grader has already
-dropped IPython magics), then a :mod:`_codec` frame with the cases' ``[args, kwargs]``.
-Standard output receives one frame per case, ``{"index", "outcome", "message",
-"value"}``; it is a file the grader reads once this process has ended. The runner
-writes one byte to ``READY_FD`` when the trusted set-up is done and the answer cell is
-about to run: the answer's time limit starts then.
+Start-up: standard input holds ``{"setup": [source, ...], "sandbox": bool, "hide":
+[folder, ...]}`` (plain Python sources: the grader has already dropped IPython magics).
+The worker imports numpy, runs the lesson's pristine set-up cells once, says
+``{"ready": true}`` on the control socket (a ``SOCK_SEQPACKET`` Unix socket) and serves.
 
-Order of events: limits; the job; the sandbox (:mod:`_sandbox`: read-only file system
-except the current folder, no network, own PID namespace); the lesson's pristine set-up
-cells; no more privileges, processes or programs; the ready byte; the answer cell; the
-cases. What the answer does to this process (patching modules, printing, exiting) can
-only change the values it reports, and the grader judges those against its own
-reference.
+Each request on the control socket is ``{"id", "scratch"}`` with three file
+descriptors: the job (an 8-byte length, a JSON object ``{"answer", "name", "timeout",
+"memory", "max_output"}``, then a :mod:`_codec` frame with the cases' ``[args, kwargs]``),
+the results file, and a pipe. The worker forks; it reports ``{"id", "pid"}`` and, once
+the child has ended, ``{"id", "exit"}``. The child, in its own session: limits; the
+sandbox (:mod:`_sandbox`: read-only file system except the scratch folder, no network,
+own PID namespace); no more privileges, processes or programs; one byte on the pipe (the
+answer's clock starts); the answer cell; one results frame per case, ``{"index",
+"outcome", "message", "value"}``. What the answer does to its process (patching modules,
+printing, exiting) can only change the values it reports, and the grader judges those
+against its own reference. The worker itself never runs student code.
 """
 
 import builtins
@@ -27,6 +28,9 @@ import importlib.util
 import json
 import os
 import resource
+import select
+import signal
+import socket
 import struct
 import sys
 import traceback
@@ -67,42 +71,98 @@ def _limit(kind: int, value: int, grace: int = 0) -> None:
     resource.setrlimit(kind, (cap(value), cap(value + grace)))
 
 
-def _read_job():
-    data = sys.stdin.buffer.read()
-    (size,) = struct.unpack_from(">Q", data)
-    return json.loads(data[8:8 + size].decode("utf-8")), data[8 + size:]
-
-
 def main() -> None:
-    ready = int(sys.argv[1])
-    results = os.fdopen(os.dup(1), "wb")
+    control = socket.socket(fileno=int(sys.argv[1]))
+    config = json.loads(sys.stdin.buffer.read().decode("utf-8"))
     devnull = os.open(os.devnull, os.O_RDWR)
-    job, cases_frame = _read_job()
     for fd in (0, 1):
         os.dup2(devnull, fd)
-    _limit(resource.RLIMIT_AS, job["memory"])
-    _limit(resource.RLIMIT_FSIZE, job["max_output"])
-    _limit(resource.RLIMIT_CORE, 0)
     sys.path[:0] = sys.argv[2:]
     sys.meta_path.insert(0, _RefuseReference())
     codec = _load("_codec")
-    cases = codec.unpack(cases_frame)
-    if job["sandbox"]:
-        sandbox = _load("_sandbox")
-        child = sandbox.confine(os.getcwd(), job["hide"])
+    sandbox = _load("_sandbox")
+    namespace = {"__name__": "__main__", "__builtins__": builtins}
+    builtins.display = lambda *objects, **options: None  # IPython's, for stray calls
+    for number, source in enumerate(config["setup"]):
+        exec(compile(source, f"<set-up cell {number + 1}>", "exec"), namespace)
+    _serve(control, lambda request, fds: _answer(request, fds, codec, sandbox, config,
+                                                 namespace))
+
+
+def _serve(control, answer) -> None:
+    """Fork ``answer(request, fds)`` for each request; report pids and exit codes."""
+    wake_read, wake_write = os.pipe()
+    os.set_blocking(wake_write, False)
+    signal.set_wakeup_fd(wake_write)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    children = {}
+    control.send(b'{"ready": true}')
+    while True:
+        readable, _, _ = select.select([control, wake_read], [], [])
+        if wake_read in readable:
+            os.read(wake_read, 4096)
+        while children:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+            if pid == 0:
+                break
+            code = os.waitstatus_to_exitcode(status)
+            control.send(json.dumps({"id": children.pop(pid),
+                                     "exit": 128 - code if code < 0 else code}).encode())
+        if control in readable:
+            message, fds, _, _ = socket.recv_fds(control, 65536, 3)
+            if not message:
+                return  # the grader is done
+            request = json.loads(message)
+            pid = os.fork()
+            if pid == 0:
+                signal.set_wakeup_fd(-1)
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                for fd in (control.fileno(), wake_read, wake_write):
+                    os.close(fd)
+                code = 0
+                try:
+                    answer(request, fds)
+                except BaseException:  # the grader's own failure: say why, on stderr
+                    traceback.print_exc()
+                    code = 70
+                os._exit(code)
+            for fd in fds:
+                os.close(fd)
+            children[pid] = request["id"]
+            control.send(json.dumps({"id": request["id"], "pid": pid}).encode())
+
+
+def _answer(request, fds, codec, sandbox, config, namespace) -> None:
+    """In the forked child: confine this process, then run the answer on the cases."""
+    os.setsid()
+    job_fd, results_fd, ready = fds
+    with os.fdopen(job_fd, "rb") as file:
+        data = file.read()
+    (size,) = struct.unpack_from(">Q", data)
+    job = json.loads(data[8:8 + size].decode("utf-8"))
+    cases = codec.unpack(data[8 + size:])
+    results = os.fdopen(results_fd, "wb")
+    scratch = request["scratch"]
+    os.chdir(scratch)
+    os.environ.update(HOME=scratch, TMPDIR=scratch)
+    if "tempfile" in sys.modules:
+        sys.modules["tempfile"].tempdir = None
+    _limit(resource.RLIMIT_AS, job["memory"])
+    _limit(resource.RLIMIT_FSIZE, job["max_output"])
+    _limit(resource.RLIMIT_CORE, 0)
+    if config["sandbox"]:
+        child = sandbox.confine(scratch, config["hide"])
         if child:  # outside the namespaces: wait for the answer, pass on how it ended
             os.close(ready)
             _, status = os.waitpid(child, 0)
             code = os.waitstatus_to_exitcode(status)
             os._exit(128 - code if code < 0 else code)
-    namespace = {"__name__": "__main__", "__builtins__": builtins}
-    builtins.display = lambda *objects, **options: None  # IPython's, for stray calls
-    for number, source in enumerate(job["setup"]):
-        exec(compile(source, f"<set-up cell {number + 1}>", "exec"), namespace)
-    if job["sandbox"]:
+    try:
         sandbox.drop_privileges()
-    else:  # no new processes (Linux ignores this limit for root)
-        _limit(resource.RLIMIT_NPROC, 0)
+    except sandbox.SandboxError:
+        if config["sandbox"]:
+            raise
+        _limit(resource.RLIMIT_NPROC, 0)  # the fallback (Linux ignores it for root)
     used = resource.getrusage(resource.RUSAGE_SELF)
     _limit(resource.RLIMIT_CPU, int(used.ru_utime + used.ru_stime + job["timeout"]) + 2,
            grace=1)  # SIGXCPU (a timeout) first, SIGKILL a second later
