@@ -292,6 +292,8 @@ def test_no_ground_truth_at_all_gives_minus_one():
     gt = {"images": [{"id": 1}], "categories": [{"id": 1}], "annotations": []}
     dt = [{"image_id": 1, "category_id": 1, "bbox": [0, 0, 5, 5], "score": .5}]
     assert evaluate_coco(gt, dt).stats.tolist() == [-1.0] * 12
+    nothing = {"images": [], "categories": [], "annotations": []}
+    assert evaluate_coco(nothing, []).stats.tolist() == [-1.0] * 12
 
 
 @pytest.mark.parametrize("change, error, message", [

@@ -393,6 +393,8 @@ def _column(records: list, key: str, name: str, default=None) -> list:
 
 
 def _unique_ids(ids: list, name: str) -> np.ndarray:
+    if len(ids) == 0:
+        return np.zeros(0, np.int64)
     array = np.asarray(ids)
     if array.dtype.kind not in "iuU" or array.ndim != 1:
         raise TypeError(f"{name} ids must be integers or strings, got {ids[:5]!r}...")
@@ -406,9 +408,9 @@ def _indices(ids: list, known: np.ndarray, name: str, what: str) -> np.ndarray:
         return np.zeros(0, np.int64)
     if array.dtype.kind not in "iuU" or array.ndim != 1 or (
             (array.dtype.kind == "U") != (known.dtype.kind == "U") and known.size):
-        bad = next(i for i, v in enumerate(ids)
-                   if not isinstance(v, (int, np.integer, str)) or isinstance(v, bool)
-                   or isinstance(v, str) != (known.dtype.kind == "U"))
+        bad = next((i for i, v in enumerate(ids)
+                    if not isinstance(v, (int, np.integer, str)) or isinstance(v, bool)
+                    or isinstance(v, str) != (known.dtype.kind == "U")), 0)
         raise ValueError(f"{name}[{bad}] refers to {what} {ids[bad]!r}, which is not in "
                          f"the ground truth's {what}s")
     index = np.minimum(np.searchsorted(known, array), max(known.size - 1, 0))
