@@ -349,8 +349,10 @@ def areas(runs, offsets):
     n = offsets.size - 1
     out = np.zeros(n, np.int64)
     for i in range(n):
+        total = 0
         for j in range(offsets[i] + 1, offsets[i + 1], 2):
-            out[i] += runs[j]
+            total += runs[j]
+        out[i] = total
     return out
 
 

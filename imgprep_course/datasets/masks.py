@@ -448,7 +448,7 @@ def _unpack(rles, name: str, allow_empty: bool = False) -> tuple[Runs, bool]:
         if not isinstance(rle, dict) or "size" not in rle or "counts" not in rle:
             raise TypeError(f"{label(i)} must be a dict with 'size' and 'counts', "
                             f"got {_describe(rle)}")
-        height, width = _rle_size(rle["size"], label(i))
+        height, width = _rle_size(rle["size"], label, i)
         sizes.append((height, width))
         counts = rle["counts"]
         if isinstance(counts, str):
@@ -510,16 +510,21 @@ def _raise_malformed(label: str, text: bytes, error: int, where: int, size) -> N
                      f"{size.tolist()} holds {int(size.prod())}")
 
 
-def _rle_size(size, label: str) -> tuple[int, int]:
+def _rle_size(size, label, i: int) -> tuple[int, int]:
+    """``size`` as ``(height, width)``, or an error naming ``label(i)``."""
+    try:
+        height, width = operator.index(size[0]), operator.index(size[1])
+        if len(size) == 2 and height >= 0 and width >= 0:
+            return height, width
+    except (TypeError, IndexError, KeyError):
+        pass
     if not isinstance(size, (list, tuple, np.ndarray)) or len(size) != 2:
-        raise ValueError(f"{label}['size'] must be [height, width], got {size!r}")
+        raise ValueError(f"{label(i)}['size'] must be [height, width], got {size!r}")
     try:
         height, width = operator.index(size[0]), operator.index(size[1])
     except TypeError:
-        raise TypeError(f"{label}['size'] must hold two ints, got {size!r}") from None
-    if height < 0 or width < 0:
-        raise ValueError(f"{label}['size'] must not be negative, got {size!r}")
-    return height, width
+        raise TypeError(f"{label(i)}['size'] must hold two ints, got {size!r}") from None
+    raise ValueError(f"{label(i)}['size'] must not be negative, got {size!r}")
 
 
 def _image_size(height, width) -> tuple[int, int]:
