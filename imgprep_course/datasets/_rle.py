@@ -5,8 +5,10 @@ column (column-major), runs alternating background / foreground and starting wit
 background. Several RLEs travel together as one concatenated ``runs`` array plus
 ``offsets`` (RLE ``i`` holds ``runs[offsets[i]:offsets[i + 1]]``).
 
-The kernels reproduce the integer and floating-point steps of pycocotools'
-``maskApi.c`` operation for operation, so results agree bit for bit; the Python
+Where a result depends on the order of the steps (polygon rasterisation, box
+rounding, the walk that merges two RLEs, the IoU divisions), the kernels take
+pycocotools' ``maskApi.c`` steps in its order, so results agree bit for bit;
+encoding finds the same runs by faster means (eight pixels at a time). The Python
 layer in ``masks.py`` validates input before anything reaches them.
 """
 
