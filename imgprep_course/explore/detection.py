@@ -38,7 +38,7 @@ def draw_iou(x: float, y: float, w: float, h: float, fixed=FIXED_BOX) -> Figure:
     ih = max(min(a[3], b[3]) - max(a[1], b[1]), 0.0)
     inter = iw * ih
     union = (a[2] - a[0]) * (a[3] - a[1]) + w * h - inter
-    figure = Figure(figsize=(3.6, 3.6), layout="constrained")
+    figure = Figure(figsize=(3.6, 3.6))   # no layout engine: the PNG is cropped anyway
     axes = figure.add_subplot()
     if inter > 0:
         axes.add_patch(Rectangle((max(a[0], b[0]), max(a[1], b[1])), iw, ih,
@@ -84,8 +84,9 @@ def draw_pr(is_tp, scores, n_positives: int, threshold: float) -> Figure:
     envelope = np.maximum.accumulate(precision[::-1])[::-1]
     ap = metrics.voc_ap(recall, precision)
 
-    figure = Figure(figsize=(8.4, 3.2), layout="constrained")
-    curve, strip = figure.subplots(1, 2, width_ratios=(1, 1.3))
+    figure = Figure(figsize=(8.4, 3.2))
+    curve, strip = figure.subplots(1, 2, width_ratios=(1, 1.3),
+                                   gridspec_kw={"wspace": 0.25, "top": 0.88})
     curve.fill_between(np.r_[0, recall], np.r_[envelope[:1], envelope], step="pre",
                        color="tab:blue", alpha=0.12, label=f"area = AP = {ap:.3f}")
     curve.step(np.r_[0, recall], np.r_[envelope[:1], envelope], where="pre", lw=1,
@@ -245,8 +246,9 @@ def draw_noise(gt_boxes, gt_labels, gt_image_ids, noise: float, seed=0, *,
     """
     detections, result = _evaluate(gt_boxes, gt_labels, gt_image_ids, noise, seed, fmt)
     per_iou = result.ap_per_iou()
-    figure = Figure(figsize=(8.4, 3.2), layout="constrained")
-    bars, picture = figure.subplots(1, 2, width_ratios=(1.4, 1))
+    figure = Figure(figsize=(8.4, 3.2))
+    bars, picture = figure.subplots(1, 2, width_ratios=(1.4, 1),
+                                    gridspec_kw={"wspace": 0.1, "top": 0.8})
     thresholds = np.array(list(per_iou))
     if baseline:
         bars.plot(list(baseline), list(baseline.values()), "o-", color="0.6", ms=3, lw=1,
