@@ -97,6 +97,8 @@ def test_mask_iou_equals_pycocotools(seed):
     (lambda: mask_iou(np.zeros((1, 3, 3)), np.zeros((1, 3, 3))), TypeError, "dtype"),
     (lambda: mask_iou(np.zeros((1, 3, 3), bool), np.zeros((1, 3, 4), bool)), ValueError,
      "one H x W grid"),
+    (lambda: mask_iou(np.full((1, 3, 3), 2), np.zeros((1, 3, 3), bool)), ValueError,
+     "only 0 and 1"),
 ])
 def test_bad_input(call, error, message):
     with pytest.raises(error, match=message):

@@ -16,6 +16,7 @@ import numpy as np
 
 from imgprep_course._validation import as_array
 from imgprep_course.boxes import as_boxes, convert
+from imgprep_course.datasets import masks
 
 
 def box_iou(boxes1, boxes2, fmt: str = "xyxy", iscrowd=None) -> np.ndarray:
@@ -108,16 +109,17 @@ def voc_overlaps(dt: np.ndarray, gt: np.ndarray) -> np.ndarray:
 
 
 def mask_iou(masks1, masks2, iscrowd=None) -> np.ndarray:
-    """IoU of every binary mask in ``masks1`` with every mask in ``masks2``.
+    """IoU of every mask in ``masks1`` with every mask in ``masks2``, through their RLEs.
 
-    Equal to pycocotools' ``maskUtils.iou`` on the masks' RLEs: intersection and union
-    are pixel counts, and against a crowd mask the union is the ``masks1`` mask's area.
+    pycocotools' ``maskUtils.iou``, computed by :func:`imgprep_course.datasets.masks.iou`
+    on run-length encodings: intersection and union are pixel counts, and against a
+    crowd mask the union is the ``masks1`` mask's area.
 
     Parameters
     ----------
-    masks1 : (N, H, W) array_like of bool or 0/1
+    masks1 : (N, H, W) array_like of bool or 0/1, or list of RLE dicts
         Detections.
-    masks2 : (M, H, W) array_like of bool or 0/1
+    masks2 : (M, H, W) array_like of bool or 0/1, or list of RLE dicts
         Ground truths, on the same ``H x W`` grid.
     iscrowd : (M,) array_like of bool, optional
         Crowd flags of ``masks2``.
@@ -132,21 +134,25 @@ def mask_iou(masks1, masks2, iscrowd=None) -> np.ndarray:
     >>> b = np.zeros((1, 4, 4), bool); b[0, :2, :] = True
     >>> mask_iou(a, b).tolist(), mask_iou(a, b, iscrowd=[True]).tolist()
     ([[0.5]], [[1.0]])
+    >>> mask_iou([{"size": [4, 4], "counts": [0, 2, 2, 2, 10]}], b).tolist()
+    [[0.5]]
     """
-    m1 = as_array(masks1, "masks1", ndim=3, kinds="biu", allow_empty=True)
-    m2 = as_array(masks2, "masks2", ndim=3, kinds="biu", allow_empty=True)
-    if m1.shape[1:] != m2.shape[1:]:
-        raise ValueError(f"masks1 and masks2 must share one H x W grid, got masks of "
-                         f"shapes {m1.shape[1:]} and {m2.shape[1:]}")
-    crowd = _as_crowd(iscrowd, len(m2))
-    pixels = m1.shape[1] * m1.shape[2]
-    f1 = (m1.reshape(len(m1), pixels) != 0).astype(np.float64)
-    f2 = (m2.reshape(len(m2), pixels) != 0).astype(np.float64)
-    inter = (f1 @ f2.T).astype(np.int64)
-    area1 = f1.sum(axis=1).astype(np.int64)
-    area2 = f2.sum(axis=1).astype(np.int64)
-    union = np.where(crowd[None, :], area1[:, None], area1[:, None] + area2[None, :] - inter)
-    return np.divide(inter, union, out=np.zeros(inter.shape), where=inter > 0)
+    dt, dt_grid = _rles(masks1, "masks1")
+    gt, gt_grid = _rles(masks2, "masks2")
+    if dt_grid and gt_grid and dt_grid != gt_grid:
+        raise ValueError(f"masks1 and masks2 must share one H x W grid, got {dt_grid[0]} x "
+                         f"{dt_grid[1]} and {gt_grid[0]} x {gt_grid[1]}")
+    return masks.iou(dt, gt, _as_crowd(iscrowd, len(gt)))
+
+
+def _rles(stack, name: str) -> tuple[list, tuple]:
+    """RLE dicts of a ``(N, H, W)`` stack (or the given list of RLEs) and the H, W."""
+    if isinstance(stack, (list, tuple)) and all(isinstance(r, dict) for r in stack):
+        return list(stack), tuple(stack[0]["size"]) if stack else ()
+    array = as_array(stack, name, ndim=3, kinds="biu", allow_empty=True)
+    if len(array) == 0:
+        return [], tuple(array.shape[1:])
+    return masks.encode(np.moveaxis(array, 0, -1)), tuple(array.shape[1:])
 
 
 def _as_crowd(iscrowd, n: int) -> np.ndarray:
