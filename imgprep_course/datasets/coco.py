@@ -142,6 +142,18 @@ class COCO:
             if "category_id" in ann:
                 self.catToImgs[ann["category_id"]].append(ann["image_id"])
 
+    def info(self) -> None:
+        """Print the file's ``info`` entries, one ``key: value`` per line, as pycocotools.
+
+        Examples
+        --------
+        >>> COCO({"info": {"year": 2017, "version": "1.0"}, "images": []}).info()
+        year: 2017
+        version: 1.0
+        """
+        for key, value in self.dataset.get("info", {}).items():
+            print(f"{key}: {value}")
+
     # ----------------------------------------------------------------- queries
     def getAnnIds(self, imgIds: int | Iterable[int] = (), catIds: int | Iterable[int] = (),
                   areaRng: Iterable[float] = (), iscrowd: int | bool | None = None
