@@ -386,6 +386,17 @@ def test_cli_json(files, capsys):
     np.testing.assert_allclose(document["stats"], theirs.stats, rtol=0, atol=1e-12)
 
 
+def test_cli_segm(tmp_path, capsys):
+    gt, dt = with_masks(*tricky_set(8, n_images=6), 8, "rle")
+    (tmp_path / "gt.json").write_text(json.dumps(gt))
+    (tmp_path / "dt.json").write_text(json.dumps(dt))
+    assert main(["coco-eval", str(tmp_path / "gt.json"), str(tmp_path / "dt.json"),
+                 "--iou-type", "segm", "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["iou_type"] == "segm"
+    np.testing.assert_allclose(document["stats"], peer(gt, dt, "segm").stats, rtol=0, atol=1e-12)
+
+
 def test_cli_errors_are_one_line(files, tmp_path, capsys):
     gt, _, _ = files
     bad = tmp_path / "bad.json"
