@@ -3,7 +3,7 @@
 A COCO file is one JSON object with ``images``, ``annotations`` and (for instances)
 ``categories``. :class:`COCO` loads one, checks it, and indexes it with the same
 attributes and methods as ``pycocotools.coco.COCO`` (``getImgIds``, ``getCatIds``,
-``getAnnIds``, ``loadImgs``, ``loadAnns``, ``loadCats``, ``annToRLE``, ``annToMask``;
+``getAnnIds``, ``loadImgs``, ``loadAnns``, ``loadCats``, ``annToRLE``, ``annToMask``, ``info``;
 ``dataset``, ``imgs``, ``anns``, ``cats``, ``imgToAnns``, ``catToImgs``), so what a
 student learns here transfers unchanged.
 
