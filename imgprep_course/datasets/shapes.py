@@ -31,7 +31,8 @@ How the scenes are made, and the choices behind the annotations:
   front. Masks of neighbours may share a boundary pixel, as in the real COCO.
 - **Boxes and areas.** ``bbox`` is the tight box around the annotation's mask
   (pycocotools' ``toBbox``), so VOC's integer boxes convert to it exactly; ``area`` is
-  the mask's pixel count.
+  the mask's pixel count. (The real COCO's boxes are the polygons' extent, with
+  fractional coordinates, so there a box and its mask can disagree by a pixel.)
 - **Crowds.** Some images hold a cluster of tiny shapes of one category, annotated in
   COCO as one region with ``iscrowd=1`` and an uncompressed RLE of its visible pixels
   (as COCO stores crowds). VOC lists each member as its own ``difficult`` object.
