@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from imgprep_course.cli import main
 from imgprep_course.exercises import lesson_exercises
 from imgprep_course.exercises._compare import describe
 from imgprep_course.grading import Limits, SubmissionGrade, _child, grade_paths
@@ -385,9 +386,17 @@ def test_without_the_sandbox_scores_are_still_computed_by_the_grader(tmp_path):
 
 # ---------------------------------------------------------------------------- the CLI
 
-def cli(*args, cwd=None):
+def cli(*args):
+    """The real command line, in a fresh process."""
     return subprocess.run([sys.executable, "-m", "imgprep_course", "grade", *args, "--quiet"],
-                          capture_output=True, text=True, cwd=cwd, timeout=600)
+                          capture_output=True, text=True, timeout=600)
+
+
+def grade_command(capsys, *args):
+    """The command line in this process: (exit status, stdout, stderr)."""
+    status = main(["grade", *args, "--quiet"])
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
 
 
 def test_json_contract_for_the_solution_and_the_untouched_lesson():
@@ -409,7 +418,7 @@ def test_json_contract_for_the_solution_and_the_untouched_lesson():
     assert {e["status"] for e in untouched["exercises"]} == {"not attempted"}
 
 
-def test_table_out_folder_and_exit_codes(tmp_path):
+def test_table_out_folder_and_exit_codes(tmp_path, capsys):
     good = tmp_path / "class" / "ada" / "00_start_here.ipynb"
     good.parent.mkdir(parents=True)
     good.write_text(json.dumps(solution("00_start_here")))
@@ -420,37 +429,39 @@ def test_table_out_folder_and_exit_codes(tmp_path):
     checkpoint.parent.mkdir()
     checkpoint.write_text("{}")
     out = tmp_path / "class" / "graded"
-    result = cli(str(tmp_path / "class"), "--out", str(out), "--feedback", "md")
-    assert result.returncode == 0, result.stderr
-    assert "ada/00_start_here.ipynb  (00_start_here)  1/1" in result.stdout
-    assert "to_float                1/1  passed" in result.stdout
-    assert "bob/00_start_here.ipynb  (00_start_here)  0/1" in result.stdout
-    assert "not a notebook (invalid JSON" in result.stdout
+    status, stdout, _ = grade_command(capsys, str(tmp_path / "class"), "--out", str(out),
+                                      "--feedback", "md")
+    assert status == 0
+    assert "ada/00_start_here.ipynb  (00_start_here)  1/1" in stdout
+    assert "to_float                1/1  passed" in stdout
+    assert "bob/00_start_here.ipynb  (00_start_here)  0/1" in stdout
+    assert "not a notebook (invalid JSON" in stdout
     assert sorted(p.name for p in (out / "feedback").iterdir()) == [
         "ada__00_start_here.md", "bob__00_start_here.md"]
     rows = (out / "gradebook.csv").read_text().splitlines()
     assert rows == ["submission,lesson,score,max_score,to_float",
                     f"{good},00_start_here,1,1,1", f"{broken},00_start_here,0,1,0"]
-    again = cli(str(tmp_path / "class"), "--out", str(out), "--json")
-    assert [s["path"] for s in json.loads(again.stdout)["submissions"]] == [str(good),
-                                                                           str(broken)]
+    status, stdout, _ = grade_command(capsys, str(tmp_path / "class"), "--out", str(out),
+                                      "--json")
+    assert [s["path"] for s in json.loads(stdout)["submissions"]] == [str(good), str(broken)]
     unknown = tmp_path / "homework.ipynb"
     unknown.write_text(json.dumps({"cells": [], "metadata": {}}))
-    result = cli(str(unknown), "--json")
-    assert result.returncode == 1
-    assert "cannot tell which lesson this is" in result.stderr
-    assert json.loads(result.stdout)["submissions"][0]["lesson"] is None
-    assert cli(str(tmp_path / "missing.ipynb")).returncode == 2
+    status, stdout, stderr = grade_command(capsys, str(unknown), "--json")
+    assert status == 1
+    assert "cannot tell which lesson this is" in stderr
+    assert json.loads(stdout)["submissions"][0]["lesson"] is None
+    status, _, stderr = grade_command(capsys, str(tmp_path / "missing.ipynb"))
+    assert status == 2 and "no such file or folder" in stderr
 
 
-def test_a_stub_loses_exactly_that_exercises_points(tmp_path):
+def test_a_stub_loses_exactly_that_exercises_points(tmp_path, capsys):
     notebook = with_answer(solution("01_rescaling"), "standardize",
                            "def standardize(images, per_channel):\n    # YOUR CODE HERE\n"
                            "    raise NotImplementedError\n")
     path = tmp_path / "01_rescaling.ipynb"
     path.write_text(json.dumps(notebook))
-    result = cli(str(path), "--json", "--jobs", "2")
-    submission = json.loads(result.stdout)["submissions"][0]
-    assert (result.returncode, submission["score"]) == (0, 8)
+    status, stdout, _ = grade_command(capsys, str(path), "--json", "--jobs", "2")
+    submission = json.loads(stdout)["submissions"][0]
+    assert (status, submission["score"]) == (0, 8)
     assert [e["status"] for e in submission["exercises"]] == [
         "passed", "not attempted", "passed", "passed"]

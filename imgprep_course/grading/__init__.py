@@ -132,12 +132,12 @@ def grade_paths(paths, *, limits: Limits = Limits(), jobs: int = 1, progress: bo
     """
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
-    sandbox = _sandbox_mode(limits)
     grades, tasks = [], []
     for path in collect(paths, exclude):
         grade, todo = _prepare(path)
         grades.append(grade)
         tasks += [(grade, *task) for task in todo]
+    sandbox = _sandbox_mode(limits) if tasks else False
     from tqdm.auto import tqdm
 
     with Workers(sandbox=sandbox, startup=limits.startup) as workers, \

@@ -28,7 +28,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -371,13 +370,17 @@ def remove_tree(path: Path) -> None:
 @functools.cache
 def sandbox_available() -> tuple[bool, str]:
     """Whether this machine lets the child confine itself; and if not, why not."""
-    start = time.monotonic()
-    probe = "import os\n\ndef probe():\n    return os.getpid()\n"
-    with Workers(sandbox=True, hide=[]) as workers:
-        run = workers.run([], probe, "probe", [[[], {}]], Limits(timeout=30))
-    ok = bool(run.frames) and isinstance(run.frames[0], dict) \
-        and run.frames[0].get("value") == 1
-    if ok:
+    scratch = tempfile.mkdtemp(prefix="imgprep-probe-")
+    try:
+        result = subprocess.run(
+            [sys.executable, "-I", "-S", str(Path(__file__).with_name("_sandbox.py")),
+             scratch], cwd=scratch, env={"PATH": os.defpath}, stdin=subprocess.DEVNULL,
+            capture_output=True, text=True, timeout=60, start_new_session=True)
+    except subprocess.TimeoutExpired:
+        return False, "the sandbox probe did not finish within 60 s"
+    finally:
+        remove_tree(Path(scratch))
+    if result.returncode == 0:
         return True, ""
-    detail = (run.stderr.strip().splitlines() or [run.ending(Limits())[1]])[-1]
-    return False, f"{detail} (after {time.monotonic() - start:.1f} s)"
+    lines = result.stderr.strip().splitlines()
+    return False, lines[-1] if lines else f"the probe exited with {result.returncode}"

@@ -25,6 +25,7 @@ import ctypes
 import ctypes.util
 import os
 import platform
+import sys
 
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
 CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
@@ -173,3 +174,25 @@ def _install_seccomp(libc, arch: int, refused: tuple[int, ...]) -> None:
     filters = (_Filter * len(code))(*[_Filter(*row) for row in code])
     program = _Program(len(code), filters)
     _check(libc.prctl(PR_SET_SECCOMP, 2, ctypes.byref(program), 0, 0), "install seccomp")
+
+
+def _probe(scratch: str) -> int:
+    """Exit status 0 when :func:`confine` and :func:`drop_privileges` work here."""
+    try:
+        child = confine(scratch, [])
+    except (SandboxError, OSError) as error:
+        print(f"the sandbox cannot be set up: {error}", file=sys.stderr)
+        return 1
+    if child == 0:
+        try:
+            drop_privileges()
+        except SandboxError as error:
+            print(f"the sandbox cannot be set up: {error}", file=sys.stderr)
+            os._exit(1)
+        os._exit(0 if os.getpid() == 1 else 2)
+    _, status = os.waitpid(child, 0)
+    return os.waitstatus_to_exitcode(status)
+
+
+if __name__ == "__main__":  # ``python -I -S _sandbox.py SCRATCH``: the grader's probe
+    sys.exit(_probe(sys.argv[1]))
