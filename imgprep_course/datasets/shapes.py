@@ -52,8 +52,10 @@ How the scenes are made, and the choices behind the annotations:
 - **Captions** come from templates filled with the scene: counts, colours, sizes,
   positions, who hides whom, the background.
 
-Everything follows from ``seed``: the same seed gives byte-identical JSON and XML (and,
-on one machine, identical JPEGs).
+Everything follows from ``seed``: the same seed gives byte-identical files (JSON, XML,
+PNG and JPEG) on one installation. Across machines the JPEG encoder may differ, and
+in rare cases so may the last bit of a sine, which can move a vertex rounded to two
+decimals.
 """
 
 from __future__ import annotations
