@@ -15,7 +15,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from imgprep_course.augment import ImageGenerator, apply_affine_transform
+from imgprep_course.augment import (ImageGenerator, about_center, affine_matrix,
+                                    apply_affine_transform, rotation_matrix, shear_matrix,
+                                    shift_matrix, warp, zoom_matrix)
 
 FIXTURE = Path(__file__).parent / "fixtures" / "keras_augment" / "keras_augment.npz"
 
@@ -65,6 +67,25 @@ def test_apply_affine_transform_matches_keras_fixtures(keras_data):
     assert count >= 300
     assert worst[1] <= 1e-4, worst
     assert worst[0] == 0.0, worst                 # nearest: the very same pixels
+
+
+def test_keras_non_square_centre_is_reproduced_and_corrected(keras_data):
+    """Keras turns an (h, w) image about (x, y) = (h/2 - 0.5, w/2 - 0.5); we do not."""
+    offsets = np.concatenate([[0], np.cumsum(np.prod(keras_data["nonsquare_shapes"], axis=1))])
+    differ = 0
+    for i, shape in enumerate(keras_data["nonsquare_shapes"]):
+        part = slice(offsets[i], offsets[i + 1])
+        x = keras_data["nonsquare_x"][part].reshape(shape)
+        expected = keras_data["nonsquare_out"][part].reshape(shape)
+        h, w = shape[:2]
+        theta, tx, ty, shear, zx, zy = keras_data["nonsquare_params"][i]
+        raw = np.linalg.multi_dot([rotation_matrix(theta), shift_matrix(tx, ty),
+                                   shear_matrix(shear), zoom_matrix(zx, zy)])
+        keras_matrix = about_center(raw, (h / 2 - 0.5, w / 2 - 0.5))
+        np.testing.assert_allclose(warp(x, keras_matrix), expected, atol=1e-4)
+        ours = affine_matrix(shape, theta=theta, tx=tx, ty=ty, shear=shear, zx=zx, zy=zy)
+        differ += not np.allclose(warp(x, ours), expected, atol=1e-3)
+    assert differ >= 0.9 * len(keras_data["nonsquare_shapes"])
 
 
 def test_channels_first_axes_match_keras_fixtures(keras_data):

@@ -15,6 +15,19 @@ Three layers, each usable on its own:
 3. Randomness: :class:`ImageGenerator` draws parameters from a ``numpy.random.Generator``
    and applies them to images, boxes and masks; :meth:`ImageGenerator.flow` makes batches.
 
+Where Keras is wrong, and how to show it with this package:
+
+- ``width_shift_range`` shifts vertically and ``height_shift_range`` horizontally in Keras
+  (keras-team/keras#17398); :class:`ImageGenerator` shifts along the axis the name says.
+- Keras turns a non-square ``(h, w)`` image about ``(h/2 - 0.5, w/2 - 0.5)`` taken as
+  ``(x, y)``: ``warp(x, about_center(rotation_matrix(180), (h / 2 - 0.5, w / 2 - 0.5)))``
+  reproduces its result; :func:`affine_matrix` uses the true centre.
+- ``np.sin(np.pi)`` is 1.2e-16, so Keras' turns by 180° and 270° with
+  ``fill_mode="constant"`` lose an edge row or column to ``cval``; quarter turns are exact
+  here.
+- scipy's ``wrap`` (which Keras passes on) has period ``n - 1``; ``wrap`` here is the true
+  period-``n`` wrap, scipy's ``grid-wrap``.
+
 Fill modes, in one row of pixels ``a b c d``:
 
 =============  =====================================  ====================================
