@@ -150,8 +150,9 @@ def build_lessons(solutions: Path, lessons: Path, *, check: bool = False,
 def execute_solution(path: Path, timeout: float = 600) -> None:
     """Run a solution notebook top to bottom in a fresh kernel and save it with its outputs.
 
-    Widget state is not saved (it would store every picture twice); the outputs keep
-    their plain-text form, which is what nbval compares.
+    Widget state and run timestamps are not saved (the first would store every picture
+    twice, the second would make every re-run a diff); the outputs keep their plain-text
+    form, which is what nbval compares.
     """
     from nbclient import NotebookClient
 
@@ -159,6 +160,8 @@ def execute_solution(path: Path, timeout: float = 600) -> None:
     NotebookClient(notebook, timeout=timeout, kernel_name="python3",
                    resources={"metadata": {"path": str(Path(path).parent)}}).execute()
     notebook.metadata.pop("widgets", None)
+    for cell in notebook.cells:  # run timestamps would make every re-run a diff
+        cell.get("metadata", {}).pop("execution", None)
     Path(path).write_text(dumps(notebook), encoding="utf-8")
 
 
