@@ -465,3 +465,20 @@ def test_a_stub_loses_exactly_that_exercises_points(tmp_path, capsys):
     assert (status, submission["score"]) == (0, 8)
     assert [e["status"] for e in submission["exercises"]] == [
         "passed", "not attempted", "passed", "passed"]
+
+
+KILLS_WORKER = '''import os, signal
+os.kill(os.getppid(), signal.SIGKILL)
+
+def to_float(image):
+    return image.astype(np.float32) / 255
+'''
+
+
+def test_outside_the_sandbox_a_killed_worker_costs_only_the_killer(tmp_path):
+    grades = grade_00(tmp_path, {"a_kills": KILLS_WORKER,
+                                 "b_honest": HIDDEN_WRONG.replace(" + 1", "")},
+                      Limits(timeout=10, sandbox=False))
+    assert (grades["a_kills"].status, grades["a_kills"].score) == ("error", 0)
+    assert "was lost" in grades["a_kills"].message
+    assert grades["b_honest"].status == "passed"

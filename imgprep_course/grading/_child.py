@@ -83,6 +83,7 @@ class ChildRun:
     timed_out: bool = False
     exit_code: int | None = None
     stderr: str = ""
+    lost: bool = False
 
     def ending(self, limits: Limits) -> tuple[str, str]:
         """(outcome, message) for a case the child never reported on."""
@@ -213,14 +214,18 @@ class Worker:
                             {"id": ident, "scratch": str(scratch)}).encode()],
                             [inputs.fileno(), out.fileno(), ready_write])
                     except OSError:
-                        alive = False
+                        with self._lock:
+                            self.alive = alive = False
                 os.close(ready_write)
                 ready_write = None
                 if alive:
                     self._wait(run, replies, ready_read, limits)
+                else:
+                    run.lost = True
                 out.seek(0)
-                run.frames = _codec.read_frames(out.read(limits.max_output + 1),
-                                                limits.max_output)
+                if not run.lost:
+                    run.frames = _codec.read_frames(out.read(limits.max_output + 1),
+                                                    limits.max_output)
         finally:
             with self._lock:
                 self._pending.pop(ident, None)
@@ -236,6 +241,7 @@ class Worker:
         """Wait for the child to start, to be ready and to end; kill it when time is up."""
         started = _get(replies, limits.startup)
         if not isinstance(started, dict) or "pid" not in started:
+            run.lost = True
             return
         pid = started["pid"]
         run.started = _wait_ready(ready, limits.startup)
@@ -246,6 +252,9 @@ class Worker:
             ended = _get(replies, limits.startup)
         if isinstance(ended, dict):
             run.exit_code = ended.get("exit")
+        else:  # the worker ended (killed by an answer outside the sandbox)
+            _kill(pid)
+            run.lost = True
 
     def close(self) -> None:
         """Stop the worker and everything it started; delete its folder."""
@@ -257,9 +266,8 @@ class Worker:
         try:
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
-            pass
-        _kill(self.process.pid)
-        self.process.wait()
+            _kill(self.process.pid)  # still running, so the pid is still its own
+            self.process.wait()
         self.stderr.close()
         remove_tree(self.home)
 
@@ -287,20 +295,36 @@ class Workers:
 
     def run(self, setup: list[str], answer: str, name: str, cases: list,
             limits: Limits) -> ChildRun:
-        """Run ``answer`` after ``setup`` on ``cases`` in a new child of a warm worker."""
+        """Run ``answer`` after ``setup`` on ``cases`` in a new child of a warm worker.
+
+        An answer whose worker ended under it (only possible outside the sandbox, where
+        an answer can kill its worker) runs again on a worker of its own: an answer that
+        happened to share the worker loses nothing, the one that killed it loses again.
+        """
+        try:
+            run = self._worker(setup).run(answer, name, cases, limits)
+            if run.lost:
+                private = Worker(list(setup), sandbox=self.sandbox, hide=self.hide,
+                                 startup=self.startup)
+                try:
+                    run = private.run(answer, name, cases, limits)
+                finally:
+                    private.close()
+        except WorkerError as error:
+            return ChildRun(stderr=str(error))
+        return run
+
+    def _worker(self, setup: list[str]) -> Worker:
         key = tuple(setup)
         with self._lock:
             worker = self._workers.get(key)
             if worker is None or not worker.alive:
                 if worker is not None:
                     worker.close()
-                try:
-                    worker = Worker(list(setup), sandbox=self.sandbox, hide=self.hide,
-                                    startup=self.startup)
-                except WorkerError as error:
-                    return ChildRun(stderr=str(error))
+                worker = Worker(list(setup), sandbox=self.sandbox, hide=self.hide,
+                                startup=self.startup)
                 self._workers[key] = worker
-        return worker.run(answer, name, cases, limits)
+            return worker
 
     def __enter__(self) -> Workers:
         return self
