@@ -1,0 +1,232 @@
+"""The grader's parts: the codec, finding answers, lessons, paths and reports."""
+
+import io
+import json
+import zipfile
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from imgprep_course.exercises import CaseResult, lesson_exercises
+from imgprep_course.grading import (ExerciseGrade, Limits, SubmissionGrade, collect,
+                                    grade_exercise, identify_lesson)
+from imgprep_course.grading._answers import (NotebookError, find_answer, read_notebook,
+                                             refuses_reference, setup_cells)
+from imgprep_course.grading._codec import MAX_DEPTH, CodecError, pack, read_frames, unpack
+from imgprep_course.grading._report import (class_summary, feedback_names,
+                                            summary_markdown, write_gradebook)
+
+# ----------------------------------------------------------------------------- codec
+
+arrays = hnp.arrays(st.sampled_from([np.uint8, np.int64, np.float32, np.float64, np.bool_]),
+                    hnp.array_shapes(min_dims=0, max_dims=3, max_side=4))
+leaves = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=5),
+                   st.floats(allow_nan=False), arrays)
+values = st.recursive(leaves, lambda inner: st.one_of(
+    st.lists(inner, max_size=3), st.tuples(inner, inner),
+    st.dictionaries(st.text(max_size=3), inner, max_size=3)), max_leaves=8)
+
+
+def same(a, b) -> bool:
+    if isinstance(a, np.ndarray):
+        return (isinstance(b, np.ndarray) and a.dtype == b.dtype and a.shape == b.shape
+                and np.array_equal(a, b))
+    if isinstance(a, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(map(same, a, b))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    return type(a) is type(b) and a == b
+
+
+@settings(max_examples=60, deadline=None)
+@given(values)
+def test_pack_round_trips_any_supported_value(value):
+    assert same(unpack(pack(value)), value)
+
+
+def test_pack_refuses_objects_and_deep_nesting():
+    with pytest.raises(CodecError, match="is a object"):
+        pack([object()])
+    with pytest.raises(CodecError, match="dtype <U1"):
+        pack(np.array(["a"]))
+    deep = 1
+    for _ in range(MAX_DEPTH + 2):
+        deep = [deep]
+    with pytest.raises(CodecError, match="nested more than"):
+        pack(deep)
+
+
+def npz_frame(write) -> bytes:
+    """A frame whose JSON is ``{"array": "a0"}`` and whose npz is written by ``write``."""
+    document = json.dumps({"array": "a0", "scalar": False}).encode()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        write(archive)
+    return len(document).to_bytes(8, "big") + document + buffer.getvalue()
+
+
+def test_unpack_never_unpickles_and_checks_sizes_before_reading():
+    pickled = io.BytesIO()
+    np.save(pickled, np.array([{"evil": 1}], dtype=object), allow_pickle=True)
+    with pytest.raises(CodecError, match="dtype object"):
+        unpack(npz_frame(lambda z: z.writestr("a0.npy", pickled.getvalue())))
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False,
+                                                  "shape": (10**6, 10**6)})
+    with pytest.raises(CodecError, match="more than 1000 bytes"):
+        unpack(npz_frame(lambda z: z.writestr("a0.npy", header.getvalue())), max_bytes=1000)
+
+
+def test_read_frames_keeps_complete_frames_and_reports_broken_ones():
+    frames = [pack({"index": 0}), b"\x00" * 8 + b"garbage", pack({"index": 1})]
+    data = b"".join(len(f).to_bytes(8, "big") + f for f in frames)
+    first, broken, last = read_frames(data)
+    assert first == {"index": 0} and last == {"index": 1}
+    assert isinstance(broken, CodecError)
+    truncated = read_frames(data[:-1])
+    assert len(truncated) == 2 and truncated[0] == first
+    assert read_frames(b"\xff" * 8) == []
+
+
+# --------------------------------------------------------------------------- answers
+
+def cell(source, kind="code", tags=()):
+    return {"cell_type": kind, "source": source, "tags": list(tags)}
+
+
+def test_the_last_definition_counts_wherever_it_is():
+    cells = [cell("def f(x):\n    return 1"), cell("def f(x): return 0", "markdown"),
+             cell("x = 1"), cell("def f(x):\n    return 2\n\nex.f.check(f)"), cell("f(3)")]
+    assert find_answer(cells, "f") == "def f(x):\n    return 2\n"
+    assert find_answer(cells, "g") is None
+    assert find_answer([cell("def f(x):\n    return (\n")], "f") == "def f(x):\n    return (\n"
+
+
+def test_checker_imports_are_dropped_only_when_nothing_else_uses_them():
+    merged = ("from imgprep_course.exercises import rescaling as ex\n%matplotlib inline\n"
+              "def f(x):\n    return x\nex.f.check(f)\n")
+    assert find_answer([cell(merged)], "f") == "\ndef f(x):\n    return x\n"
+    cheating = ("from imgprep_course.exercises import rescaling as ex\n"
+                "def f(x):\n    return ex.f.reference(x)\n")
+    assert refuses_reference(find_answer([cell(cheating)], "f")).startswith(
+        "the answer imports imgprep_course")
+
+
+@pytest.mark.parametrize("code", ["import imgprep_course", "import imgprep_course.rescale as r",
+                                  "from imgprep_course import rescale",
+                                  "def f():\n    from imgprep_course.images import to_float"])
+def test_any_import_of_the_reference_is_refused(code):
+    assert "imports imgprep_course, the reference" in refuses_reference(code)
+
+
+@pytest.mark.parametrize("code", ["import importlib", "m = __import__('numpy')",
+                                  "from importlib import import_module"])
+def test_dynamic_imports_are_refused(code):
+    assert "dynamic imports are not allowed" in refuses_reference(code)
+
+
+def test_notebooks_from_other_editors_are_read():
+    v3 = {"worksheets": [{"cells": [{"cell_type": "code", "input": ["def f():\n", "  pass"],
+                                     "metadata": {"tags": ["setup"]}}]}], "metadata": {}}
+    metadata, cells = read_notebook(b"\xef\xbb\xbf" + json.dumps(v3).encode())
+    assert cells == [{"cell_type": "code", "source": "def f():\n  pass", "tags": ["setup"]}]
+    assert setup_cells(cells) == ["def f():\n  pass"]
+    for bad, message in [(b"\xff\xfe", "invalid JSON"), (b"[1, 2]", "not an object"),
+                         (b'{"cells": 3}', "no list of cells")]:
+        with pytest.raises(NotebookError, match=message):
+            read_notebook(bad)
+
+
+def test_the_lesson_comes_from_metadata_then_the_file_name(tmp_path):
+    assert identify_lesson({"imgprep_course": {"lesson": "01_rescaling"}},
+                           tmp_path / "00_start_here.ipynb") == "01_rescaling"
+    assert identify_lesson({"imgprep_course": {"lesson": "99_nope"}},
+                           tmp_path / "00_start_here_v2.ipynb") == "00_start_here"
+    with pytest.raises(ValueError, match="cannot tell which lesson this is"):
+        identify_lesson({"imgprep_course": "junk"}, tmp_path / "homework.ipynb")
+
+
+def test_folders_are_searched_without_checkpoints_or_the_output_folder(tmp_path):
+    for name in ["a/x.ipynb", "a/.ipynb_checkpoints/x.ipynb", "b/y.ipynb", "out/z.ipynb",
+                 "b/notes.txt"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("{}")
+    found = collect([tmp_path, tmp_path / "b" / "y.ipynb"], exclude=tmp_path / "out")
+    assert found == [tmp_path / "a/x.ipynb", tmp_path / "b/y.ipynb"]
+    with pytest.raises(FileNotFoundError, match="no such file or folder"):
+        collect([tmp_path / "missing"])
+
+
+def test_limits_refuse_nonsense():
+    with pytest.raises(ValueError, match="timeout must be a positive number of seconds"):
+        Limits(timeout=0)
+    with pytest.raises(ValueError, match="memory must be a positive number of bytes"):
+        Limits(memory=-1)
+
+
+def test_answers_that_cannot_run_are_graded_without_a_process():
+    exercise = lesson_exercises("00_start_here")[0]
+    missing = grade_exercise(exercise, None, [])
+    assert (missing.status, missing.message) == ("not attempted", "no cell defines to_float()")
+    refused = grade_exercise(exercise, "import importlib\ndef to_float(x):\n    return x", [])
+    assert (refused.status, refused.score) == ("error", 0)
+
+
+def test_answer_cells_run_alone_and_say_so(tmp_path):
+    exercise = lesson_exercises("00_start_here")[0]
+    helper = grade_exercise(exercise, "def to_float(image):\n    return helper(image)\n",
+                            ["import numpy as np"], limits=Limits(timeout=20))
+    assert helper.status == "error"
+    assert "NameError: name 'helper' is not defined (the grader runs each answer cell on " \
+           "its own" in helper.message
+    not_function = grade_exercise(exercise, "def to_float(x):\n    pass\nto_float = 3\n",
+                                  [], limits=Limits(timeout=20))
+    assert not_function.message == "case 1: to_float is not a function in the answer cell"
+
+
+# --------------------------------------------------------------------------- reports
+
+def grades_for(statuses_per_student):
+    grades = []
+    for i, statuses in enumerate(statuses_per_student):
+        exercises = []
+        for exercise, status in zip(lesson_exercises("01_rescaling"), statuses):
+            results = [CaseResult(0, "passed")] + ([] if status == "passed" else
+                                                   [CaseResult(1, status, "why")])
+            score = exercise.points if status == "passed" else 0
+            exercises.append(ExerciseGrade(exercise.id, score, exercise.points, status,
+                                           "", results))
+        grades.append(SubmissionGrade(f"=student{i}.ipynb", "01_rescaling",
+                                      sum(e.score for e in exercises), 10, exercises))
+    return grades
+
+
+def test_summary_ranks_exercises_and_cases_by_failures():
+    grades = grades_for([("passed", "failed", "passed", "timeout"),
+                         ("passed", "failed", "error", "passed"),
+                         ("passed", "passed", "passed", "passed")])
+    summary = class_summary(grades)
+    assert summary["submissions"] == 3
+    assert [(e["id"], e["passed"]) for e in summary["exercises"]] == [
+        ("standardize", 1), ("dataset_stats", 2), ("zca_matrix", 2), ("subtract_mean", 3)]
+    assert summary["cases"][0] == {"lesson": "01_rescaling", "exercise": "standardize",
+                                   "case": 2, "hidden": False, "ran": 2, "not passed": 2}
+    assert "| 01_rescaling | standardize | 2 | 2 | 2 |" in summary_markdown(summary)
+
+
+def test_gradebook_has_a_row_per_submission_and_escapes_formulas(tmp_path):
+    grades = grades_for([("passed", "failed", "passed", "passed")])
+    grades.append(SubmissionGrade("mystery.ipynb", None, error="cannot tell"))
+    write_gradebook(grades, tmp_path / "book.csv")
+    assert (tmp_path / "book.csv").read_text().splitlines() == [
+        "submission,lesson,score,max_score,subtract_mean,standardize,dataset_stats,zca_matrix",
+        "'=student0.ipynb,01_rescaling,8,10,2,0,3,3", "mystery.ipynb,,0,0,,,,"]
+
+
+def test_feedback_names_are_distinct_and_safe():
+    names = feedback_names(["c/a b/x.ipynb", "c/a_b/x.ipynb", "c/z/../y.ipynb"])
+    assert len(set(names.values())) == 3
+    assert all("/" not in n and " " not in n for n in names.values())
