@@ -168,10 +168,12 @@ class Worker:
 
     def last_error(self) -> str:
         """The last line the worker wrote on its standard error, if any."""
-        if self.stderr.closed:
-            return "no message"
-        self.stderr.seek(0)
-        lines = self.stderr.read()[-20_000:].decode("utf-8", "replace").strip().splitlines()
+        try:
+            self.stderr.seek(0)
+            text = self.stderr.read(1_000_000).decode("utf-8", "replace")
+        except ValueError:  # closed meanwhile by another thread
+            text = ""
+        lines = text.strip().splitlines()
         return lines[-1][:300] if lines else "no message"
 
     def _read(self) -> None:

@@ -168,6 +168,7 @@ def _answer(request, fds, codec, sandbox, config, namespace) -> None:
            grace=1)  # SIGXCPU (a timeout) first, SIGKILL a second later
     os.write(ready, b"1")
     os.close(ready)
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 2)  # the worker's stderr is for the grader
     _run_answer(codec, results, job, cases, namespace)
 
 
