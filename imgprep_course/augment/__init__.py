@@ -45,7 +45,8 @@ mode           beyond the edge                        note
 from imgprep_course.augment._affine import (apply_affine_transform, transform_boxes, warp,
                                             warp_mask)
 from imgprep_course.augment._generator import ImageGenerator
-from imgprep_course.augment._iterators import BatchIterator, DirectoryIterator, NumpyArrayIterator
+from imgprep_course.augment._iterators import (BatchIterator, DirectoryIterator,
+                                               NumpyArrayIterator)
 from imgprep_course.augment._matrices import (about_center, affine_matrix, flip_matrix,
                                               image_center, rotation_matrix, shear_matrix,
                                               shift_matrix, transform_points, zoom_matrix)

@@ -92,13 +92,13 @@ def _index(i: int, n: int, mode: int) -> int:
 
 
 @numba.njit(cache=True, parallel=True)
-def _warp_batch(source, index, matrices, moving, out, order, mode, cval):  # pragma: no cover
+def _warp_batch(source, index, matrices, moving, out, order, mode, cval):
     """Resample ``source[index[k]]`` through ``matrices[k]`` into ``out[k]``.
 
-    ``source``: (M, H, W, C), float32 or float64 like ``out``; ``index``: (N,) which image of ``source``
-    each output comes from; ``matrices``: (N, 2, 3) pull matrices in (row, col) order as
-    scipy takes them; ``moving``: (N,) False where the matrix is the identity (a plain
-    copy); ``out``: (N, H, W, C).
+    ``source``: (M, H, W, C), float32 or float64 like ``out``; ``index``: (N,) which
+    image of ``source`` each output comes from; ``matrices``: (N, 2, 3) pull matrices in
+    (row, col) order as scipy takes them; ``moving``: (N,) False where the matrix is the
+    identity (a plain copy); ``out``: (N, H, W, C).
     """
     n_out, height, width, channels = out.shape
     for job in numba.prange(n_out * height):
