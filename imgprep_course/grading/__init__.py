@@ -28,6 +28,7 @@ from imgprep_course.exercises import LESSONS, CaseResult, Exercise, lesson_exerc
 from imgprep_course.grading._answers import (NotebookError, find_answer, read_notebook,
                                              refuses_reference, setup_cells)
 from imgprep_course.grading._child import Limits, Workers, sandbox_available
+from imgprep_course.grading._codec import CodecError
 from imgprep_course.notebooks import course_root
 
 
@@ -119,7 +120,14 @@ def collect(paths, exclude: Path | None = None) -> list[Path]:
 
 
 def grade_notebook(path, *, limits: Limits = Limits()) -> SubmissionGrade:
-    """Grade one submitted notebook (read once, never modified)."""
+    """Grade one submitted notebook (read once, never modified).
+
+    Examples
+    --------
+    >>> grade = grade_notebook(course_root() / "solutions" / "00_start_here.ipynb")
+    >>> grade.score, grade.max_score, grade.exercises[0].status
+    (1, 1, 'passed')
+    """
     return grade_paths([path], limits=limits)[0]
 
 
@@ -211,8 +219,12 @@ def grade_exercise(exercise: Exercise, answer: str | None, setup: list[str], *,
     if workers is None:
         with Workers(sandbox=_sandbox_mode(limits), startup=limits.startup) as own:
             return grade_exercise(exercise, answer, setup, limits=limits, workers=own)
-    run = workers.run(setup, answer, exercise.name, [[c.args, c.kwargs] for c in cases],
-                      limits)
+    try:
+        run = workers.run(setup, answer, exercise.name,
+                          [[c.args, c.kwargs] for c in cases], limits)
+    except CodecError as error:  # the exercise's own inputs: a fault of the course
+        raise TypeError(f"exercise {exercise.id}: its cases cannot be sent to the "
+                        f"grader's child process: {error}") from None
     frames = {}
     for frame in run.frames:
         if isinstance(frame, dict) and isinstance(frame.get("index"), int):
