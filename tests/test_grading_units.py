@@ -33,7 +33,7 @@ values = st.recursive(leaves, lambda inner: st.one_of(
 def same(a, b) -> bool:
     if isinstance(a, np.ndarray):
         return (isinstance(b, np.ndarray) and a.dtype == b.dtype and a.shape == b.shape
-                and np.array_equal(a, b))
+                and np.array_equal(a, b, equal_nan=a.dtype.kind == "f"))
     if isinstance(a, (list, tuple)):
         return type(a) is type(b) and len(a) == len(b) and all(map(same, a, b))
     if isinstance(a, dict):
