@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from tqdm.auto import tqdm
+
 from imgprep_course.exercises import LESSONS, CaseResult, Exercise, lesson_exercises
 from imgprep_course.grading._answers import (NotebookError, find_answer, read_notebook,
                                              refuses_reference, setup_cells)
@@ -50,6 +52,16 @@ class ExerciseGrade:
     def to_dict(self) -> dict:
         return {"id": self.id, "score": self.score, "max_score": self.max_score,
                 "status": self.status, "message": self.message}
+
+    @property
+    def decisive(self) -> list[CaseResult]:
+        """The results up to and including the first case that did not pass."""
+        return _until_failure(self.results)
+
+
+def _until_failure(results: list[CaseResult]) -> list[CaseResult]:
+    failing = next((i for i, r in enumerate(results) if r.status != "passed"), None)
+    return results if failing is None else results[:failing + 1]
 
 
 @dataclass
@@ -146,8 +158,6 @@ def grade_paths(paths, *, limits: Limits = Limits(), jobs: int = 1, progress: bo
         grades.append(grade)
         tasks += [(grade, *task) for task in todo]
     sandbox = _sandbox_mode(limits) if tasks else False
-    from tqdm.auto import tqdm
-
     with Workers(sandbox=sandbox, startup=limits.startup) as workers, \
             ThreadPoolExecutor(max_workers=jobs) as pool, \
             tqdm(total=len(tasks), unit="answer", desc="grading",
@@ -257,16 +267,16 @@ def _judge_frame(exercise: Exercise, index: int, case, frame: dict,
 
 
 def _grade(exercise: Exercise, results: list[CaseResult]) -> ExerciseGrade:
-    failing = next((r for r in results if r.status != "passed"), None)
-    judged = results[:results.index(failing) + 1] if failing else results
+    judged = _until_failure(results)
     status = exercise.status_of(judged)
     score = exercise.points if status == "passed" else 0
-    if failing is None:
+    last = judged[-1] if judged else None
+    if last is None or last.status == "passed":
         message = ""
     elif status == "not attempted":
-        message = failing.message
+        message = last.message
     else:
-        message = f"case {failing.index + 1}: {failing.message}"
+        message = f"case {last.index + 1}: {last.message}"
     return ExerciseGrade(exercise.id, score, exercise.points, status, message, results)
 
 

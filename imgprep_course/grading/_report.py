@@ -166,10 +166,7 @@ def summary_markdown(summary: dict) -> str:
 def _sections(grade):
     """(heading, detail lines, hints) per exercise, via the notebook's Feedback."""
     for exercise, result in zip(lesson_exercises(grade.lesson), grade.exercises):
-        failing = next((r for r in result.results if r.status != "passed"), None)
-        judged = result.results[:result.results.index(failing) + 1] if failing else \
-            result.results
-        view = Feedback(exercise, judged)
+        view = Feedback(exercise, result.decisive)
         details = [f"{k + ':':<9} {v}" for k, v in view._details()]
         if result.status == "not attempted" and result.message != "not attempted yet":
             details.append(f"problem:  {result.message}")
