@@ -129,6 +129,9 @@ def confine(scratch: str, hide: list[str]) -> int:
         return pid
     libc.prctl(PR_SET_PDEATHSIG, 9, 0, 0, 0)
     os.setsid()  # out of the parent's process group: kill(0, ...) cannot reach it
+    # Best effort: a /proc that shows only this namespace's processes (some container
+    # runtimes forbid it; the PID namespace already keeps other processes out of reach).
+    libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, None)
     os.chdir(scratch)
     return 0
 
