@@ -182,6 +182,30 @@ def test_small_grids_equal_pycocotools(gts, dts):
     assert_same(evaluate_coco(gt, dt), peer(gt, dt))
 
 
+@pytest.mark.parametrize("iou_thresholds, max_dets", [
+    (np.array([0.3, 0.5, 0.75, 0.9]), (1, 10, 100)),
+    (np.linspace(.5, .95, 10), (100, 5, 300)),
+    (np.array([0.6]), (2, 3, 4)),
+])
+def test_custom_parameters_equal_pycocotools(iou_thresholds, max_dets):
+    gt, dt = tricky_set(9)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()):
+        coco_gt = COCO()
+        coco_gt.dataset = copy.deepcopy(gt)
+        coco_gt.createIndex()
+        theirs = COCOeval(coco_gt, coco_gt.loadRes(copy.deepcopy(dt)), "bbox")
+        theirs.params.iouThrs = iou_thresholds
+        theirs.params.maxDets = list(max_dets)
+        theirs.evaluate()
+        theirs.accumulate()
+    with contextlib.redirect_stdout(printed):
+        theirs.summarize()
+    ours = evaluate_coco(gt, dt, iou_thresholds=iou_thresholds, max_dets=max_dets)
+    assert_same(ours, theirs)
+    assert ours.summary() == printed.getvalue().rstrip("\n")
+
+
 def test_accepts_pycocotools_objects():
     gt, dt = with_masks(*tricky_set(7, n_images=8), 7, "rle")
     theirs = peer(gt, dt, "segm")
@@ -327,6 +351,10 @@ def test_bad_input_gets_a_clear_error(change, error, message):
 
 def test_bad_arguments():
     gt, dt = tricky_set(0, n_images=4)
+    with pytest.raises(ValueError, match=r"iou_thresholds must lie in \[0, 1\]"):
+        evaluate_coco(gt, dt, iou_thresholds=[0.5, 1.5])
+    with pytest.raises(ValueError, match="max_dets must be three positive ints"):
+        evaluate_coco(gt, dt, max_dets=(1, 10))
     with pytest.raises(ValueError, match="iou_type must be one of"):
         evaluate_coco(gt, dt, iou_type="keypoints")
     with pytest.raises(TypeError, match="ground_truth must be a path or a COCO instances dict"):

@@ -136,26 +136,36 @@ def evaluate(gt: Annotations, dt: Annotations, n_images: int, n_categories: int,
     return Evaluation(precision, recall, scores, stats, n_positives)
 
 
+#: The 12 summary numbers as pycocotools' ``_summarizeDets`` asks for them: (AP or AR,
+#: IoU threshold or None for all, area label, index into ``max_dets`` or None). None is
+#: pycocotools' hard-coded ``maxDets=100`` of the first number (a quirk: with custom
+#: ``maxDets`` without 100, AP@[.5:.95] is -1 while AP50 uses ``maxDets[2]``).
+STAT_SPECS = ((True, None, "all", None), (True, .5, "all", 2), (True, .75, "all", 2),
+              (True, None, "small", 2), (True, None, "medium", 2), (True, None, "large", 2),
+              (False, None, "all", 0), (False, None, "all", 1), (False, None, "all", 2),
+              (False, None, "small", 2), (False, None, "medium", 2),
+              (False, None, "large", 2))
+
+
+def stat_max_det(index: int | None, max_dets: tuple) -> int:
+    """The max-detections value of one summary number (see :data:`STAT_SPECS`)."""
+    return 100 if index is None else max_dets[index]
+
+
 def summarize_stats(precision: np.ndarray, recall: np.ndarray, iou_thresholds,
                     area_labels: list, max_dets: tuple) -> np.ndarray:
     """pycocotools' 12 numbers: means over the entries > -1 (-1 when there are none)."""
     iou_thresholds = np.asarray(iou_thresholds)
-
-    def mean(ap: bool, iou=None, area="all", max_det=max_dets[-1]) -> float:
+    stats = np.zeros(len(STAT_SPECS))
+    for n, (ap, iou, area, index) in enumerate(STAT_SPECS):
         s = precision if ap else recall
         if iou is not None:
             s = s[np.where(iou == iou_thresholds)[0]]
         a = [i for i, label in enumerate(area_labels) if label == area]
-        m = [i for i, value in enumerate(max_dets) if value == max_det]
+        m = [i for i, value in enumerate(max_dets) if value == stat_max_det(index, max_dets)]
         s = s[:, :, :, a, m] if ap else s[:, :, a, m]
-        return -1 if len(s[s > -1]) == 0 else np.mean(s[s > -1])
-
-    return np.array([
-        mean(True), mean(True, iou=.5), mean(True, iou=.75),
-        mean(True, area="small"), mean(True, area="medium"), mean(True, area="large"),
-        mean(False, max_det=max_dets[0]), mean(False, max_det=max_dets[1]),
-        mean(False), mean(False, area="small"), mean(False, area="medium"),
-        mean(False, area="large")], dtype=np.float64)
+        stats[n] = -1 if len(s[s > -1]) == 0 else np.mean(s[s > -1])
+    return stats
 
 
 def _group_ious(gt: Annotations, dt: Annotations, dt_start, dt_count, gt_start,

@@ -51,13 +51,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from imgprep_course._validation import as_array
 from imgprep_course.boxes import as_boxes
 from imgprep_course.datasets import _rle, masks
 from imgprep_course.datasets.coco import load_json
 from imgprep_course.metrics import _coco_core
 from imgprep_course.metrics._ap import COCO_RECALL_THRESHOLDS
 from imgprep_course.metrics._coco_core import (COCO_AREA_RANGES, COCO_IOU_THRESHOLDS,
-                                               COCO_MAX_DETS, Annotations)
+                                               COCO_MAX_DETS, STAT_SPECS, Annotations,
+                                               stat_max_det)
 from imgprep_course.metrics._inputs import box_sets, check_finite, flags, per_box
 
 IOU_TYPES = ("bbox", "segm")
@@ -65,14 +67,6 @@ IOU_TYPES = ("bbox", "segm")
 #: Short names of the 12 summary numbers, in ``stats`` order.
 STAT_NAMES = ("AP", "AP50", "AP75", "APs", "APm", "APl",
               "AR1", "AR10", "AR100", "ARs", "ARm", "ARl")
-
-# (is AP, IoU threshold or None, area label, index into max_dets) of each number
-_STAT_SPECS = ((True, None, "all", 2), (True, .5, "all", 2), (True, .75, "all", 2),
-               (True, None, "small", 2), (True, None, "medium", 2), (True, None, "large", 2),
-               (False, None, "all", 0), (False, None, "all", 1), (False, None, "all", 2),
-               (False, None, "small", 2), (False, None, "medium", 2),
-               (False, None, "large", 2))
-
 
 @dataclass(frozen=True)
 class COCOResult:
@@ -131,11 +125,12 @@ class COCOResult:
         """The 12 lines that ``COCOeval.summarize()`` prints, character for character."""
         lines = []
         first, last = self.iou_thresholds[0], self.iou_thresholds[-1]
-        for value, (ap, iou, area, m) in zip(self.stats, _STAT_SPECS):
+        for value, (ap, iou, area, index) in zip(self.stats, STAT_SPECS):
             iou_text = f"{first:0.2f}:{last:0.2f}" if iou is None else f"{iou:0.2f}"
             title, kind = ("Average Precision", "(AP)") if ap else ("Average Recall", "(AR)")
             lines.append(f" {title:<18} {kind} @[ IoU={iou_text:<9} | area={area:>6s} | "
-                         f"maxDets={self.max_dets[m]:>3d} ] = {value:0.3f}")
+                         f"maxDets={stat_max_det(index, self.max_dets):>3d} ] = "
+                         f"{value:0.3f}")
         return "\n".join(lines)
 
     def ap_per_class(self, iou_threshold: float | None = None, area: str = "all",
@@ -219,7 +214,9 @@ class COCOResult:
         return s[t]
 
 
-def evaluate_coco(ground_truth, results, iou_type: str = "bbox") -> COCOResult:
+def evaluate_coco(ground_truth, results, iou_type: str = "bbox", *,
+                  iou_thresholds=COCO_IOU_THRESHOLDS,
+                  max_dets: tuple = COCO_MAX_DETS) -> COCOResult:
     """Evaluate COCO results against ground truth, as pycocotools' ``COCOeval`` does.
 
     Parameters
@@ -234,6 +231,13 @@ def evaluate_coco(ground_truth, results, iou_type: str = "bbox") -> COCOResult:
         ``loadRes`` returned. Never modified.
     iou_type : {"bbox", "segm"}
         Compare boxes or masks.
+    iou_thresholds : (T,) array_like of float, optional
+        ``COCOeval.params.iouThrs``; ``np.linspace(.5, .95, 10)`` by default. AP50 and
+        AP75 are -1 when 0.5 or 0.75 is not among them.
+    max_dets : three ints, optional
+        ``COCOeval.params.maxDets`` (sorted); ``(1, 10, 100)`` by default. As in
+        pycocotools, AP@[.5:.95] (``stats[0]``) always reads ``maxDets=100``, so it is -1
+        when 100 is not among them; the other numbers read the first, second or third.
 
     Returns
     -------
@@ -267,13 +271,13 @@ def evaluate_coco(ground_truth, results, iou_type: str = "bbox") -> COCOResult:
     sizes = _image_sizes(images, image_ids) if iou_type == "segm" else None
     gt = _ground_truths(annotations, image_ids, category_ids, iou_type, sizes)
     dt = _detections(dt_data, image_ids, category_ids, iou_type, sizes)
-    evaluation = _coco_core.evaluate(gt, dt, image_ids.size, category_ids.size)
-    return _result(evaluation, category_ids, iou_type)
+    return _run(gt, dt, image_ids.size, category_ids, iou_type, iou_thresholds, max_dets)
 
 
 def evaluate_coco_arrays(boxes, scores, labels, image_ids, gt_boxes, gt_labels,
                          gt_image_ids, *, fmt: str = "xyxy", gt_iscrowd=None,
-                         gt_areas=None) -> COCOResult:
+                         gt_areas=None, iou_thresholds=COCO_IOU_THRESHOLDS,
+                         max_dets: tuple = COCO_MAX_DETS) -> COCOResult:
     """COCO box evaluation from numpy arrays: one row per detection or ground truth.
 
     The same computation as :func:`evaluate_coco`; the images are those named in
@@ -299,6 +303,8 @@ def evaluate_coco_arrays(boxes, scores, labels, image_ids, gt_boxes, gt_labels,
     gt_areas : (G,) array_like of float, optional
         The areas judged against the small / medium / large ranges; the box areas by
         default (COCO's files store the mask area instead).
+    iou_thresholds, max_dets : optional
+        As for :func:`evaluate_coco`.
 
     Examples
     --------
@@ -326,8 +332,7 @@ def evaluate_coco_arrays(boxes, scores, labels, image_ids, gt_boxes, gt_labels,
                      np.searchsorted(category_ids, dt_labels), np.arange(1, n_dt + 1),
                      conf, dt_boxes[:, 2] * dt_boxes[:, 3],
                      np.zeros(n_dt, bool), dt_boxes)
-    evaluation = _coco_core.evaluate(gt, dt, all_images.size, category_ids.size)
-    return _result(evaluation, category_ids, "bbox")
+    return _run(gt, dt, all_images.size, category_ids, "bbox", iou_thresholds, max_dets)
 
 
 def coco_eval_cli(args) -> int:
@@ -346,11 +351,25 @@ def coco_eval_cli(args) -> int:
 
 
 # ---------------------------------------------------------------------- reading
-def _result(evaluation: _coco_core.Evaluation, category_ids, iou_type) -> COCOResult:
+def _run(gt: Annotations, dt: Annotations, n_images: int, category_ids, iou_type: str,
+         iou_thresholds, max_dets) -> COCOResult:
+    """Check the parameters, evaluate, and wrap the outcome."""
+    thresholds = as_array(iou_thresholds, "iou_thresholds", ndim=1, kinds="iuf",
+                          finite=True).astype(np.float64)
+    if ((thresholds < 0) | (thresholds > 1)).any():
+        raise ValueError(f"iou_thresholds must lie in [0, 1], got {thresholds.tolist()}")
+    dets = np.asarray(max_dets)
+    if dets.shape != (3,) or dets.dtype.kind not in "iu" or (dets < 1).any():
+        raise ValueError(f"max_dets must be three positive ints (the summary reads three), "
+                         f"got {max_dets!r}")
+    dets = tuple(sorted(int(m) for m in dets))
+    evaluation = _coco_core.evaluate(gt, dt, n_images, len(category_ids),
+                                     iou_thresholds=thresholds, max_dets=dets)
     return COCOResult(stats=evaluation.stats, precision=evaluation.precision,
                       recall=evaluation.recall, scores=evaluation.scores,
                       category_ids=np.asarray(category_ids),
-                      n_positives=evaluation.n_positives, iou_type=iou_type)
+                      n_positives=evaluation.n_positives, iou_type=iou_type,
+                      iou_thresholds=thresholds, max_dets=dets)
 
 
 def _load(source, name: str, kind: type):
