@@ -6,6 +6,7 @@ leave every file of the class folder byte for byte as it was.
 """
 
 import json
+import socket
 import subprocess
 import sys
 import tempfile
@@ -328,9 +329,28 @@ def sandboxed():
         pytest.skip("Linux user namespaces are not available: " + _child.sandbox_available()[1])
 
 
-def test_the_parent_and_other_processes_cannot_be_killed(tmp_path, sandboxed):
-    grades = grade_00(tmp_path, {"kills": KILLS, "honest": HIDDEN_WRONG.replace(" + 1", "")})
+NETWORK = '''import os, socket
+visible = [p for p in os.listdir("/proc") if p.isdigit()]
+
+def to_float(image):
+    try:
+        socket.create_connection(("127.0.0.1", {port}), timeout=1).close()
+        return image                          # wrong, if the grader's network is reachable
+    except OSError:
+        return image.astype(np.float32) / 255
+'''
+
+
+def test_no_other_process_or_network_is_within_reach(tmp_path, sandboxed):
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        server.setblocking(False)
+        port = server.getsockname()[1]
+        grades = grade_00(tmp_path, {"kills": KILLS, "network": NETWORK.format(port=port),
+                                     "honest": HIDDEN_WRONG.replace(" + 1", "")})
+        with pytest.raises(BlockingIOError):
+            server.accept()
     assert (grades["kills"].status, grades["kills"].score) == ("passed", 1)
+    assert (grades["network"].status, grades["network"].score) == ("passed", 1)
     assert grades["honest"].status == "passed"
 
 
