@@ -450,7 +450,7 @@ def _ground_truths(annotations, image_ids, category_ids, iou_type, sizes) -> Ann
     id_array = np.asarray(ids)
     if id_array.dtype.kind not in "iu" or id_array.ndim != 1:
         raise TypeError(f"annotation ids must be integers, got {ids[:5]!r}...")
-    unique, first, counts = np.unique(id_array, return_index=True, return_counts=True)
+    unique, counts = np.unique(id_array, return_counts=True)
     if (counts > 1).any():
         dup = unique[counts > 1][0]
         where = np.flatnonzero(id_array == dup)[:2].tolist()
@@ -461,18 +461,13 @@ def _ground_truths(annotations, image_ids, category_ids, iou_type, sizes) -> Ann
                         "category")
     areas = _floats(_column(annotations, "area", name), name, "area")
     iscrowd = np.asarray(_column(annotations, "iscrowd", name, default=0)).astype(bool)
-    boxes = runs = starts = None
+    ids = id_array.astype(np.int64)
     if iou_type == "bbox":
-        boxes = _boxes(_column(annotations, "bbox", name), name)
-    else:
-        runs, starts = _mask_runs(_column(annotations, "segmentation", name),
-                                  sizes[image], name)
-    if iou_type == "segm":
-        return Annotations.with_masks(image, category, id_array.astype(np.int64),
-                                      np.zeros(n), areas, iscrowd, runs, starts,
-                                      sizes[image])
-    return Annotations(image, category, id_array.astype(np.int64), np.zeros(n), areas,
-                       iscrowd, boxes)
+        return Annotations(image, category, ids, np.zeros(n), areas, iscrowd,
+                           _boxes(_column(annotations, "bbox", name), name))
+    runs, starts = _mask_runs(_column(annotations, "segmentation", name), sizes[image], name)
+    return Annotations.with_masks(image, category, ids, np.zeros(n), areas, iscrowd, runs,
+                                  starts, sizes[image])
 
 
 def _no_annotations(iou_type: str) -> Annotations:
