@@ -5,10 +5,14 @@ code cell that defines the exercise's function, wherever it is), refuses it if i
 imports the reference implementation, and otherwise runs that cell alone after the
 *pristine* set-up cells of the lesson (the cells tagged ``setup`` in ``lessons/``, not
 the student's copy) in a fresh, confined child process with a time and a memory limit
-(:mod:`imgprep_course.grading._child`). The child only computes the function's outputs
-on the grader's inputs; the comparison with the reference implementation and the score
-happen here, in a process that never runs student code and never unpickles anything.
-Each submission is read once, as bytes, and never written to.
+(:mod:`imgprep_course.grading._child`: a warm worker per set-up forks one child per
+answer; on Linux the child runs in namespaces with a read-only file system, no network
+and no view of other processes, see :mod:`imgprep_course.grading._sandbox`). The child
+only computes the function's outputs on the grader's inputs; the comparison with the
+reference implementation and the score happen here, in a process that never runs
+student code and never unpickles anything. Each submission is read once, as bytes, and
+never written to; outputs go only to the folder named by ``--out``
+(:mod:`imgprep_course.grading._report`).
 
 ``python -m imgprep_course grade PATH... [--jobs N] [--timeout S] [--memory MB]
 [--out DIR] [--feedback md|html] [--json] [--quiet]``.
