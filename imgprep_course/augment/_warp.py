@@ -202,8 +202,12 @@ def warp_batch(source: np.ndarray, matrices: np.ndarray, *, index=None, order: i
     if out.size:
         rows_cols = np.stack([pull_rows_cols(m) for m in matrices])
         moving = ~np.all(matrices == np.eye(3), axis=(1, 2))
-        _warp_batch(source, index, rows_cols, moving, out, order,
-                    check_fill_mode(fill_mode), dtype.type(cval))
+        # Rows are handed out in chunks, a few per thread, as threads become free: on a
+        # machine shared with other jobs a static split would wait for the slowest core.
+        rows = out.shape[0] * out.shape[1]
+        with numba.parallel_chunksize(max(1, rows // (8 * numba.get_num_threads()))):
+            _warp_batch(source, index, rows_cols, moving, out, order,
+                        check_fill_mode(fill_mode), dtype.type(cval))
     return out
 
 
