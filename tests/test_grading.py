@@ -301,6 +301,18 @@ assert children == 0, children
 def to_float(image):
     return image.astype(np.float32) / 255
 '''
+FILLS_DISK = '''written = 0
+for i in range(200):
+    try:
+        with open(f"junk{i}", "wb") as f:
+            f.write(bytes(2**19))
+        written += 1
+    except OSError:
+        break
+
+def to_float(image):
+    return image.astype(np.float32) / (255 if written <= 2 else 1)
+'''
 HUGE = '''def to_float(image):
     return np.zeros(2**20)
 '''
@@ -354,10 +366,11 @@ def test_no_other_process_or_network_is_within_reach(tmp_path, sandboxed):
     assert grades["honest"].status == "passed"
 
 
-def test_a_fork_bomb_cannot_start_and_huge_output_is_cut(tmp_path, sandboxed):
+def test_fork_bombs_disk_fillers_and_huge_outputs_are_stopped(tmp_path, sandboxed):
     limits = Limits(timeout=3, memory=2**30, max_output=2**20, sandbox=True)
-    grades = grade_00(tmp_path, {"forks": FORKS, "huge": HUGE}, limits)
+    grades = grade_00(tmp_path, {"forks": FORKS, "fills": FILLS_DISK, "huge": HUGE}, limits)
     assert (grades["forks"].status, grades["forks"].score) == ("passed", 1)
+    assert (grades["fills"].status, grades["fills"].score) == ("passed", 1)
     assert grades["huge"].status == "error"
     assert "returned more than the 1 MiB allowed per answer" in grades["huge"].message
 

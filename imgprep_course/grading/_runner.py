@@ -151,7 +151,7 @@ def _answer(request, fds, codec, sandbox, config, namespace) -> None:
     _limit(resource.RLIMIT_FSIZE, job["max_output"])
     _limit(resource.RLIMIT_CORE, 0)
     if config["sandbox"]:
-        child = sandbox.confine(scratch, config["hide"])
+        child = sandbox.confine(scratch, config["hide"], job["max_output"])
         if child:  # outside the namespaces: wait for the answer, pass on how it ended
             os.close(ready)
             _, status = os.waitpid(child, 0)

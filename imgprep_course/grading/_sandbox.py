@@ -3,7 +3,8 @@
 The child runner calls :func:`confine` before it runs any student code. In new user,
 mount, PID, network, IPC and UTS namespaces it
 
-* remounts every file system read-only, except the answer's scratch folder;
+* remounts every file system read-only, and puts a small, private tmpfs on the answer's
+  scratch folder: the only place it can write, gone when it ends;
 * hides folders (the reference package, the solutions) under empty read-only tmpfs;
 * cuts the network (a fresh network namespace has only a loopback device, down);
 * runs the answer as PID 1 of a new PID namespace, where no process of the grader, of
@@ -87,14 +88,14 @@ def _mounts() -> list[tuple[str, set[str]]]:
     return result
 
 
-def confine(scratch: str, hide: list[str]) -> int:
+def confine(scratch: str, hide: list[str], scratch_bytes: int = 64 * 2**20) -> int:
     """Enter the namespaces and fork; return 0 in the confined child, else its pid.
 
     In the parent, which stays outside the PID namespace, the return value is the
     child's pid: the parent only waits for it. The confined child is PID 1 of its
-    namespace, has ``scratch`` as its only writable folder and its current directory,
-    and cannot see the folders in ``hide``. Call :func:`drop_privileges` in the child
-    once the last trusted set-up step is done.
+    namespace, has ``scratch`` (an empty tmpfs of ``scratch_bytes``) as its only
+    writable folder and its current directory, and cannot see the folders in ``hide``.
+    Call :func:`drop_privileges` in the child once the last trusted set-up step is done.
     """
     libc = _libc()
     uid, gid = os.geteuid(), os.getegid()
@@ -109,8 +110,8 @@ def confine(scratch: str, hide: list[str]) -> int:
     _write("/proc/self/gid_map", f"{gid} {gid} 1")
     _check(libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None), "make / private")
     scratch = os.path.realpath(scratch)
-    _check(libc.mount(scratch.encode(), scratch.encode(), None, MS_BIND | MS_REC, None),
-           "bind the scratch folder")
+    _check(libc.mount(b"tmpfs", scratch.encode(), b"tmpfs", MS_NOSUID | MS_NODEV,
+                      f"size={scratch_bytes},mode=700".encode()), "mount the scratch tmpfs")
     for point, options in _mounts():
         if point == scratch or point.startswith(scratch + "/") or "ro" in options:
             continue
