@@ -70,6 +70,9 @@ def make_parser() -> argparse.ArgumentParser:
                        help="write grades.json, gradebook.csv, summary.md and feedback/ here")
     grade.add_argument("--feedback", choices=("md", "html"), default="md",
                        help="format of the feedback files in --out (default md)")
+    grade.add_argument("--sandbox", choices=("auto", "required", "off"), default="auto",
+                       help="confine answers with Linux namespaces: when available (auto, "
+                            "the default), always (required: fail where it is not), never")
     grade.add_argument("--quiet", action="store_true", help="no progress bar")
     grade.set_defaults(run=_grade)
 
