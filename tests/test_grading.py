@@ -477,7 +477,7 @@ def test_table_out_folder_and_exit_codes(tmp_path, capsys):
     assert rows == ["submission,lesson,score,max_score,to_float",
                     f"{good},00_start_here,1,1,1", f"{broken},00_start_here,0,1,0"]
     status, stdout, _ = grade_command(capsys, str(tmp_path / "class"), "--out", str(out),
-                                      "--json")
+                                      "--json", "--sandbox", "off")
     assert [s["path"] for s in json.loads(stdout)["submissions"]] == [str(good), str(broken)]
     unknown = tmp_path / "homework.ipynb"
     unknown.write_text(json.dumps({"cells": [], "metadata": {}}))

@@ -15,7 +15,7 @@ never written to; outputs go only to the folder named by ``--out``
 (:mod:`imgprep_course.grading._report`).
 
 ``python -m imgprep_course grade PATH... [--jobs N] [--timeout S] [--memory MB]
-[--out DIR] [--feedback md|html] [--json] [--quiet]``.
+[--out DIR] [--feedback md|html] [--sandbox auto|required|off] [--json] [--quiet]``.
 """
 
 from __future__ import annotations
@@ -291,7 +291,9 @@ def grade_cli(args: argparse.Namespace) -> int:
     from imgprep_course.grading._report import format_table, write_outputs
 
     try:
-        limits = Limits(timeout=args.timeout, memory=int(args.memory * 2**20))
+        sandbox = {"auto": None, "required": True, "off": False}[args.sandbox]
+        limits = Limits(timeout=args.timeout, memory=int(args.memory * 2**20),
+                        sandbox=sandbox)
         out = Path(args.out) if args.out else None
         grades = grade_paths(args.paths, limits=limits, jobs=args.jobs,
                              progress=not args.quiet, exclude=out)
