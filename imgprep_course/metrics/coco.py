@@ -548,11 +548,10 @@ def _mask_runs(segmentations: list, sizes: np.ndarray, name: str):
             i = int(owners[group[0]])
             rles[i] = (parts[group[0]] if group.size == 1
                        else masks.merge([parts[j] for j in group]))
-    # the one call that is not public API: masks has no batched RLE -> runs accessor yet
     try:
-        unpacked, _ = masks._unpack(rles, name, allow_empty=True)
+        unpacked = masks.unpack(rles)
     except (ValueError, TypeError) as error:
-        message = re.sub(rf"^{name}\[(\d+)\]", rf"{name}[\1]['segmentation']", str(error))
+        message = re.sub(r"^rles\[(\d+)\]", rf"{name}[\1]['segmentation']", str(error))
         raise type(error)(message) from None
     wrong = np.flatnonzero((unpacked.sizes != sizes).any(axis=1))
     if wrong.size:
