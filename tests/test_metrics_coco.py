@@ -435,3 +435,16 @@ def test_cli_errors_are_one_line(files, tmp_path, capsys):
     assert err.startswith("coco-eval: error: results[0] refers to image 12345")
     assert main(["coco-eval", str(gt), str(tmp_path / "missing.json")]) == 1
     assert "No such file" in capsys.readouterr().err
+
+
+def test_a_malformed_rle_is_named_by_its_result_index():
+    from imgprep_course.metrics import evaluate_coco
+    gt = {"images": [{"id": 1, "height": 4, "width": 4}],
+          "categories": [{"id": 1, "name": "a"}],
+          "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "iscrowd": 0,
+                           "area": 4, "bbox": [0, 0, 2, 2],
+                           "segmentation": {"size": [4, 4], "counts": [0, 2, 2, 2, 10]}}]}
+    dt = [{"image_id": 1, "category_id": 1, "score": 0.5,
+           "segmentation": {"size": [4, 4], "counts": "!!bad"}}]
+    with pytest.raises(ValueError, match=r"\[0\]\['segmentation'\]"):
+        evaluate_coco(gt, dt, iou_type="segm")
