@@ -438,7 +438,6 @@ def test_cli_errors_are_one_line(files, tmp_path, capsys):
 
 
 def test_a_malformed_rle_is_named_by_its_result_index():
-    from imgprep_course.metrics import evaluate_coco
     gt = {"images": [{"id": 1, "height": 4, "width": 4}],
           "categories": [{"id": 1, "name": "a"}],
           "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "iscrowd": 0,
