@@ -115,6 +115,19 @@ def subtract_mean(images):
     images = images.astype(np.float32)
     return images - images.mean(axis=(1, 2, 3), keepdims=True)
 '''
+COPYCAT = '''import json
+
+def subtract_mean(images):
+    return images          # wrong, unless a classmate's answer replaces it
+
+try:
+    with open("{folder}/01_rescaling_solution.ipynb") as f:
+        classmate = json.load(f)
+    exec(next("".join(c["source"]) for c in classmate["cells"]
+              if "def subtract_mean(" in "".join(c["source"])).replace("ex.", "# ex."))
+except OSError:
+    pass
+'''
 IMPORTS = {
     "subtract_mean": '''from imgprep_course.rescale import subtract_mean as reference
 
@@ -180,6 +193,8 @@ def lesson_01_class(folder: Path) -> dict[str, tuple[int, dict]]:
         zca_matrix="not attempted")
     add("deletes_files.ipynb", with_answer(solution("01_rescaling"), "subtract_mean",
                                            DELETES.format(folder=folder)), 10)
+    add("copycat.ipynb", with_answer(solution("01_rescaling"), "subtract_mean",
+                                     COPYCAT.format(folder=folder)), 8, subtract_mean="failed")
     imports = solution("01_rescaling")
     for name, code in IMPORTS.items():
         with_answer(imports, name, code)
@@ -264,7 +279,7 @@ def test_outputs_land_only_in_the_named_folder(graded_class, tmp_path):
     worst = summary["exercises"][0]
     assert (worst["id"], worst["submissions"] - worst["passed"]) == ("standardize", 3)
     assert summary["cases"][0]["not passed"] >= 2
-    assert "# Class summary (10 submissions)" in (out / "summary.md").read_text()
+    assert "# Class summary (11 submissions)" in (out / "summary.md").read_text()
     page = (out / "feedback" / "fake_output.html").read_text()
     assert "Score: <b>8/10</b>" in page and "<script" not in page
 

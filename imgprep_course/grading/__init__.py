@@ -33,7 +33,8 @@ from tqdm.auto import tqdm
 from imgprep_course.exercises import LESSONS, CaseResult, Exercise, lesson_exercises
 from imgprep_course.grading._answers import (NotebookError, find_answer, read_notebook,
                                              refuses_reference, setup_cells)
-from imgprep_course.grading._child import Limits, Workers, sandbox_available
+from imgprep_course.grading._child import (Limits, Workers, hidden_folders,
+                                           sandbox_available)
 from imgprep_course.grading._codec import CodecError
 from imgprep_course.notebooks import course_root
 
@@ -151,18 +152,22 @@ def grade_paths(paths, *, limits: Limits = Limits(), jobs: int = 1, progress: bo
                 exclude: Path | None = None) -> list[SubmissionGrade]:
     """Grade every notebook named by ``paths`` (files or folders), ``jobs`` answers at a time.
 
-    A submission whose lesson cannot be identified comes back with ``error`` set and no
+    In the sandbox, answers cannot see the folders that hold the submissions (nor
+    ``exclude``, the output folder), so no answer can copy a classmate's. A submission whose lesson cannot be identified comes back with ``error`` set and no
     exercises; one that is not a readable notebook scores 0 with every exercise in error.
     """
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
     grades, tasks = [], []
-    for path in collect(paths, exclude):
+    submissions = collect(paths, exclude)
+    for path in submissions:
         grade, todo = _prepare(path)
         grades.append(grade)
         tasks += [(grade, *task) for task in todo]
     sandbox = _sandbox_mode(limits) if tasks else False
-    with Workers(sandbox=sandbox, startup=limits.startup) as workers, \
+    private = {p.resolve().parent for p in submissions} | ({exclude} if exclude else set())
+    with Workers(sandbox=sandbox, startup=limits.startup,
+                 hide=hidden_folders(private)) as workers, \
             ThreadPoolExecutor(max_workers=jobs) as pool, \
             tqdm(total=len(tasks), unit="answer", desc="grading",
                  disable=None if progress else True, file=sys.stderr) as bar:

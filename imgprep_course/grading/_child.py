@@ -101,18 +101,23 @@ class ChildRun:
         return "raised", f"the answer's process {how} before this case finished"
 
 
-def hidden_folders() -> list[str]:
+def hidden_folders(extra=()) -> list[str]:
     """Folders the answer must not see: the reference package, wherever it is installed,
-    and the course's solutions."""
+    the course's solutions, and ``extra`` (the submissions' folders), except folders
+    that hold what the answer's Python needs (its installation, site-packages, the
+    temporary folder)."""
     package = Path(imgprep_course.__file__).resolve().parent
-    folders = {package}
+    folders = {package, *(Path(f).resolve() for f in extra)}
     for directory in site_dirs():
         if (Path(directory) / "imgprep_course").is_dir():
             folders.add((Path(directory) / "imgprep_course").resolve())
     solutions = package.parent / "solutions"
     if solutions.is_dir():
         folders.add(solutions)
-    return sorted(str(f) for f in folders)
+    needed = [Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.executable,
+                                          tempfile.gettempdir(), *site_dirs())]
+    return sorted(str(f) for f in folders if f.is_dir() and not any(
+        f == p or f in p.parents for p in needed))
 
 
 def site_dirs() -> list[str]:
