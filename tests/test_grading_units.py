@@ -13,6 +13,7 @@ from hypothesis.extra import numpy as hnp
 from imgprep_course.exercises import CaseResult, lesson_exercises
 from imgprep_course.grading import (ExerciseGrade, Limits, SubmissionGrade, collect,
                                     grade_exercise, identify_lesson)
+from imgprep_course.grading._child import WorkerError
 from imgprep_course.grading._answers import (NotebookError, find_answer, read_notebook,
                                              refuses_reference, setup_cells)
 from imgprep_course.grading._codec import MAX_DEPTH, CodecError, pack, read_frames, unpack
@@ -230,3 +231,11 @@ def test_feedback_names_are_distinct_and_safe():
     names = feedback_names(["c/a b/x.ipynb", "c/a_b/x.ipynb", "c/z/../y.ipynb"])
     assert len(set(names.values())) == 3
     assert all("/" not in n and " " not in n for n in names.values())
+
+
+def test_a_set_up_that_cannot_run_stops_grading_with_a_reason():
+    exercise = lesson_exercises("00_start_here")[0]
+    with pytest.raises(WorkerError, match="did not start: ModuleNotFoundError: No module "
+                                          "named 'no_such_module'"):
+        grade_exercise(exercise, "def to_float(x):\n    return x\n",
+                       ["import no_such_module"], limits=Limits(timeout=20))

@@ -165,8 +165,13 @@ class Worker:
         except OSError:
             hello = b""
         if hello != b'{"ready": true}':
+            try:
+                self.process.wait(timeout=5)  # let it finish saying why
+            except subprocess.TimeoutExpired:
+                pass
+            reason = self.last_error()
             self.close()
-            raise WorkerError(f"the grader's worker did not start: {self.last_error()}")
+            raise WorkerError(f"the grader's worker did not start: {reason}")
         self.socket.settimeout(None)
         self.alive = True
         threading.Thread(target=self._read, daemon=True).start()
@@ -307,18 +312,20 @@ class Workers:
         An answer whose worker ended under it (only possible outside the sandbox, where
         an answer can kill its worker) runs again on a worker of its own: an answer that
         happened to share the worker loses nothing, the one that killed it loses again.
+
+        Raises
+        ------
+        WorkerError
+            When a worker cannot start (the lesson's set-up fails): grading cannot work.
         """
-        try:
-            run = self._worker(setup).run(answer, name, cases, limits)
-            if run.lost:
-                private = Worker(list(setup), sandbox=self.sandbox, hide=self.hide,
-                                 startup=self.startup)
-                try:
-                    run = private.run(answer, name, cases, limits)
-                finally:
-                    private.close()
-        except WorkerError as error:
-            return ChildRun(stderr=str(error))
+        run = self._worker(setup).run(answer, name, cases, limits)
+        if run.lost:
+            private = Worker(list(setup), sandbox=self.sandbox, hide=self.hide,
+                             startup=self.startup)
+            try:
+                run = private.run(answer, name, cases, limits)
+            finally:
+                private.close()
         return run
 
     def _worker(self, setup: list[str]) -> Worker:
