@@ -49,7 +49,8 @@ class Limits:
     memory : int
         Bytes of address space for the answer's process.
     max_output : int
-        Bytes the answer may write: its results, and any one file in its scratch folder.
+        Bytes the answer may write: its results, and its scratch folder (in the
+        sandbox; outside it, any one file there).
     startup : float
         Seconds allowed for Python and the lesson's set-up cells before the answer starts.
     sandbox : bool or None
@@ -245,8 +246,8 @@ class Worker:
             if ready_write is not None:
                 os.close(ready_write)
             remove_tree(scratch)
-        if run.exit_code is None:
-            run.stderr = f"the grader's worker ended: {self.last_error()}"
+        if run.exit_code is None or not run.started:
+            run.stderr = self.last_error()
         return run
 
     def _wait(self, run: ChildRun, replies: queue.Queue, ready: int, limits: Limits) -> None:
