@@ -46,7 +46,7 @@ _REFUSED_SYSCALLS = {
 }
 _LOCKED_FLAGS = {"nosuid": MS_NOSUID, "nodev": MS_NODEV, "noexec": MS_NOEXEC,
                  "noatime": MS_NOATIME, "nodiratime": MS_NODIRATIME,
-                 "relatime": MS_RELATIME, "strictatime": MS_STRICTATIME}
+                 "relatime": MS_RELATIME}
 
 
 class SandboxError(OSError):
@@ -116,6 +116,8 @@ def confine(scratch: str, hide: list[str], scratch_bytes: int = 64 * 2**20) -> i
         if point == scratch or point.startswith(scratch + "/") or "ro" in options:
             continue
         keep = sum(flag for name, flag in _LOCKED_FLAGS.items() if name in options)
+        if not options & {"relatime", "noatime"}:  # mountinfo shows strictatime as neither
+            keep |= MS_STRICTATIME
         result = libc.mount(None, point.encode(), None,
                             MS_REMOUNT | MS_BIND | MS_RDONLY | keep, None)
         if result != 0 and os.path.exists(point):
