@@ -247,6 +247,8 @@ def test_warp_mask_keeps_dtype_and_labels():
      ValueError, "row_axis, col_axis and channel_axis"),
     (lambda: apply_affine_transform(np.zeros((0, 4, 1))), ValueError, "empty"),
     (lambda: apply_affine_transform("image"), TypeError, "numeric array"),
+    (lambda: apply_affine_transform(np.full((2, 2, 1), np.nan)), ValueError, "NaN"),
+    (lambda: warp(np.full((2, 2), np.inf), np.eye(3)), ValueError, "infinite"),
     (lambda: warp(np.zeros((4, 4)), np.zeros((3, 3))), ValueError, "singular"),
     (lambda: warp(np.zeros((4, 4)), np.eye(2)), ValueError, r"shape \(3, 3\)"),
     (lambda: warp_mask(np.zeros((4, 4)), np.eye(3)), TypeError, "dtype of kind"),

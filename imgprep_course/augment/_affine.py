@@ -42,7 +42,7 @@ def warp(image, matrix, *, order: int = 1, fill_mode: str = "nearest",
     >>> warp(image, shift_matrix(1, 0), fill_mode="constant", cval=-1).tolist()
     [[1.0, 2.0, 3.0, -1.0]]
     """
-    array = as_array(image, "image", ndim=(2, 3))
+    array = as_array(image, "image", ndim=(2, 3), finite=True)
     matrix = _as_matrix(matrix)
     check_order(order)
     check_fill_mode(fill_mode)
@@ -148,7 +148,8 @@ def apply_affine_transform(x, theta: float = 0, tx: float = 0, ty: float = 0,
     Rotation, shift, shear and zoom composed about the image centre as in
     :func:`affine_matrix` (``M = R · T · Sh · Z``), then one resampling through the pull
     matrix. On square images this is Keras 3's result for the same arguments (tested
-    against it, bit for bit on random cases). Where Keras is wrong, this is right:
+    against it: equal up to float rounding, bit for bit on the random test cases). Where
+    Keras is wrong, this is right:
 
     - on other shapes Keras turns about a wrong centre, ``(h/2 - 0.5, w/2 - 0.5)`` with
       x and y swapped; here a half turn of any image is ``np.rot90(x, 2)``;
@@ -196,7 +197,7 @@ def apply_affine_transform(x, theta: float = 0, tx: float = 0, ty: float = 0,
     >>> apply_affine_transform(x, tx=1, fill_mode="constant", cval=-1)[..., 0].tolist()
     [[1.0, 2.0, -1.0], [4.0, 5.0, -1.0]]
     """
-    array = as_array(x, "x", ndim=3)
+    array = as_array(x, "x", ndim=3, finite=True)
     axes = (row_axis, col_axis, channel_axis)
     if sorted(axes) != [0, 1, 2]:
         raise ValueError("row_axis, col_axis and channel_axis must be 0, 1 and 2 in some "

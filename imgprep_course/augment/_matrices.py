@@ -115,7 +115,8 @@ def affine_matrix(shape, theta: float = 0, tx: float = 0, ty: float = 0,
     as in the functions above, conjugated by :func:`about_center` with the centre of
     ``shape``. The flips come last in the product because Keras flips the *output* of
     the resampling: pulling through ``F`` first is the same thing. Factors equal to the
-    identity are left out, exactly as Keras does, so the arithmetic matches it bit for bit.
+    identity are left out, exactly as Keras does, so the matrix is Keras' to the last bit
+    (except for multiples of 90°, exact here).
 
     Parameters
     ----------
