@@ -7,6 +7,7 @@ kernels the server started.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import os
@@ -124,7 +125,6 @@ def _lab_environment(base: Path) -> dict:
         env[name] = str(base / sub)
         (base / sub).mkdir(parents=True, exist_ok=True)
     env.pop("JUPYTER_PATH", None)
-    env["PYTHONWARNINGS"] = ""
     for relative, settings in LAB_SETTINGS.items():
         path = base / "lab-settings" / relative
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -190,13 +190,21 @@ def _die_with_parent() -> None:
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def _finalise_on_sigterm() -> None:
-    """Turn SIGTERM into SystemExit, so the fixtures' finalisers stop the server."""
-    if threading.current_thread() is threading.main_thread():
-        def exit_cleanly(signum, _frame):
-            raise SystemExit(128 + signum)
+@contextlib.contextmanager
+def _sigterm_as_interrupt():
+    """Treat SIGTERM like Ctrl-C: pytest stops the session and runs the finalisers."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
 
-        signal.signal(signal.SIGTERM, exit_cleanly)
+    def interrupt(_signum, _frame):
+        raise KeyboardInterrupt("SIGTERM")
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @pytest.fixture(scope="session")
@@ -222,8 +230,7 @@ def lab(chromium_path, warm_matplotlib, tmp_path_factory):
     command = [sys.executable, "-m", "jupyter", "lab", "--no-browser",
                "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
                "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-               f"--ServerApp.root_dir={root}", "--LabApp.news_url=None",
-               "--ServerApp.open_browser=False"]
+               f"--ServerApp.root_dir={root}", "--LabApp.news_url=None"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")
     with open(log, "wb") as log_file:
@@ -232,11 +239,11 @@ def lab(chromium_path, warm_matplotlib, tmp_path_factory):
                                    start_new_session=True, preexec_fn=_die_with_parent)
     server = None
     try:
-        _finalise_on_sigterm()
         server = Lab(url=f"http://127.0.0.1:{port}", token=token, root=root,
                      process=process, log=log)
-        _wait_until_up(server)
-        yield server
+        with _sigterm_as_interrupt():
+            _wait_until_up(server)
+            yield server
     finally:
         _stop(process, server)
 
