@@ -29,7 +29,10 @@ import re
 import sys
 from pathlib import Path
 
-import nbformat
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # nbformat takes a second to import: only where a notebook is read
+    import nbformat
 
 BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
 STUB = ("# YOUR CODE HERE", "raise NotImplementedError")
@@ -115,6 +118,8 @@ def build_lessons(solutions: Path, lessons: Path, *, check: bool = False,
         When a lesson holds edits (its content no longer matches the digest the builder
         recorded) and ``force`` is not set; nothing is written then.
     """
+    import nbformat
+
     solutions, lessons = Path(solutions), Path(lessons)
     sources = sorted(solutions.glob("*.ipynb"))
     if not sources:
@@ -154,6 +159,8 @@ def execute_solution(path: Path, timeout: float = 600) -> None:
     twice, the second would make every re-run a diff); the outputs keep their plain-text
     form, which is what nbval compares.
     """
+    import nbformat
+
     from nbclient import NotebookClient
 
     notebook = nbformat.read(path, as_version=4)
@@ -167,6 +174,8 @@ def execute_solution(path: Path, timeout: float = 600) -> None:
 
 def dumps(notebook: nbformat.NotebookNode) -> str:
     """Serialise a notebook the way the builder writes it (stable, one trailing newline)."""
+    import nbformat
+
     return nbformat.writes(notebook, version=4) + "\n"
 
 
@@ -211,6 +220,8 @@ def _digest(notebook: nbformat.NotebookNode) -> str:
 
 
 def _was_edited(path: Path) -> bool:
+    import nbformat
+
     try:
         notebook = nbformat.read(path, as_version=4)
     except Exception:  # unreadable means someone changed it by hand

@@ -90,7 +90,11 @@ class Feedback:
         return (f"{head} -- case {last.index + 1} of {n} {_verb(last.status)} "
                 f"({earned}/{ex.points} {unit})")
 
-    def _details(self) -> list[tuple[str, str]]:
+    def details(self) -> list[tuple[str, str]]:
+        """The rows shown under the headline: (label, text) pairs; none when passed.
+
+        Hidden cases show neither their input nor any expected value.
+        """
         if self.status in ("passed", "not attempted") or not self.results:
             return []
         last = self.results[-1]
@@ -109,7 +113,7 @@ class Feedback:
 
     def _text(self) -> str:
         lines = [self._headline()]
-        lines += [f"  {k + ':':<9} {v}" for k, v in self._details()]
+        lines += [f"  {k + ':':<9} {v}" for k, v in self.details()]
         if self.status != "passed" and self.exercise.hints:
             n = len(self.exercise.hints)
             lines.append(f"  {n} hint{'s' if n > 1 else ''} available: click Hint.")
@@ -119,7 +123,7 @@ class Feedback:
         colour = _COLOURS[self.status]
         rows = "".join(
             f"<tr><td style='padding-right:8px;vertical-align:top'><b>{html.escape(k)}</b></td>"
-            f"<td><code>{html.escape(v)}</code></td></tr>" for k, v in self._details())
+            f"<td><code>{html.escape(v)}</code></td></tr>" for k, v in self.details())
         return (f"<div style='color:{colour};font-weight:bold'>"
                 f"{html.escape(self._headline())}</div>"
                 + (f"<table>{rows}</table>" if rows else ""))

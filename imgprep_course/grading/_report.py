@@ -167,7 +167,7 @@ def _sections(grade):
     """(heading, detail lines, hints) per exercise, via the notebook's Feedback."""
     for exercise, result in zip(lesson_exercises(grade.lesson), grade.exercises):
         view = Feedback(exercise, result.decisive)
-        details = [f"{k + ':':<9} {v}" for k, v in view._details()]
+        details = [f"{k + ':':<9} {v}" for k, v in view.details()]
         if result.status == "not attempted" and result.message != "not attempted yet":
             details.append(f"problem:  {result.message}")
         hints = list(exercise.hints) if result.status != "passed" else []
