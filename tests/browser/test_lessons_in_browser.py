@@ -25,8 +25,8 @@ pytestmark = pytest.mark.browser
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 README_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-#: Lessons whose screenshot the README shows.
-README_LESSONS = ("01_rescaling",)
+#: The screenshots the README shows (names as in ARTIFACTS, without ".png").
+README_NAMES = ("01_rescaling", "01_rescaling_explorer1")
 VIEWPORT = {"width": 1280, "height": 900}
 #: How long to wait for JupyterLab before calling it hung (ms). Hang guards, not
 #: performance bounds: a lesson that runs slowly still passes.
@@ -119,6 +119,14 @@ def _change_first_control(explorer):
     raise AssertionError("explorer has no slider, dropdown or checkbox to change")
 
 
+def _close_left_sidebar(page) -> None:
+    """Collapse the file browser (clicking its open tab, as a user would)."""
+    open_tab = page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab.lm-mod-current")
+    if open_tab.count():
+        open_tab.first.click()
+        page.locator("#jp-left-stack").wait_for(state="hidden", timeout=UI_WAIT)
+
+
 def _screenshot(page, name: str, element, block: str) -> Path:
     """A viewport screenshot of the notebook with ``element`` at the ``block`` edge.
 
@@ -127,13 +135,11 @@ def _screenshot(page, name: str, element, block: str) -> Path:
     """
     element.evaluate("(el, block) => el.scrollIntoView({block})", block)
     page.wait_for_timeout(300)   # let the scroll settle before the picture is taken
-    panel = page.locator(".jp-NotebookPanel").bounding_box()
-    png = page.screenshot(clip={"x": panel["x"], "y": 0, "width": panel["width"],
-                                "height": VIEWPORT["height"]})
+    png = page.screenshot()
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     path.write_bytes(png)
-    if name.startswith(README_LESSONS) and os.environ.get("IMGPREP_README_SCREENSHOTS"):
+    if name in README_NAMES and os.environ.get("IMGPREP_README_SCREENSHOTS"):
         README_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         _small_png(png, README_SCREENSHOTS / f"{name}.png")
     return path
@@ -179,6 +185,7 @@ def test_lesson_runs_and_its_widgets_work(notebook: Path, lab, page):
 
     # Changing a control of each explorer changes its picture; a lesson that uses no
     # explorer must render none.
+    _close_left_sidebar(page)   # the notebook gets the whole width in the screenshots
     screenshots = [_screenshot(page, notebook.stem, feedback.last, "start")]
     uses_explorer = any("imgprep_course.explore" in source for source in sources)
     explorers = page.locator(".imgprep-explorer")
