@@ -31,7 +31,8 @@ class ImageGenerator:
     option raises instead of warning. Beyond Keras: boxes and masks move with the images
     (:meth:`apply_transform`, :meth:`flow`), and ``augment_probability`` mixes originals
     and augmented images in a batch. Left out: ``data_format`` (channels last only),
-    ``validation_split`` and ``subset``, ``save_to_dir``, ``flow_from_dataframe``.
+    ``validation_split`` and ``subset``, ``save_to_dir``, ``flow_from_dataframe``, and
+    ``keep_aspect_ratio`` of ``flow_from_directory``.
 
     Parameters
     ----------
