@@ -27,6 +27,7 @@ from imgprep_course.exercises._core import GRADING_ENV, STATUSES, Case, CaseResu
 LESSONS = {
     "00_start_here": "imgprep_course.exercises.start_here",
     "01_rescaling": "imgprep_course.exercises.rescaling",
+    "02_generator": "imgprep_course.exercises.augmentation",
     "03_datasets": "imgprep_course.exercises.datasets",
     "04_map": "imgprep_course.exercises.detection",
 }
