@@ -101,7 +101,8 @@ class Lab:
     def lab_url(self, notebook: str) -> str:
         """The notebook opened alone, in a fresh workspace of its own (no restored tabs)."""
         workspace = Path(notebook).stem
-        return f"{self.url}/lab/workspaces/{workspace}/tree/{notebook}?reset&token={self.token}"
+        return (f"{self.url}/lab/workspaces/{workspace}/tree/{notebook}"
+                f"?reset&token={self.token}")
 
     def shut_down_kernels(self) -> None:
         """Shut down every kernel the server runs (between lessons: saves memory)."""
@@ -180,14 +181,18 @@ def _stop(process: subprocess.Popen, lab: Lab | None) -> None:
     psutil.wait_procs(descendants, timeout=STOP_GRACE)
 
 
+#: The C library, loaded before any fork (loading it in a forked child could deadlock).
+_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
+
+
 def _die_with_parent() -> None:
     """In the server's child process: ask Linux to kill it if pytest dies (even SIGKILL).
 
-    Its kernels then exit by themselves: ipykernel watches its parent process.
+    Its kernels then exit by themselves: ipykernel watches its parent process. Only a
+    prctl call runs between fork and exec.
     """
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if _LIBC is not None:
+        _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 @contextlib.contextmanager
@@ -236,7 +241,8 @@ def lab(chromium_path, warm_matplotlib, tmp_path_factory):
     with open(log, "wb") as log_file:
         process = subprocess.Popen(command, cwd=root, env=env, stdout=log_file,
                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   start_new_session=True, preexec_fn=_die_with_parent)
+                                   start_new_session=True,
+                                   preexec_fn=_die_with_parent)  # noqa: PLW1509 (see there)
     server = None
     try:
         server = Lab(url=f"http://127.0.0.1:{port}", token=token, root=root,

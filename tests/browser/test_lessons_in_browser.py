@@ -167,6 +167,10 @@ def test_lesson_runs_and_its_widgets_work(notebook: Path, lab, page):
     numbered = page.locator(CODE_PROMPTS).all_inner_texts()
     assert all(re.search(r"\[\d+\]", t) for t in numbered), numbered
     assert len(numbered) == len(sources)
+    # ipywidgets' placeholders for a widget that did not render (or is still loading).
+    expect(page.locator(".jp-OutputArea-output", has_text=re.compile(
+        "Error displaying widget|Loading widget")), "widgets that did not render"
+           ).to_have_count(0, timeout=UI_WAIT)
 
     # Each exercise's check rendered its feedback widget; each Hint button reveals a hint.
     n_checks = sum(len(CHECK_CALL.findall(source)) for source in sources)
@@ -190,7 +194,8 @@ def test_lesson_runs_and_its_widgets_work(notebook: Path, lab, page):
     uses_explorer = any("imgprep_course.explore" in source for source in sources)
     explorers = page.locator(".imgprep-explorer")
     if not uses_explorer:
-        expect(explorers, f"{notebook.name} does not use imgprep_course.explore").to_have_count(0)
+        expect(explorers, f"{notebook.name} does not use imgprep_course.explore"
+               ).to_have_count(0)
         print(f"{notebook.stem}: no explorer (the lesson uses none)")
     else:
         expect(explorers.first, f"no explorer rendered in {notebook.name}").to_be_visible(
