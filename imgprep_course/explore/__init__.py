@@ -53,7 +53,8 @@ class Explorer:
     def __init__(self, controls: dict, draw: Callable[..., Figure], title: str = ""):
         self.controls = controls
         self.draw = draw
-        self.image = widgets.Image(format="png")
+        # flex-start: shown at its natural size, not stretched to the output width (blurry)
+        self.image = widgets.Image(format="png", layout=widgets.Layout(align_self="flex-start"))
         self.redraws = 0
         for control in controls.values():
             control.observe(lambda _change: self.update(), names="value")
