@@ -41,7 +41,8 @@ def draw_rescaling(images: np.ndarray, method: str, per_channel: bool) -> Figure
     scope = "per channel" if per_channel else "global"
     right.set_title(f"after: {method} ({scope})", fontsize=9)
     right.axvline(0, color="black", lw=0.8)
-    right.text(0.98, 0.95, f"mean {after.mean():.3g}\nstd {after.std():.3g}\n"
+    mean = np.round(after.mean(), 3) + 0.0  # + 0.0: never "-0.000"
+    right.text(0.98, 0.95, f"mean {mean:.3f}\nstd {after.std():.3f}\n"
                f"range [{after.min():.3g}, {after.max():.3g}]",
                transform=right.transAxes, ha="right", va="top", fontsize=8)
     for axes in (left, right):
