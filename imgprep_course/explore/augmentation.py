@@ -66,16 +66,24 @@ def describe_transform(params: dict) -> str:
     return f"{first}\n{second}" + (f"  {flips}" if flips else "")
 
 
-def _show(axes, image, boxes, title: str) -> None:
+def show_with_boxes(axes, image, boxes=None, title: str = "") -> None:
+    """Show a 0..255 ``image`` on ``axes`` without ticks, with its ``xyxy`` ``boxes``.
+
+    ``boxes`` is None (nothing to draw) or ``(N, 4 + k)``; an empty table is marked
+    "box lost".
+    """
     axes.imshow(np.clip(image, 0, 255).astype(np.uint8))
-    for x0, y0, x1, y1 in np.asarray(boxes)[:, :4]:
-        # a box's continuous coordinates start at a pixel's edge; imshow puts its centre
-        # at the integer index
-        axes.add_patch(Rectangle((x0 - 0.5, y0 - 0.5), x1 - x0, y1 - y0, fill=False,
-                                 edgecolor=_BOX_COLOUR, lw=1.5))
-    if len(boxes) == 0:
-        axes.text(0.5, 0.5, "box lost", transform=axes.transAxes, ha="center",
-                  va="center", color=_BOX_COLOUR, fontsize=9, weight="bold")
+    if boxes is not None:
+        table = np.asarray(boxes, dtype=np.float64)
+        table = table.reshape(-1, table.shape[-1] if table.ndim == 2 else 4)
+        for x0, y0, x1, y1 in table[:, :4]:
+            # a box's continuous coordinates start at a pixel's edge; imshow puts the
+            # pixel's centre at the integer index
+            axes.add_patch(Rectangle((x0 - 0.5, y0 - 0.5), x1 - x0, y1 - y0, fill=False,
+                                     edgecolor=_BOX_COLOUR, lw=1.5))
+        if len(table) == 0:
+            axes.text(0.5, 0.5, "box lost", transform=axes.transAxes, ha="center",
+                      va="center", color=_BOX_COLOUR, fontsize=9, weight="bold")
     axes.set_title(title, fontsize=7)
     axes.axis("off")
 
@@ -96,9 +104,9 @@ def draw_augmentation(image, boxes, rotation_range: float, shift_range: float,
     rows = -(-(n + 1) // 4)
     figure = Figure(figsize=(8, 2.15 * rows), layout="constrained")
     grid = np.atleast_2d(figure.subplots(rows, 4)).ravel()
-    _show(grid[0], image, boxes, "original\n")
+    show_with_boxes(grid[0], image, boxes, "original\n")
     for axes, item in zip(grid[1:], batch):
-        _show(axes, item["x"], item["boxes"], describe_transform(item["params"]))
+        show_with_boxes(axes, item["x"], item["boxes"], describe_transform(item["params"]))
     for axes in grid[n + 1:]:
         axes.axis("off")
     figure.suptitle(f"fill_mode={fill_mode!r}, seed {seed}: {n} copies from one "
