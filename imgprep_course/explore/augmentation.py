@@ -84,7 +84,7 @@ def show_with_boxes(axes, image, boxes=None, title: str = "") -> None:
         if len(table) == 0:
             axes.text(0.5, 0.5, "box lost", transform=axes.transAxes, ha="center",
                       va="center", color=_BOX_COLOUR, fontsize=9, weight="bold")
-    axes.set_title(title, fontsize=7)
+    axes.set_title(title, fontsize=8)
     axes.axis("off")
 
 
@@ -102,7 +102,7 @@ def draw_augmentation(image, boxes, rotation_range: float, shift_range: float,
                             fill_mode=fill_mode, horizontal_flip=horizontal_flip,
                             vertical_flip=vertical_flip)
     rows = -(-(n + 1) // 4)
-    figure = Figure(figsize=(8, 2.15 * rows), layout="constrained")
+    figure = Figure(figsize=(9, 2.5 * rows), layout="constrained")
     grid = np.atleast_2d(figure.subplots(rows, 4)).ravel()
     show_with_boxes(grid[0], image, boxes, "original\n")
     for axes, item in zip(grid[1:], batch):
@@ -110,7 +110,7 @@ def draw_augmentation(image, boxes, rotation_range: float, shift_range: float,
     for axes in grid[n + 1:]:
         axes.axis("off")
     figure.suptitle(f"fill_mode={fill_mode!r}, seed {seed}: {n} copies from one "
-                    "numpy Generator", fontsize=9)
+                    "numpy Generator", fontsize=10)
     return figure
 
 
