@@ -71,7 +71,7 @@ def test_drawn_rectangles_are_the_moved_boxes(photo):
     for axes, item in zip(figure.axes[1:], batch):
         rectangles = [p for p in axes.patches if isinstance(p, Rectangle)]
         assert len(rectangles) == len(item["boxes"]) == 1
-        x0, y0, x1, y1 = item["boxes"][0]
+        x0, y0, x1, _ = item["boxes"][0]
         assert rectangles[0].get_xy() == pytest.approx((x0 - 0.5, y0 - 0.5))
         assert rectangles[0].get_width() == pytest.approx(x1 - x0)
         assert axes.get_title() == describe_transform(item["params"])

@@ -8,7 +8,7 @@ ImageGenerator` on these cases.
 
 import numpy as np
 
-from imgprep_course.augment import (affine_matrix, shift_matrix, transform_boxes, warp)
+from imgprep_course.augment import affine_matrix, shift_matrix, transform_boxes, warp
 from imgprep_course.exercises._core import Case, Exercise
 
 

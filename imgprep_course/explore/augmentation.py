@@ -57,12 +57,13 @@ def describe_transform(params: dict) -> str:
     ...                     "zy": 1.1, "flip_horizontal": True, "flip_vertical": False})
     'θ 12°  t (-3, 0)\\nzoom 0.90×1.10  ↔'
     """
-    theta, tx, ty = (int(round(params[key])) for key in ("theta", "tx", "ty"))
+    theta, tx, ty = (round(float(params[key])) for key in ("theta", "tx", "ty"))
     first = f"θ {theta}°  t ({tx}, {ty})"
     second = f"zoom {params['zx']:.2f}×{params['zy']:.2f}"
     if params["shear"]:
         second += f"  shear {params['shear']:.0f}°"
-    flips = ("↔" if params["flip_horizontal"] else "") + ("↕" if params["flip_vertical"] else "")
+    flips = "↔" if params["flip_horizontal"] else ""
+    flips += "↕" if params["flip_vertical"] else ""
     return f"{first}\n{second}" + (f"  {flips}" if flips else "")
 
 
