@@ -123,6 +123,13 @@ def test_any_import_of_the_reference_is_refused(code):
     assert "imports imgprep_course, the reference" in refuses_reference(code)
 
 
+@pytest.mark.parametrize("code", ["import pycocotools.mask", "from pycocotools import mask",
+                                  "def f(m):\n    import pycocotools.mask as cm"])
+def test_the_peer_the_coco_exercises_match_is_refused(code):
+    assert "imports pycocotools, which computes what the COCO exercises ask for" in \
+        refuses_reference(code)
+
+
 @pytest.mark.parametrize("code", ["import importlib", "m = __import__('numpy')",
                                   "from importlib import import_module"])
 def test_dynamic_imports_are_refused(code):

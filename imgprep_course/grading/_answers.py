@@ -7,7 +7,14 @@ import json
 import re
 
 SETUP_TAG = "setup"
-_REFUSED_MODULES = ("imgprep_course", "importlib")
+#: Modules an answer may not import: the reference implementation, the peer it matches
+#: (pycocotools answers the COCO exercises), and the ways around an import check.
+_REFUSED_MODULES = {
+    "imgprep_course": "imgprep_course, the reference implementation",
+    "pycocotools": "pycocotools, which computes what the COCO exercises ask for",
+    "importlib": "importlib (dynamic imports are not allowed)",
+    "__import__": "__import__ (dynamic imports are not allowed)",
+}
 _CHECKER = "imgprep_course.exercises"
 
 
@@ -158,8 +165,6 @@ def refuses_reference(source: str) -> str | None:
             names = ["__import__"]
         for module in names:
             top = module.split(".")[0]
-            if top in _REFUSED_MODULES or top == "__import__":
-                what = "imgprep_course, the reference implementation" if top == \
-                    "imgprep_course" else f"{top} (dynamic imports are not allowed)"
-                return f"the answer imports {what}: write your own code"
+            if top in _REFUSED_MODULES:
+                return f"the answer imports {_REFUSED_MODULES[top]}: write your own code"
     return None

@@ -103,15 +103,16 @@ class ChildRun:
 
 
 def hidden_folders(extra=()) -> list[str]:
-    """Folders the answer must not see: the reference package, wherever it is installed,
-    the course's solutions, and ``extra`` (the submissions' folders), except folders
+    """Folders the answer must not see: the reference package and pycocotools, wherever
+    they are installed, the course's solutions, and ``extra`` (the submissions' folders), except folders
     that hold what the answer's Python needs (its installation, site-packages, the
     temporary folder)."""
     package = Path(imgprep_course.__file__).resolve().parent
     folders = {package, *(Path(f).resolve() for f in extra)}
     for directory in site_dirs():
-        if (Path(directory) / "imgprep_course").is_dir():
-            folders.add((Path(directory) / "imgprep_course").resolve())
+        for name in ("imgprep_course", "pycocotools"):
+            if (Path(directory) / name).is_dir():
+                folders.add((Path(directory) / name).resolve())
     solutions = package.parent / "solutions"
     if solutions.is_dir():
         folders.add(solutions)
