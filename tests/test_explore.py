@@ -60,3 +60,11 @@ def test_uint8_float_round_trip_and_errors():
         load_sample("lena")
     with pytest.raises(ValueError, match="size must be in 1..128"):
         random_crops(load_sample("present"), 2, 500)
+
+
+def test_every_lesson_explorer_is_reachable_from_the_package():
+    import imgprep_course.explore as explore
+    for name in explore.__all__:
+        assert callable(getattr(explore, name)), name
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        explore.nothing

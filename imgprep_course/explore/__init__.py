@@ -11,6 +11,7 @@ notebook and in tests (set a control's value, then look at ``explorer.png``).
 
 from __future__ import annotations
 
+import importlib
 import io
 from typing import Callable
 
@@ -87,6 +88,23 @@ class Explorer:
         return bundle
 
 
-from imgprep_course.explore.rescaling import rescaling_explorer  # noqa: E402
+#: Each lesson's explorers, by the module that holds them. They are imported on first use,
+#: so a lesson loads only its own topic's library (numba kernels compile on demand).
+_EXPLORERS = {
+    "rescaling_explorer": "rescaling",
+    "augmentation_explorer": "augmentation",
+    "dataset_browser": "datasets",
+    "iou_explorer": "detection",
+    "pr_explorer": "detection",
+    "noise_explorer": "detection",
+}
 
-__all__ = ["Explorer", "figure_to_png", "rescaling_explorer"]
+
+def __getattr__(name: str):
+    if name in _EXPLORERS:
+        module = importlib.import_module(f"imgprep_course.explore.{_EXPLORERS[name]}")
+        return getattr(module, name)
+    raise AttributeError(f"module 'imgprep_course.explore' has no attribute {name!r}")
+
+
+__all__ = ["Explorer", "figure_to_png", *_EXPLORERS]
