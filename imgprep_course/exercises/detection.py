@@ -7,6 +7,7 @@ student's answer that passes agrees with pycocotools and the VOC devkit on these
 import numpy as np
 
 from imgprep_course import metrics
+from imgprep_course.metrics.simulate import simulate_detector
 from imgprep_course.exercises._core import Case, Exercise
 
 
@@ -155,25 +156,20 @@ all_point_ap = Exercise(
 
 
 # --------------------------------------------------------------- 4.5 mAP@[.5:.95]
-def _detections(rng, gt: np.ndarray, labels: np.ndarray, n_classes: int, jitter: float,
-                n_false: int):
-    """Integer detections for one image: jittered ground truths, misses, false positives."""
-    found = rng.random(len(gt)) < 0.85
-    size = np.tile(gt[found, 2:] - gt[found, :2], 2)
-    boxes = gt[found] + np.round(rng.normal(0, jitter, (found.sum(), 4)) * size)
-    boxes[:, 2:] = np.maximum(boxes[:, 2:], boxes[:, :2] + 1)
-    scores = np.clip(rng.normal(0.7, 0.15, found.sum()), 0.01, 0.99)
-    false = _random_boxes(rng, n_false, integer=True)
-    return (np.concatenate([boxes, false]),
-            np.concatenate([scores, rng.uniform(0.01, 0.8, n_false)]),
-            np.concatenate([labels[found], rng.integers(1, n_classes + 1, n_false)]))
+def _detections(rng, gt: np.ndarray, labels: np.ndarray, noise: float, false_positives: float):
+    """Integer detections for one image from the lesson's simulated detector."""
+    boxes, scores, found_labels, _ = simulate_detector(
+        gt, labels, np.zeros(len(gt), int), noise, rng, false_positives=false_positives)
+    boxes = np.round(boxes)
+    boxes[:, 2:] = np.maximum(boxes[:, 2:], boxes[:, :2] + 1)   # no empty box after rounding
+    return boxes, scores, found_labels
 
 
-def _map_case(rng, n_gt: int, n_classes: int, jitter: float, n_false: int) -> tuple:
+def _map_case(rng, n_gt: int, n_classes: int, noise: float, false_positives: float) -> tuple:
     gt = _random_boxes(rng, n_gt, integer=True)
     gt[:, 2:] = np.maximum(gt[:, 2:], gt[:, :2] + 4)
     gt_labels = rng.integers(1, n_classes + 1, n_gt)
-    boxes, scores, labels = _detections(rng, gt, gt_labels, n_classes, jitter, n_false)
+    boxes, scores, labels = _detections(rng, gt, gt_labels, noise, false_positives)
     return boxes, scores, labels, gt, gt_labels
 
 
@@ -195,9 +191,9 @@ def _map_50_95_cases():
         Case((np.array([[10., 10, 50, 50], [12, 8, 50, 50], [60, 60, 80, 80]]),
               np.array([0.6, 0.8, 0.9]), np.array([1, 1, 3]),
               np.array([[10., 10, 50, 50], [0, 60, 30, 90]]), np.array([1, 2]))),
-        Case(_map_case(rng, 12, 3, 0.05, 4)),
-        Case(_map_case(rng, 25, 4, 0.1, 10)),
-        Case(_map_case(rng, 30, 5, 0.08, 15), hidden=True),
+        Case(_map_case(rng, 12, 3, 0.05, 0.3)),
+        Case(_map_case(rng, 25, 4, 0.1, 0.4)),
+        Case(_map_case(rng, 30, 5, 0.08, 0.5), hidden=True),
     ]
 
 
