@@ -106,8 +106,8 @@ def identify_lesson(metadata: dict, path: Path) -> str:
     matches = [name for name in LESSONS if path.name.startswith(name)]
     if len(matches) == 1:
         return matches[0]
-    raise ValueError(f"cannot tell which lesson this is: its metadata has no known "
-                     f"imgprep_course.lesson and its file name does not start with one of "
+    raise ValueError("cannot tell which lesson this is: its metadata has no known "
+                     "imgprep_course.lesson and its file name does not start with one of "
                      + ", ".join(sorted(LESSONS)))
 
 
