@@ -147,14 +147,19 @@ class Exercise:
                 break
         return results
 
-    def status_of(self, results: Sequence[CaseResult]) -> str:
-        """The exercise's status from its case results: passed only if every case passed."""
+    def status_of(self, results: Sequence[CaseResult], n_cases: int | None = None) -> str:
+        """The exercise's status from its case results: passed only if every case passed.
+
+        ``n_cases`` is the number of cases, when the caller already has them.
+        """
         for result in results:
             if result.status != "passed":
                 if result.status == "not attempted" and result.index > 0:
                     return "error"
                 return result.status
-        return "passed" if len(results) == len(self.cases()) else "error"
+        if n_cases is None:
+            n_cases = len(self.cases())
+        return "passed" if len(results) == n_cases else "error"
 
     def check(self, function: Callable):
         """Check ``function`` against every case; return feedback to display.

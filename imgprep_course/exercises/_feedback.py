@@ -34,8 +34,11 @@ class Feedback:
     def __init__(self, exercise: Exercise, results: Sequence[CaseResult]):
         self.exercise = exercise
         self.results = list(results)
-        self.status = exercise.status_of(self.results)
+        self._cases = exercise.cases()  # made once: cases may load images
+        self.status = exercise.status_of(self.results, len(self._cases))
         self.hints_shown = 0
+        self._headline = self._make_headline()
+        self._rows = self._make_rows()
         self.text = self._text()
         self._hint_box = widgets.HTML()
         self.hint_button = widgets.Button(description="Hint", icon="lightbulb-o",
@@ -76,12 +79,12 @@ class Feedback:
         bundle["text/plain"] = self.text
         return bundle
 
-    def _headline(self) -> str:
+    def _make_headline(self) -> str:
         ex = self.exercise
         earned = ex.points if self.passed else 0
         unit = "point" if ex.points == 1 else "points"
         head = f"[{_BADGES[self.status]}] Exercise {ex.number} {ex.name}: {ex.title}"
-        n = len(ex.cases())
+        n = len(self._cases)
         if self.status == "passed":
             return f"{head} -- all {n} cases passed ({earned}/{ex.points} {unit})"
         if self.status == "not attempted":
@@ -95,11 +98,13 @@ class Feedback:
 
         Hidden cases show neither their input nor any expected value.
         """
+        return list(self._rows)
+
+    def _make_rows(self) -> list[tuple[str, str]]:
         if self.status in ("passed", "not attempted") or not self.results:
             return []
         last = self.results[-1]
-        cases = self.exercise.cases()
-        case = cases[last.index] if last.index < len(cases) else None
+        case = self._cases[last.index] if last.index < len(self._cases) else None
         rows = []
         if case is not None and case.hidden:
             rows.append(("input", "hidden (this case is graded, but not shown)"))
@@ -112,8 +117,8 @@ class Feedback:
         return rows
 
     def _text(self) -> str:
-        lines = [self._headline()]
-        lines += [f"  {k + ':':<9} {v}" for k, v in self.details()]
+        lines = [self._headline]
+        lines += [f"  {k + ':':<9} {v}" for k, v in self._rows]
         if self.status != "passed" and self.exercise.hints:
             n = len(self.exercise.hints)
             lines.append(f"  {n} hint{'s' if n > 1 else ''} available: click Hint.")
@@ -123,9 +128,9 @@ class Feedback:
         colour = _COLOURS[self.status]
         rows = "".join(
             f"<tr><td style='padding-right:8px;vertical-align:top'><b>{html.escape(k)}</b></td>"
-            f"<td><code>{html.escape(v)}</code></td></tr>" for k, v in self.details())
+            f"<td><code>{html.escape(v)}</code></td></tr>" for k, v in self._rows)
         return (f"<div style='color:{colour};font-weight:bold'>"
-                f"{html.escape(self._headline())}</div>"
+                f"{html.escape(self._headline)}</div>"
                 + (f"<table>{rows}</table>" if rows else ""))
 
 
