@@ -1,5 +1,7 @@
 """Explorers and the toy model: callbacks change the picture; the experiment shows its point."""
 
+import base64
+
 import numpy as np
 import pytest
 
@@ -29,6 +31,12 @@ def test_explorer_displays_as_a_widget(explorer):
     bundle = explorer._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert "imgprep-explorer" in explorer.widget._dom_classes
+
+
+def test_explorer_display_carries_its_picture_for_viewers_without_a_kernel(explorer):
+    explorer.controls["method"].value = list(RESCALING_METHODS)[-1]
+    bundle = explorer._repr_mimebundle_()
+    assert base64.b64decode(bundle["image/png"]) == explorer.png
 
 
 def test_explorer_refuses_a_float_batch():

@@ -6,11 +6,14 @@ shared :class:`Explorer`.
 Every explorer is an :class:`Explorer`: a dict of ipywidgets controls and a function
 that draws a matplotlib figure from the controls' values. The figure is rendered to a
 PNG shown in an ``ipywidgets.Image``, so it works the same in JupyterLab, in the classic
-notebook and in tests (set a control's value, then look at ``explorer.png``).
+notebook and in tests (set a control's value, then look at ``explorer.png``). Its display
+also carries that PNG as a static ``image/png`` output, which a saved notebook shows
+without a kernel (the course website shows it in place of the widget).
 """
 
 from __future__ import annotations
 
+import base64
 import importlib
 import io
 from typing import Callable
@@ -85,6 +88,8 @@ class Explorer:
     def _repr_mimebundle_(self, include=None, exclude=None):
         bundle = self.widget._repr_mimebundle_(include=include, exclude=exclude) or {}
         bundle["text/plain"] = f"{type(self).__name__}({', '.join(self.controls)})"
+        # the picture as shown, for what has no kernel: a saved notebook, the course website
+        bundle["image/png"] = base64.b64encode(self.png).decode("ascii")
         return bundle
 
 
