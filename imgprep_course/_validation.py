@@ -88,3 +88,27 @@ def as_rng(seed) -> np.random.Generator:
         return np.random.default_rng(seed)
     raise TypeError(f"seed must be None, an int or a numpy.random.Generator, "
                     f"got {type(seed).__name__}")
+
+
+def as_crowd(iscrowd, n: int, name: str = "iscrowd") -> np.ndarray:
+    """Crowd flags (COCO's ``iscrowd``), one per ground truth: all False for ``None``.
+
+    The one check of ``iscrowd`` arguments: bools or numbers (nonzero means crowd),
+    exactly ``n`` of them; ``name`` is the argument's name in messages.
+
+    Examples
+    --------
+    >>> as_crowd([0, 1], 2).tolist(), as_crowd(None, 1).tolist()
+    ([False, True], [False])
+    >>> as_crowd([1], 2)
+    Traceback (most recent call last):
+    ...
+    ValueError: iscrowd must have one flag per ground truth (2), got 1
+    """
+    if iscrowd is None:
+        return np.zeros(n, bool)
+    flags = as_array(iscrowd, name, ndim=1, kinds="biuf", allow_empty=True)
+    if flags.shape[0] != n:
+        raise ValueError(f"{name} must have one flag per ground truth ({n}), "
+                         f"got {flags.shape[0]}")
+    return flags != 0

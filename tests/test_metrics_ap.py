@@ -93,7 +93,7 @@ def test_greedy_match_equals_pycocotools(gts, dts, t):
     (lambda: coco_ap([.1], [np.inf]), ValueError, "NaN or infinite"),
     (lambda: greedy_match([[.5]], [.5, .4]), ValueError, "one entry per row"),
     (lambda: greedy_match([[.5]], [.5], iou_threshold=1.5), ValueError, r"in \[0, 1\]"),
-    (lambda: greedy_match([[.5]], [.5], iscrowd=[1, 0]), ValueError, "one flag per column"),
+    (lambda: greedy_match([[.5]], [.5], iscrowd=[1, 0]), ValueError, "one flag per ground truth"),
 ])
 def test_bad_input(call, error, message):
     with pytest.raises(error, match=message):

@@ -31,24 +31,34 @@ Examples
 True
 """
 
-from imgprep_course import boxes
-from imgprep_course.datasets import masks
-from imgprep_course.datasets.coco import COCO, load_json
-from imgprep_course.datasets.convert import coco_to_voc, voc_to_coco
-from imgprep_course.datasets.imagenet import IMAGE_EXTENSIONS, ImageFolder, read_synset_mapping
-from imgprep_course.datasets.shapes import (CATEGORIES, make_shapes, render_scene,
-                                            sample_scene)
-from imgprep_course.datasets.stats import (SIZE_RANGES, caption_lengths, images_per_class,
-                                           objects_per_class, objects_per_image, size_ranges)
-from imgprep_course.datasets.voc import (VOID, VocAnnotation, VocObject, parse_voc_xml,
-                                         read_voc_dataset, read_voc_segmentation,
-                                         read_voc_xml, voc_colormap, voc_xml_string,
-                                         write_voc_segmentation, write_voc_xml)
+import importlib
 
-__all__ = ["boxes", "masks", "COCO", "load_json", "coco_to_voc", "voc_to_coco", "ImageFolder",
-           "IMAGE_EXTENSIONS", "read_synset_mapping", "CATEGORIES", "make_shapes",
-           "render_scene", "sample_scene", "SIZE_RANGES", "caption_lengths", "images_per_class",
-           "objects_per_class", "objects_per_image", "size_ranges", "VOID", "VocAnnotation",
-           "VocObject", "parse_voc_xml", "read_voc_dataset", "read_voc_segmentation",
-           "read_voc_xml", "voc_colormap", "voc_xml_string", "write_voc_segmentation",
-           "write_voc_xml"]
+from imgprep_course import boxes
+
+# Each name's module, imported on first use: ``import imgprep_course.datasets.masks``
+# (as the metrics do) must not load Pillow, tqdm, XML and the shapes generator.
+_HOME = {"masks": None, "COCO": "coco", "load_json": "coco", "coco_to_voc": "convert",
+         "voc_to_coco": "convert", "ImageFolder": "imagenet", "IMAGE_EXTENSIONS": "imagenet",
+         "read_synset_mapping": "imagenet", "CATEGORIES": "shapes", "make_shapes": "shapes",
+         "render_scene": "shapes", "sample_scene": "shapes", "SIZE_RANGES": "stats",
+         "caption_lengths": "stats", "images_per_class": "stats",
+         "objects_per_class": "stats", "objects_per_image": "stats", "size_ranges": "stats",
+         "VOID": "voc", "VocAnnotation": "voc", "VocObject": "voc", "parse_voc_xml": "voc",
+         "read_voc_dataset": "voc", "read_voc_segmentation": "voc", "read_voc_xml": "voc",
+         "voc_colormap": "voc", "voc_xml_string": "voc", "write_voc_segmentation": "voc",
+         "write_voc_xml": "voc"}
+
+__all__ = ["boxes", *_HOME]
+
+
+def __getattr__(name: str):
+    if name not in _HOME:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = importlib.import_module(f"{__name__}.{_HOME[name] or name}")
+    value = module if _HOME[name] is None else getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

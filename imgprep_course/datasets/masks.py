@@ -48,38 +48,24 @@ mask where pycocotools gives garbage.
 
 from __future__ import annotations
 
-import operator
-from typing import Any, NamedTuple, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
-from imgprep_course._validation import as_array
+from imgprep_course._validation import as_array, as_crowd
 from imgprep_course.boxes import as_boxes
-from imgprep_course.datasets import _rle
+from imgprep_course.datasets import _rle, _rle_ops
+from imgprep_course.datasets._rle_checks import (Runs, check_coordinates, image_size,
+                                                 iou_kind, one_size, pack, polygon_xy,
+                                                 raise_not_binary, read_rles, rle_dicts,
+                                                 split)
 
 __all__ = ["RLE", "Runs", "encode", "decode", "area", "to_bbox", "from_polygons",
-           "from_boxes", "merge", "iou", "compress", "uncompress", "unpack",
+           "from_boxes", "merge", "iou", "group_iou", "compress", "uncompress", "unpack",
            "from_segmentation"]
 
 RLE = dict[str, Any]
 """An RLE dict: ``{"size": [height, width], "counts": bytes | str | list of int}``."""
-
-# Polygon and box coordinates beyond this many pixels from the origin are refused:
-# tracing their boundary at 5x scale would take gigabytes.
-COORDINATE_LIMIT = 2.0 ** 20
-
-
-class Runs(NamedTuple):
-    """Several RLEs as run lengths (what :func:`unpack` returns).
-
-    RLE ``i`` has size ``sizes[i]`` (height, width) and runs
-    ``runs[offsets[i]:offsets[i + 1]]``.
-    """
-
-    sizes: np.ndarray  # (N, 2) int64
-    runs: np.ndarray  # int64, all RLEs' runs one after another
-    offsets: np.ndarray  # (N + 1,) int64
-
 
 # ----------------------------------------------------------------------- public API
 def encode(mask) -> RLE | list[RLE]:
@@ -111,7 +97,7 @@ def encode(mask) -> RLE | list[RLE]:
         stack = stack.view(np.uint8)
     elif stack.dtype != np.uint8:
         if stack.size and (stack.min() < 0 or stack.max() > 1):
-            _raise_not_binary(stack, single)
+            raise_not_binary(stack, single)
         stack = stack.astype(np.uint8)
     height, width, n = stack.shape
     if stack.flags.f_contiguous:
@@ -125,8 +111,8 @@ def encode(mask) -> RLE | list[RLE]:
         by_mask = np.ascontiguousarray(np.moveaxis(stack, 2, 0))
         chars, starts, bad = _rle.encode_row_major(by_mask)
     if bad >= 0:
-        _raise_not_binary(stack, single)
-    rles = _rle_dicts(chars, starts, [[height, width]] * n)
+        raise_not_binary(stack, single)
+    rles = rle_dicts(chars, starts, [[height, width]] * n)
     return rles[0] if single else rles
 
 
@@ -152,8 +138,8 @@ def decode(rles: RLE | Sequence[RLE]) -> np.ndarray:
     >>> decode([{"size": [2, 3], "counts": b"06"}] * 2).shape
     (2, 3, 2)
     """
-    unpacked, single = _unpack(rles, "rles")
-    height, width = _one_size(unpacked.sizes, "rles")
+    unpacked, single = read_rles(rles, "rles")
+    height, width = one_size(unpacked.sizes, "rles")
     n = unpacked.sizes.shape[0]
     flat = np.zeros((n, height * width), np.uint8)
     _rle.decode_runs(unpacked.runs, unpacked.offsets, flat)
@@ -171,8 +157,8 @@ def area(rles: RLE | Sequence[RLE]) -> np.uint32 | np.ndarray:
     >>> area([{"size": [2, 3], "counts": "6"}, {"size": [2, 3], "counts": "06"}])
     array([0, 6], dtype=uint32)
     """
-    unpacked, single = _unpack(rles, "rles", allow_empty=True)
-    areas = _rle.areas(unpacked.runs, unpacked.offsets).astype(np.uint32)
+    unpacked, single = read_rles(rles, "rles", allow_empty=True)
+    areas = _rle_ops.areas(unpacked.runs, unpacked.offsets).astype(np.uint32)
     return areas[0] if single else areas
 
 
@@ -192,8 +178,8 @@ def to_bbox(rles: RLE | Sequence[RLE]) -> np.ndarray:
     >>> to_bbox({"size": [2, 3], "counts": [1, 2, 3]}).tolist()
     [0.0, 0.0, 2.0, 2.0]
     """
-    unpacked, single = _unpack(rles, "rles", allow_empty=True)
-    boxes = _rle.bboxes(unpacked.runs, unpacked.offsets, unpacked.sizes)
+    unpacked, single = read_rles(rles, "rles", allow_empty=True)
+    boxes = _rle_ops.bboxes(unpacked.runs, unpacked.offsets, unpacked.sizes)
     return boxes[0] if single else boxes
 
 
@@ -229,13 +215,13 @@ def from_polygons(polygons: Sequence, height: int, width: int) -> list[RLE]:
            [1, 0, 0, 0, 0],
            [0, 0, 0, 0, 0]], dtype=uint8)
     """
-    height, width = _image_size(height, width)
+    height, width = image_size(height, width)
     if not isinstance(polygons, (list, tuple)):
         raise TypeError(f"polygons must be a list of polygons, each [x1, y1, x2, y2, ...], "
                         f"got {type(polygons).__name__}")
-    runs = [_rle.polygon_runs(_polygon(polygon, f"polygons[{i}]"), height, width)
+    runs = [_rle_ops.polygon_runs(polygon_xy(polygon, f"polygons[{i}]"), height, width)
             for i, polygon in enumerate(polygons)]
-    return _pack(runs, height, width)
+    return pack(runs, height, width)
 
 
 def from_boxes(boxes, height: int, width: int) -> RLE | list[RLE]:
@@ -262,16 +248,16 @@ def from_boxes(boxes, height: int, width: int) -> RLE | list[RLE]:
     array([[0, 1, 1, 0],
            [0, 0, 0, 0]], dtype=uint8)
     """
-    height, width = _image_size(height, width)
+    height, width = image_size(height, width)
     single = np.ndim(boxes) == 1 and np.size(boxes) > 0
     xywh = as_boxes(boxes, "boxes", fmt="xywh")
     runs = []
     for i, (x, y, w, h) in enumerate(xywh):
         x_end, y_end = x + w, y + h
         corners = np.array([[x, y], [x, y_end], [x_end, y_end], [x_end, y]])
-        _check_coordinates(corners, "boxes" if single else f"boxes[{i}]")
-        runs.append(_rle.polygon_runs(corners, height, width))
-    rles = _pack(runs, height, width)
+        check_coordinates(corners, "boxes" if single else f"boxes[{i}]")
+        runs.append(_rle_ops.polygon_runs(corners, height, width))
+    rles = pack(runs, height, width)
     return rles[0] if single else rles
 
 
@@ -288,10 +274,10 @@ def merge(rles: Sequence[RLE], intersect: bool = False) -> RLE:
     if isinstance(rles, dict):
         raise TypeError("rles must be a list of RLE dicts, got one dict; "
                         "wrap it in a list")
-    unpacked, _ = _unpack(rles, "rles")
-    height, width = _one_size(unpacked.sizes, "rles")
-    runs = _rle.merge_runs(unpacked.runs, unpacked.offsets, bool(intersect))
-    return _pack([runs], height, width)[0]
+    unpacked, _ = read_rles(rles, "rles")
+    height, width = one_size(unpacked.sizes, "rles")
+    runs = _rle_ops.merge_runs(unpacked.runs, unpacked.offsets, bool(intersect))
+    return pack([runs], height, width)[0]
 
 
 def iou(dt, gt, iscrowd=None) -> np.ndarray:
@@ -320,33 +306,105 @@ def iou(dt, gt, iscrowd=None) -> np.ndarray:
     >>> iou([a], [b, a]).tolist()
     [[0.3333333333333333, 1.0]]
     """
-    dt_kind, gt_kind = _iou_kind(dt, "dt"), _iou_kind(gt, "gt")
+    dt, gt, boxes = _iou_operands(dt, gt)
+    crowd = as_crowd(iscrowd, _count(gt))
+    if _count(dt) == 0 or _count(gt) == 0:
+        return np.zeros((_count(dt), _count(gt)))
+    if boxes:
+        return _rle_ops.box_ious(dt, gt, crowd)
+    size = one_size(dt.sizes, "dt")
+    if tuple(gt.sizes[0]) != size:
+        raise ValueError(f"gt[0] has size {gt.sizes[0].tolist()} but dt[0] has "
+                         f"{list(size)}; IoU needs masks of one size")
+    one_size(gt.sizes, "gt")
+    return _rle_ops.mask_ious(dt.runs, dt.offsets, dt.sizes,
+                              gt.runs, gt.offsets, gt.sizes, crowd)
+
+
+def group_iou(dt, gt, iscrowd, dt_start, dt_count, gt_start, gt_count,
+              dt_rows=None, gt_rows=None) -> np.ndarray:
+    """:func:`iou` of many groups at once, the blocks flat, one after another.
+
+    COCO evaluation compares detections with ground truths image by image and
+    category by category: thousands of small :func:`iou` calls, made here in one.
+
+    Parameters
+    ----------
+    dt, gt : Runs, list of dict, or (N, 4) array_like
+        All detections and all ground truths, as for :func:`iou` (a :class:`Runs` from
+        :func:`unpack` avoids reading the RLEs again). The RLEs of one group must share
+        one size.
+    iscrowd : (len(gt_rows),) array_like of bool, or None
+        Crowd flags, in the order of ``gt_rows``.
+    dt_start, dt_count, gt_start, gt_count : (G,) array_like of int
+        Group ``i`` compares detections ``dt_rows[dt_start[i]:dt_start[i] +
+        dt_count[i]]`` with ground truths ``gt_rows[gt_start[i]:gt_start[i] +
+        gt_count[i]]``.
+    dt_rows, gt_rows : (K,) array_like of int, optional
+        Which detections (ground truths) take part, in group order; all, in their
+        order, by default.
+
+    Returns
+    -------
+    ndarray of float64
+        Group ``i``'s ``(dt_count[i], gt_count[i])`` block of :func:`iou`, row-major,
+        then group ``i + 1``'s.
+
+    Examples
+    --------
+    >>> boxes = [[0, 0, 2, 2], [1, 0, 2, 2], [5, 5, 1, 1]]
+    >>> group_iou(boxes, boxes, None, [0, 2], [2, 1], [0, 2], [1, 1]).tolist()
+    [1.0, 0.3333333333333333, 1.0]
+    """
+    dt, gt, boxes = _iou_operands(dt, gt)
+    n_dt, n_gt = _count(dt), _count(gt)
+    dt_rows = np.arange(n_dt) if dt_rows is None else _indices(dt_rows, "dt_rows", n_dt)
+    gt_rows = np.arange(n_gt) if gt_rows is None else _indices(gt_rows, "gt_rows", n_gt)
+    crowd = as_crowd(iscrowd, gt_rows.size)
+    groups = [_indices(v, name, None) for v, name in ((dt_start, "dt_start"),
+              (dt_count, "dt_count"), (gt_start, "gt_start"), (gt_count, "gt_count"))]
+    if len({g.size for g in groups}) != 1:
+        raise ValueError(f"dt_start, dt_count, gt_start and gt_count must have one entry "
+                         f"per group, got sizes {[g.size for g in groups]}")
+    dt_start, dt_count, gt_start, gt_count = groups
+    for start, count, rows, name in ((dt_start, dt_count, dt_rows, "dt"),
+                                     (gt_start, gt_count, gt_rows, "gt")):
+        if (start + count > rows.size).any():
+            raise ValueError(f"a group runs past the end of {name}_rows ({rows.size})")
+    offsets = np.concatenate(([0], np.cumsum(dt_count * gt_count)))
+    if boxes:
+        return _rle_ops.group_box_ious(dt[dt_rows], gt[gt_rows], crowd, dt_start, dt_count,
+                                       gt_start, gt_count, offsets)
+    return _rle_ops.group_mask_ious(dt.runs, dt.offsets, dt_rows, dt.sizes[dt_rows],
+                                    gt.runs, gt.offsets, gt_rows, gt.sizes[gt_rows], crowd,
+                                    dt_start, dt_count, gt_start, gt_count, offsets)
+
+
+def _iou_operands(dt, gt) -> tuple:
+    """``dt, gt`` as two ``(N, 4)`` box arrays or two :class:`Runs`, and which."""
+    dt_kind, gt_kind = iou_kind(dt, "dt"), iou_kind(gt, "gt")
     if "empty" not in (dt_kind, gt_kind) and dt_kind != gt_kind:
         raise TypeError(f"dt holds {dt_kind} but gt holds {gt_kind}; give both as "
                         f"lists of RLE dicts or both as (N, 4) xywh boxes")
-    boxes = "boxes" in (dt_kind, gt_kind)
-    if boxes:
-        dt, gt = as_boxes(dt, "dt", fmt="xywh"), as_boxes(gt, "gt", fmt="xywh")
-    crowd = np.zeros(len(gt), bool)
-    if iscrowd is not None:
-        flags = as_array(iscrowd, "iscrowd", ndim=1, kinds="biuf", allow_empty=True)
-        if flags.shape[0] != len(gt):
-            raise ValueError(f"iscrowd must have one flag per ground truth ({len(gt)}), "
-                             f"got {flags.shape[0]}")
-        crowd = flags != 0
-    if len(dt) == 0 or len(gt) == 0:
-        return np.zeros((len(dt), len(gt)))
-    if boxes:
-        return _rle.box_ious(dt, gt, crowd)
-    dts, _ = _unpack(dt, "dt")
-    gts, _ = _unpack(gt, "gt")
-    size = _one_size(dts.sizes, "dt")
-    if tuple(gts.sizes[0]) != size:
-        raise ValueError(f"gt[0] has size {gts.sizes[0].tolist()} but dt[0] has "
-                         f"{list(size)}; IoU needs masks of one size")
-    _one_size(gts.sizes, "gt")
-    return _rle.mask_ious(dts.runs, dts.offsets, dts.sizes,
-                          gts.runs, gts.offsets, gts.sizes, crowd)
+    if "boxes" in (dt_kind, gt_kind) or (dt_kind == gt_kind == "empty" and not
+                                         isinstance(dt, Runs) and not isinstance(gt, Runs)):
+        return as_boxes(dt, "dt", fmt="xywh"), as_boxes(gt, "gt", fmt="xywh"), True
+    return (read_rles(dt, "dt", allow_empty=True)[0],
+            read_rles(gt, "gt", allow_empty=True)[0], False)
+
+
+def _count(operand) -> int:
+    return operand.sizes.shape[0] if isinstance(operand, Runs) else len(operand)
+
+
+def _indices(values, name: str, n: int | None) -> np.ndarray:
+    """Non-negative int64 indices (below ``n`` when given)."""
+    array = as_array(values, name, ndim=1, kinds="iu", allow_empty=True).astype(np.int64)
+    if array.size and (array.min() < 0 or (n is not None and array.max() >= n)):
+        raise ValueError(f"{name} must hold indices in [0, {n}), got {array.min()} .. "
+                         f"{array.max()}" if n is not None else
+                         f"{name} must not be negative, got {array.min()}")
+    return array
 
 
 def compress(rles: RLE | Sequence[RLE]) -> RLE | list[RLE]:
@@ -357,8 +415,8 @@ def compress(rles: RLE | Sequence[RLE]) -> RLE | list[RLE]:
     >>> compress({"size": [2, 3], "counts": [1, 2, 3]})
     {'size': [2, 3], 'counts': b'123'}
     """
-    unpacked, single = _unpack(rles, "rles", allow_empty=True)
-    packed = _pack(_split(unpacked), sizes=unpacked.sizes)
+    unpacked, single = read_rles(rles, "rles", allow_empty=True)
+    packed = pack(split(unpacked), sizes=unpacked.sizes)
     return packed[0] if single else packed
 
 
@@ -370,9 +428,9 @@ def uncompress(rles: RLE | Sequence[RLE]) -> RLE | list[RLE]:
     >>> uncompress({"size": [4, 5], "counts": "5220003"})
     {'size': [4, 5], 'counts': [5, 2, 2, 2, 2, 2, 5]}
     """
-    unpacked, single = _unpack(rles, "rles", allow_empty=True)
+    unpacked, single = read_rles(rles, "rles", allow_empty=True)
     out = [{"size": size.tolist(), "counts": runs.tolist()}
-           for size, runs in zip(unpacked.sizes, _split(unpacked))]
+           for size, runs in zip(unpacked.sizes, split(unpacked))]
     return out[0] if single else out
 
 
@@ -391,7 +449,7 @@ def unpack(rles: Sequence[RLE]) -> Runs:
     if isinstance(rles, dict):
         raise TypeError("rles must be a list of RLE dicts, got one dict; "
                         "wrap it in a list")
-    return _unpack(rles, "rles", allow_empty=True)[0]
+    return read_rles(rles, "rles", allow_empty=True)[0]
 
 
 def from_segmentation(segmentation, height: int, width: int) -> RLE:
@@ -411,222 +469,16 @@ def from_segmentation(segmentation, height: int, width: int) -> RLE:
            [1, 1, 0, 0, 1],
            [0, 0, 0, 0, 0]], dtype=uint8)
     """
-    height, width = _image_size(height, width)
+    height, width = image_size(height, width)
     if isinstance(segmentation, dict):
-        unpacked, _ = _unpack(segmentation, "segmentation")
+        unpacked, _ = read_rles(segmentation, "segmentation")
         if tuple(unpacked.sizes[0]) != (height, width):
             raise ValueError(f"segmentation has size {unpacked.sizes[0].tolist()} "
                              f"but the image is {height}x{width}")
-        return _pack(_split(unpacked), height, width)[0]
+        return pack(split(unpacked), height, width)[0]
     if not isinstance(segmentation, (list, tuple)):
         raise TypeError(f"segmentation must be a list of polygons or an RLE dict, "
                         f"got {type(segmentation).__name__}")
     if not segmentation:
-        return _pack([np.array([height * width])], height, width)[0]
+        return pack([np.array([height * width])], height, width)[0]
     return merge(from_polygons(segmentation, height, width))
-
-
-# ------------------------------------------------------------------------ helpers
-def _unpack(rles, name: str, allow_empty: bool = False) -> tuple[Runs, bool]:
-    """Validate one RLE or a list of them; return their runs and whether it was one."""
-    single = isinstance(rles, dict)
-    if single:
-        items = [rles]
-    elif isinstance(rles, (list, tuple)):
-        items = rles
-    else:
-        raise TypeError(f"{name} must be an RLE dict or a list of them, "
-                        f"got {type(rles).__name__}")
-    if not items and not allow_empty:
-        raise ValueError(f"{name} must hold at least one RLE, got an empty list")
-
-    def label(i: int) -> str:
-        return name if single else f"{name}[{i}]"
-
-    sizes, texts, given_runs = [], [], {}
-    for i, rle in enumerate(items):
-        if not isinstance(rle, dict) or "size" not in rle or "counts" not in rle:
-            raise TypeError(f"{label(i)} must be a dict with 'size' and 'counts', "
-                            f"got {_describe(rle)}")
-        height, width = _rle_size(rle["size"], label, i)
-        sizes.append((height, width))
-        counts = rle["counts"]
-        if isinstance(counts, str):
-            try:
-                counts = counts.encode("ascii")
-            except UnicodeEncodeError:
-                raise ValueError(f"{label(i)}['counts'] is not a compressed RLE: it "
-                                 f"holds characters outside '0'..'o': "
-                                 f"{counts[:40]!r}") from None
-        if isinstance(counts, bytes):
-            if not counts:
-                raise ValueError(f"{label(i)}['counts'] is empty; an RLE has at least "
-                                 f"one run")
-            texts.append(counts)
-        else:
-            given_runs[i] = _uncompressed_runs(counts, label(i), height * width)
-            texts.append(b"")
-    sizes = np.array(sizes, np.int64).reshape(-1, 2)
-    lengths = np.fromiter(map(len, texts), np.int64, len(texts))
-    runs, offsets, bad, error, where = _rle.parse_counts(
-        np.frombuffer(b"".join(texts), np.uint8), lengths, sizes)
-    if bad >= 0:
-        _raise_malformed(label(bad), texts[bad], error, where, sizes[bad])
-    unpacked = Runs(sizes, runs, offsets)
-    if given_runs:
-        pieces = _split(unpacked)
-        for i, piece in given_runs.items():
-            pieces[i] = piece
-        unpacked = Runs(sizes, *_concatenate(pieces))
-    return unpacked, single
-
-
-def _uncompressed_runs(counts, label: str, total: int) -> np.ndarray:
-    runs = as_array(counts, f"{label}['counts']", ndim=1, kinds="iu")
-    if (runs < 0).any():
-        raise ValueError(f"{label}['counts'] has a negative run length: "
-                         f"{int(runs[runs < 0][0])} at index {int(np.argmax(runs < 0))}")
-    covered = int(runs.sum())
-    if covered != total:
-        raise ValueError(f"{label}['counts'] covers {covered} pixels but its size "
-                         f"holds {total}")
-    return runs.astype(np.int64)
-
-
-def _raise_malformed(label: str, text: bytes, error: int, where: int, size) -> None:
-    what = f"{label}['counts'] is not a valid compressed RLE"
-    if error == _rle.BAD_CHARACTER:
-        raise ValueError(f"{what}: character {chr(text[where])!r} at position {where} "
-                         f"is outside '0'..'o'")
-    if error == _rle.TRUNCATED:
-        raise ValueError(f"{what}: it ends inside a number (its last character "
-                         f"{chr(text[-1])!r} says more follows)")
-    if error == _rle.TOO_LONG:
-        raise ValueError(f"{what}: the number ending at position {where} has more than "
-                         f"12 characters")
-    if error == _rle.NEGATIVE_RUN:
-        raise ValueError(f"{what}: run {where} decodes to a negative length")
-    raise ValueError(f"{what}: its runs cover {where} pixels but size "
-                     f"{size.tolist()} holds {int(size.prod())}")
-
-
-def _rle_size(size, label, i: int) -> tuple[int, int]:
-    """``size`` as ``(height, width)``, or an error naming ``label(i)``."""
-    try:
-        height, width = operator.index(size[0]), operator.index(size[1])
-        if len(size) == 2 and height >= 0 and width >= 0:
-            return height, width
-    except (TypeError, IndexError, KeyError):
-        pass
-    if not isinstance(size, (list, tuple, np.ndarray)) or len(size) != 2:
-        raise ValueError(f"{label(i)}['size'] must be [height, width], got {size!r}")
-    try:
-        height, width = operator.index(size[0]), operator.index(size[1])
-    except TypeError:
-        raise TypeError(f"{label(i)}['size'] must hold two ints, got {size!r}") from None
-    raise ValueError(f"{label(i)}['size'] must not be negative, got {size!r}")
-
-
-def _image_size(height, width) -> tuple[int, int]:
-    out = []
-    for value, name in ((height, "height"), (width, "width")):
-        try:
-            value = operator.index(value)
-        except TypeError:
-            raise TypeError(f"{name} must be an int, got {value!r}") from None
-        if value < 0:
-            raise ValueError(f"{name} must not be negative, got {value}")
-        out.append(value)
-    return out[0], out[1]
-
-
-def _one_size(sizes: np.ndarray, name: str) -> tuple[int, int]:
-    if len(sizes) > 1 and (sizes != sizes[0]).any():
-        i = int(np.argmax((sizes != sizes[0]).any(axis=1)))
-        raise ValueError(f"{name}[{i}] has size {sizes[i].tolist()} but {name}[0] has "
-                         f"{sizes[0].tolist()}; all RLEs must have one size")
-    return int(sizes[0, 0]), int(sizes[0, 1])
-
-
-def _polygon(polygon, label: str) -> np.ndarray:
-    xy = as_array(polygon, label, ndim=(1, 2), kinds="iuf", finite=True)
-    if xy.ndim == 1:
-        if xy.size % 2:
-            raise ValueError(f"{label} must list x, y pairs, got an odd number of "
-                             f"coordinates ({xy.size}): {xy.tolist()}")
-        xy = xy.reshape(-1, 2)
-    elif xy.shape[1] != 2:
-        raise ValueError(f"{label} must have shape (K, 2) or (2K,), got {xy.shape}")
-    if xy.shape[0] < 3:
-        raise ValueError(f"{label} must have at least 3 points, got {xy.shape[0]}: "
-                         f"{xy.ravel().tolist()}")
-    xy = xy.astype(np.float64)
-    _check_coordinates(xy, label)
-    return xy
-
-
-def _check_coordinates(xy: np.ndarray, label: str) -> None:
-    far = np.abs(xy).max()
-    if far > COORDINATE_LIMIT:
-        raise ValueError(f"{label} has a coordinate {far:g} pixels from the origin; "
-                         f"at most {COORDINATE_LIMIT:g} is supported")
-
-
-def _iou_kind(objs, name: str) -> str:
-    """'RLEs', 'boxes' or 'empty', for the two forms :func:`iou` accepts."""
-    if isinstance(objs, (list, tuple)):
-        if not objs:
-            return "empty"
-        if all(isinstance(obj, dict) for obj in objs):
-            return "RLEs"
-        if any(isinstance(obj, dict) for obj in objs):
-            raise TypeError(f"{name} mixes RLE dicts with other things; give a list of "
-                            f"RLE dicts or (N, 4) boxes")
-    elif not isinstance(objs, np.ndarray):
-        raise TypeError(f"{name} must be a list of RLE dicts or (N, 4) xywh boxes, "
-                        f"got {type(objs).__name__}")
-    return "empty" if np.size(objs) == 0 else "boxes"
-
-
-def _split(unpacked: Runs) -> list[np.ndarray]:
-    offsets = unpacked.offsets
-    return [unpacked.runs[offsets[i]:offsets[i + 1]] for i in range(offsets.size - 1)]
-
-
-def _concatenate(pieces: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    if len(pieces) == 1:
-        return pieces[0].astype(np.int64, copy=False), np.array([0, pieces[0].size])
-    offsets = np.zeros(len(pieces) + 1, np.int64)
-    np.cumsum([piece.size for piece in pieces], out=offsets[1:])
-    runs = np.concatenate(pieces) if pieces else np.zeros(0, np.int64)
-    return runs.astype(np.int64, copy=False), offsets
-
-
-def _pack(pieces: list[np.ndarray], height: int = 0, width: int = 0,
-          sizes: np.ndarray | None = None) -> list[RLE]:
-    """Compressed RLE dicts for run arrays, all of ``height, width`` unless ``sizes``."""
-    chars, starts = _rle.runs_to_chars(*_concatenate(pieces))
-    return _rle_dicts(chars, starts, [[height, width]] * len(pieces) if sizes is None
-                      else sizes.tolist())
-
-
-def _rle_dicts(chars: np.ndarray, starts: np.ndarray, sizes: list) -> list[RLE]:
-    """RLE dicts for the counts strings ``chars[starts[i]:starts[i + 1]]``."""
-    text = chars.tobytes()
-    bounds = starts.tolist()
-    return [{"size": list(size), "counts": text[bounds[i]:bounds[i + 1]]}
-            for i, size in enumerate(sizes)]
-
-
-def _raise_not_binary(stack: np.ndarray, single: bool) -> None:
-    wrong = (stack != 0) & (stack != 1)
-    i = int(np.argmax(wrong.any(axis=(0, 1))))
-    where = "mask" if single else f"mask[:, :, {i}]"
-    raise ValueError(f"{where} must hold only 0 and 1 (or be bool), found "
-                     f"{np.unique(stack[:, :, i][wrong[:, :, i]])[:5].tolist()}")
-
-
-def _describe(value) -> str:
-    if isinstance(value, dict):
-        return f"a dict with keys {sorted(map(str, value))}"
-    return type(value).__name__

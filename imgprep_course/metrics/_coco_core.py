@@ -14,9 +14,8 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
+from imgprep_course.datasets import masks
 from imgprep_course.metrics._ap import COCO_RECALL_THRESHOLDS, accumulate_coco
-from imgprep_course.datasets import _rle
-from imgprep_course.metrics._iou import coco_box_iou
 from imgprep_course.metrics._matching import match_groups
 
 #: pycocotools' IoU thresholds ``.50:.05:.95``, built the same way.
@@ -34,9 +33,7 @@ class Annotations:
 
     ``image`` and ``category`` are indices into the evaluation's sorted image and
     category ids. ``boxes`` are xywh (``None`` for segm); for segm, row ``i``'s mask is
-    the uncompressed RLE ``runs[run_starts[j]:run_starts[j + 1]]`` with
-    ``j = mask_rows[i]`` (rows are reordered without moving the runs), on a grid of
-    ``mask_sizes[i]`` (height, width).
+    RLE ``mask_rows[i]`` of ``rles`` (rows are reordered without moving the runs).
     """
 
     image: np.ndarray
@@ -46,26 +43,22 @@ class Annotations:
     areas: np.ndarray
     iscrowd: np.ndarray
     boxes: np.ndarray | None = None
-    runs: np.ndarray | None = None
-    run_starts: np.ndarray | None = None
+    rles: masks.Runs | None = None
     mask_rows: np.ndarray | None = None
-    mask_sizes: np.ndarray | None = None
 
     @classmethod
-    def with_masks(cls, image, category, ids, scores, areas, iscrowd, runs, run_starts,
-                   sizes) -> "Annotations":
-        """Annotations whose masks are the RLEs ``runs``, on grids ``sizes`` (N, 2)."""
-        return cls(image, category, ids, scores, areas, iscrowd, None, runs, run_starts,
-                   np.arange(run_starts.size - 1), sizes)
+    def with_masks(cls, image, category, ids, scores, areas, iscrowd,
+                   rles: masks.Runs) -> "Annotations":
+        """Annotations whose masks are ``rles`` (from :func:`masks.unpack`), one per row."""
+        return cls(image, category, ids, scores, areas, iscrowd, None, rles,
+                   np.arange(rles.sizes.shape[0]))
 
     def take(self, index: np.ndarray) -> "Annotations":
         """Rows ``index`` of every array (the runs themselves stay where they are)."""
         return Annotations(self.image[index], self.category[index], self.ids[index],
                            self.scores[index], self.areas[index], self.iscrowd[index],
-                           None if self.boxes is None else self.boxes[index], self.runs,
-                           self.run_starts,
-                           None if self.mask_rows is None else self.mask_rows[index],
-                           None if self.mask_sizes is None else self.mask_sizes[index])
+                           None if self.boxes is None else self.boxes[index], self.rles,
+                           None if self.mask_rows is None else self.mask_rows[index])
 
 
 @dataclass(frozen=True)
@@ -171,49 +164,11 @@ def summarize_stats(precision: np.ndarray, recall: np.ndarray, iou_thresholds,
 def _group_ious(gt: Annotations, dt: Annotations, dt_start, dt_count, gt_start,
                 gt_count) -> tuple[np.ndarray, np.ndarray]:
     """IoUs of every group's detections x ground truths, flat, row-major per group."""
-    sizes = dt_count * gt_count
-    offsets = np.concatenate(([0], np.cumsum(sizes)))
+    offsets = np.concatenate(([0], np.cumsum(dt_count * gt_count)))
     if dt.boxes is None:
-        ious = _group_mask_ious(dt.runs, dt.run_starts, dt.mask_rows, dt.mask_sizes,
-                                gt.runs, gt.run_starts, gt.mask_rows, gt.mask_sizes,
-                                gt.iscrowd, dt_start, dt_count, gt_start, gt_count, offsets)
-        return ious, offsets[:-1]
-    group = np.repeat(np.arange(sizes.size), sizes)
-    local = np.arange(offsets[-1]) - offsets[group]
-    d = dt_start[group] + local // np.maximum(gt_count[group], 1)
-    g = gt_start[group] + local % np.maximum(gt_count[group], 1)
-    return coco_box_iou(dt.boxes[d], gt.boxes[g], gt.iscrowd[g]), offsets[:-1]
-
-
-@numba.njit(cache=True, nogil=True)
-def _group_mask_ious(dt_runs, dt_starts, dt_rows, dt_sizes, gt_runs, gt_starts, gt_rows,
-                     gt_sizes, crowd, dt_start, dt_count, gt_start, gt_count, offsets):
-    """Mask IoUs of every group, by :mod:`imgprep_course.datasets.masks`' IoU kernel.
-
-    Each group's masks are copied next to each other first (rows are reordered without
-    moving the runs, so a group's masks lie anywhere). Note: numba's cache does not see
-    changes to a kernel in another file; clear ``__pycache__`` if ``_rle`` changes.
-    """
-    out = np.zeros(offsets[-1])
-    for i in range(dt_start.size):
-        nd, ng, d0, g0 = dt_count[i], gt_count[i], dt_start[i], gt_start[i]
-        if nd == 0 or ng == 0:
-            continue
-        dt_local, dt_offsets = _pack_runs(dt_runs, dt_starts, dt_rows[d0:d0 + nd])
-        gt_local, gt_offsets = _pack_runs(gt_runs, gt_starts, gt_rows[g0:g0 + ng])
-        block = _rle.mask_ious(dt_local, dt_offsets, dt_sizes[d0:d0 + nd], gt_local,
-                               gt_offsets, gt_sizes[g0:g0 + ng], crowd[g0:g0 + ng])
-        out[offsets[i]:offsets[i + 1]] = block.ravel()
-    return out
-
-
-@numba.njit(cache=True, nogil=True)
-def _pack_runs(runs, starts, rows):
-    """The RLEs ``rows``, next to each other: their runs and offsets."""
-    offsets = np.zeros(rows.size + 1, np.int64)
-    for j in range(rows.size):
-        offsets[j + 1] = offsets[j] + starts[rows[j] + 1] - starts[rows[j]]
-    out = np.empty(offsets[-1], runs.dtype)
-    for j in range(rows.size):
-        out[offsets[j]:offsets[j + 1]] = runs[starts[rows[j]]:starts[rows[j] + 1]]
-    return out, offsets
+        ious = masks.group_iou(dt.rles, gt.rles, gt.iscrowd, dt_start, dt_count,
+                               gt_start, gt_count, dt.mask_rows, gt.mask_rows)
+    else:
+        ious = masks.group_iou(dt.boxes, gt.boxes, gt.iscrowd, dt_start, dt_count,
+                               gt_start, gt_count)
+    return ious, offsets[:-1]

@@ -2,7 +2,8 @@
 
 Each formula keeps the peer's order of floating-point operations, so that our values are
 bit-identical to theirs: pycocotools' ``bbIou`` and ``rleIou`` (``common/maskApi.c``) for
-continuous boxes and masks, and the PASCAL VOC devkit (py-faster-rcnn
+continuous boxes and masks (both computed by :func:`imgprep_course.datasets.masks.iou`),
+and the PASCAL VOC devkit (py-faster-rcnn
 ``lib/datasets/voc_eval.py``) for 1-based pixel boxes with the "+1" convention.
 
 A *crowd* ground truth (COCO's ``iscrowd=1``) is a region of many objects: a detection
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from imgprep_course._validation import as_array
+from imgprep_course._validation import as_array, as_crowd
 from imgprep_course.boxes import as_boxes, convert
 from imgprep_course.datasets import masks
 
@@ -54,36 +55,14 @@ def box_iou(boxes1, boxes2, fmt: str = "xyxy", iscrowd=None) -> np.ndarray:
     """
     b1 = as_boxes(boxes1, "boxes1", fmt)
     b2 = as_boxes(boxes2, "boxes2", fmt)
-    crowd = _as_crowd(iscrowd, len(b2))
+    crowd = as_crowd(iscrowd, len(b2))
     if fmt == "voc":
         if crowd.any():
             raise ValueError("iscrowd is a COCO notion; it is not defined for fmt='voc'")
         return voc_overlaps(b1[:, None, :], b2[None, :, :])
     if fmt == "xyxy":
         b1, b2 = convert(b1, "xyxy", "xywh"), convert(b2, "xyxy", "xywh")
-    return coco_box_iou(b1[:, None, :], b2[None, :, :], crowd[None, :])
-
-
-def coco_box_iou(dt: np.ndarray, gt: np.ndarray, iscrowd: np.ndarray) -> np.ndarray:
-    """pycocotools' box IoU of broadcastable ``[..., 4]`` xywh float64 boxes.
-
-    The same operations in the same order as ``bbIou`` in ``maskApi.c``: the overlap's
-    width is ``min(x+w) - max(x)``, a pair that does not overlap with a positive width and
-    height has IoU 0, and the union is ``(area_dt + area_gt) - intersection``.
-
-    Examples
-    --------
-    >>> coco_box_iou(np.array([0., 0, 2, 2]), np.array([1., 0, 2, 2]), False).tolist()
-    0.3333333333333333
-    """
-    d, g = dt, gt
-    w = np.minimum(d[..., 2] + d[..., 0], g[..., 2] + g[..., 0]) - np.maximum(d[..., 0], g[..., 0])
-    h = np.minimum(d[..., 3] + d[..., 1], g[..., 3] + g[..., 1]) - np.maximum(d[..., 1], g[..., 1])
-    overlap = (w > 0) & (h > 0)
-    inter = w * h
-    area_d = d[..., 2] * d[..., 3]
-    union = np.where(iscrowd, area_d, area_d + g[..., 2] * g[..., 3] - inter)
-    return np.divide(inter, union, out=np.zeros(np.shape(inter)), where=overlap)
+    return masks.iou(b1, b2, crowd)
 
 
 def voc_overlaps(dt: np.ndarray, gt: np.ndarray) -> np.ndarray:
@@ -142,7 +121,7 @@ def mask_iou(masks1, masks2, iscrowd=None) -> np.ndarray:
     if dt_grid and gt_grid and dt_grid != gt_grid:
         raise ValueError(f"masks1 and masks2 must share one H x W grid, got {dt_grid[0]} x "
                          f"{dt_grid[1]} and {gt_grid[0]} x {gt_grid[1]}")
-    return masks.iou(dt, gt, _as_crowd(iscrowd, len(gt)))
+    return masks.iou(dt, gt, iscrowd)
 
 
 def _rles(stack, name: str) -> tuple[list, tuple]:
@@ -153,13 +132,3 @@ def _rles(stack, name: str) -> tuple[list, tuple]:
     if len(array) == 0:
         return [], tuple(array.shape[1:])
     return masks.encode(np.moveaxis(array, 0, -1)), tuple(array.shape[1:])
-
-
-def _as_crowd(iscrowd, n: int) -> np.ndarray:
-    if iscrowd is None:
-        return np.zeros(n, bool)
-    crowd = as_array(iscrowd, "iscrowd", ndim=1, kinds="biu", allow_empty=True)
-    if crowd.shape != (n,):
-        raise ValueError(f"iscrowd must have one flag per ground truth, shape ({n},); "
-                         f"got {crowd.shape}")
-    return crowd.astype(bool)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from imgprep_course._validation import as_array
+from imgprep_course._validation import as_array, as_crowd
 
 
 def greedy_match(ious, scores, iou_threshold: float = 0.5, iscrowd=None) -> np.ndarray:
@@ -53,11 +53,7 @@ def greedy_match(ious, scores, iou_threshold: float = 0.5, iscrowd=None) -> np.n
     if not 0 <= iou_threshold <= 1:
         raise ValueError(f"iou_threshold must be in [0, 1], got {iou_threshold!r}")
     n_dt, n_gt = iou.shape
-    crowd = np.zeros(n_gt, bool) if iscrowd is None else as_array(
-        iscrowd, "iscrowd", ndim=1, kinds="biu", allow_empty=True).astype(bool)
-    if crowd.shape != (n_gt,):
-        raise ValueError(f"iscrowd must have one flag per column of ious {iou.shape}, "
-                         f"got shape {crowd.shape}")
+    crowd = as_crowd(iscrowd, n_gt)
     order = np.argsort(-conf, kind="stable")
     gt_order = np.argsort(crowd, kind="stable")
     matches = np.empty(n_dt, np.int64)

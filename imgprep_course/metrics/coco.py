@@ -51,16 +51,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from imgprep_course._validation import as_array
+from imgprep_course._validation import as_array, as_crowd
 from imgprep_course.boxes import as_boxes
-from imgprep_course.datasets import _rle, masks
+from imgprep_course.datasets import masks
 from imgprep_course.datasets.coco import load_json
 from imgprep_course.metrics import _coco_core
 from imgprep_course.metrics._ap import COCO_RECALL_THRESHOLDS
 from imgprep_course.metrics._coco_core import (COCO_AREA_RANGES, COCO_IOU_THRESHOLDS,
                                                COCO_MAX_DETS, STAT_SPECS, Annotations,
                                                stat_max_det)
-from imgprep_course.metrics._inputs import box_sets, check_finite, flags, per_box
+from imgprep_course.metrics._inputs import box_sets, check_finite, per_box
 
 IOU_TYPES = ("bbox", "segm")
 
@@ -318,7 +318,7 @@ def evaluate_coco_arrays(boxes, scores, labels, image_ids, gt_boxes, gt_labels,
                     fmt, "xywh")
     dt_boxes, conf, dt_labels, dt_images, gt_xywh, gt_cats, gt_imgs = sets
     n_dt, n_gt = len(dt_boxes), len(gt_xywh)
-    crowd = flags(gt_iscrowd, "gt_iscrowd", n_gt)
+    crowd = as_crowd(gt_iscrowd, n_gt, "gt_iscrowd")
     if gt_areas is None:
         areas = gt_xywh[:, 2] * gt_xywh[:, 3]
     else:
@@ -465,17 +465,15 @@ def _ground_truths(annotations, image_ids, category_ids, iou_type, sizes) -> Ann
     if iou_type == "bbox":
         return Annotations(image, category, ids, np.zeros(n), areas, iscrowd,
                            _boxes(_column(annotations, "bbox", name), name))
-    runs, starts = _mask_runs(_column(annotations, "segmentation", name), sizes[image], name)
-    return Annotations.with_masks(image, category, ids, np.zeros(n), areas, iscrowd, runs,
-                                  starts, sizes[image])
+    rles = _mask_runs(_column(annotations, "segmentation", name), sizes[image], name)
+    return Annotations.with_masks(image, category, ids, np.zeros(n), areas, iscrowd, rles)
 
 
 def _no_annotations(iou_type: str) -> Annotations:
     empty = np.zeros(0, np.int64)
     if iou_type == "segm":
         return Annotations.with_masks(empty, empty, empty, np.zeros(0), np.zeros(0),
-                                      np.zeros(0, bool), empty, np.zeros(1, np.int64),
-                                      np.zeros((0, 2), np.int64))
+                                      np.zeros(0, bool), masks.unpack([]))
     return Annotations(empty, empty, empty, np.zeros(0), np.zeros(0), np.zeros(0, bool),
                        np.zeros((0, 4)))
 
@@ -490,7 +488,7 @@ def _detections(results, image_ids, category_ids, iou_type, sizes) -> Annotation
                         "category")
     scores = _floats(_column(results, "score", name), name, "score")
     first = results[0]
-    boxes = runs = starts = None
+    boxes = rles = None
     if "bbox" in first and not (isinstance(first["bbox"], list) and first["bbox"] == []):
         # loadRes: the first result decides; area is the box's, the mask the box's polygon
         boxes = _boxes(_column(results, "bbox", name), name)
@@ -499,13 +497,13 @@ def _detections(results, image_ids, category_ids, iou_type, sizes) -> Annotation
             segmentations = [r["segmentation"] if "segmentation" in r else
                              [[x, y, x, y + h, x + w, y + h, x + w, y]]
                              for r, (x, y, w, h) in zip(results, boxes.tolist())]
-            runs, starts = _mask_runs(segmentations, sizes[image], name)
+            rles = _mask_runs(segmentations, sizes[image], name)
             boxes = None
     elif "segmentation" in first:
         segmentations = _column(results, "segmentation", name)
         if iou_type == "segm":
-            runs, starts = _mask_runs(segmentations, sizes[image], name)
-            areas = _rle.areas(runs, starts).astype(np.float64)  # loadRes: the mask's area
+            rles = _mask_runs(segmentations, sizes[image], name)
+            areas = masks.area(rles).astype(np.float64)  # loadRes: the mask's area
         else:
             areas = masks.area(segmentations).astype(np.float64)
             boxes = masks.to_bbox(segmentations)
@@ -514,7 +512,7 @@ def _detections(results, image_ids, category_ids, iou_type, sizes) -> Annotation
                          f"{_short(first)}")
     if iou_type == "segm":
         return Annotations.with_masks(image, category, np.arange(1, n + 1), scores, areas,
-                                      np.zeros(n, bool), runs, starts, sizes[image])
+                                      np.zeros(n, bool), rles)
     return Annotations(image, category, np.arange(1, n + 1), scores, areas,
                        np.zeros(n, bool), boxes)
 
@@ -522,8 +520,8 @@ def _detections(results, image_ids, category_ids, iou_type, sizes) -> Annotation
 def _mask_runs(segmentations: list, sizes: np.ndarray, name: str):
     """Every segmentation as uncompressed runs (``COCO.annToRLE``), concatenated.
 
-    ``sizes[i]`` is the ``(height, width)`` of annotation ``i``'s image. Returns the runs,
-    their starts (``N + 1``) and the sizes. Polygons are rasterised in one call per image
+    ``sizes[i]`` is the ``(height, width)`` of annotation ``i``'s image. Returns them as
+    :class:`~imgprep_course.datasets.masks.Runs`. Polygons are rasterised in one call per image
     size; a multi-polygon annotation is the union of its polygons.
     """
     rles: list = list(segmentations)
@@ -559,7 +557,7 @@ def _mask_runs(segmentations: list, sizes: np.ndarray, name: str):
         raise ValueError(f"{name}[{i}]['segmentation'] has size "
                          f"{unpacked.sizes[i].tolist()} but its image is "
                          f"{sizes[i, 0]}x{sizes[i, 1]}")
-    return unpacked.runs, unpacked.offsets
+    return unpacked
 
 
 def _one_segmentation(segmentation, size, label: str) -> dict:

@@ -1,0 +1,245 @@
+"""Input checks and packing behind :mod:`imgprep_course.datasets.masks` (private).
+
+Everything that reaches the kernels of :mod:`~imgprep_course.datasets._rle` and
+:mod:`~imgprep_course.datasets._rle_ops` passes through here first: RLE dicts in their
+three forms, polygons, image sizes. Errors name the argument (``rles[3]['counts']``)
+and the bad value.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import NamedTuple
+
+import numpy as np
+
+from imgprep_course._validation import as_array
+from imgprep_course.datasets import _rle
+
+# Polygon and box coordinates beyond this many pixels from the origin are refused:
+# tracing their boundary at 5x scale would take gigabytes.
+COORDINATE_LIMIT = 2.0 ** 20
+
+
+class Runs(NamedTuple):
+    """Several RLEs as run lengths (what :func:`unpack` returns).
+
+    RLE ``i`` has size ``sizes[i]`` (height, width) and runs
+    ``runs[offsets[i]:offsets[i + 1]]``.
+    """
+
+    sizes: np.ndarray  # (N, 2) int64
+    runs: np.ndarray  # int64, all RLEs' runs one after another
+    offsets: np.ndarray  # (N + 1,) int64
+
+
+def read_rles(rles, name: str, allow_empty: bool = False) -> tuple[Runs, bool]:
+    """Validate one RLE or a list of them; return their runs and whether it was one.
+
+    A :class:`Runs` (already read) is returned as it is.
+    """
+    if isinstance(rles, Runs):
+        return rles, False
+    single = isinstance(rles, dict)
+    if single:
+        items = [rles]
+    elif isinstance(rles, (list, tuple)):
+        items = rles
+    else:
+        raise TypeError(f"{name} must be an RLE dict or a list of them, "
+                        f"got {type(rles).__name__}")
+    if not items and not allow_empty:
+        raise ValueError(f"{name} must hold at least one RLE, got an empty list")
+
+    def label(i: int) -> str:
+        return name if single else f"{name}[{i}]"
+
+    sizes, texts, given_runs = [], [], {}
+    for i, rle in enumerate(items):
+        if not isinstance(rle, dict) or "size" not in rle or "counts" not in rle:
+            raise TypeError(f"{label(i)} must be a dict with 'size' and 'counts', "
+                            f"got {_describe(rle)}")
+        height, width = _rle_size(rle["size"], label, i)
+        sizes.append((height, width))
+        counts = rle["counts"]
+        if isinstance(counts, str):
+            try:
+                counts = counts.encode("ascii")
+            except UnicodeEncodeError:
+                raise ValueError(f"{label(i)}['counts'] is not a compressed RLE: it "
+                                 f"holds characters outside '0'..'o': "
+                                 f"{counts[:40]!r}") from None
+        if isinstance(counts, bytes):
+            if not counts:
+                raise ValueError(f"{label(i)}['counts'] is empty; an RLE has at least "
+                                 f"one run")
+            texts.append(counts)
+        else:
+            given_runs[i] = _uncompressed_runs(counts, label(i), height * width)
+            texts.append(b"")
+    sizes = np.array(sizes, np.int64).reshape(-1, 2)
+    lengths = np.fromiter(map(len, texts), np.int64, len(texts))
+    runs, offsets, bad, error, where = _rle.parse_counts(
+        np.frombuffer(b"".join(texts), np.uint8), lengths, sizes)
+    if bad >= 0:
+        _raise_malformed(label(bad), texts[bad], error, where, sizes[bad])
+    unpacked = Runs(sizes, runs, offsets)
+    if given_runs:
+        pieces = split(unpacked)
+        for i, piece in given_runs.items():
+            pieces[i] = piece
+        unpacked = Runs(sizes, *_concatenate(pieces))
+    return unpacked, single
+
+
+def _uncompressed_runs(counts, label: str, total: int) -> np.ndarray:
+    runs = as_array(counts, f"{label}['counts']", ndim=1, kinds="iu")
+    if (runs < 0).any():
+        raise ValueError(f"{label}['counts'] has a negative run length: "
+                         f"{int(runs[runs < 0][0])} at index {int(np.argmax(runs < 0))}")
+    covered = int(runs.sum())
+    if covered != total:
+        raise ValueError(f"{label}['counts'] covers {covered} pixels but its size "
+                         f"holds {total}")
+    return runs.astype(np.int64)
+
+
+def _raise_malformed(label: str, text: bytes, error: int, where: int, size) -> None:
+    what = f"{label}['counts'] is not a valid compressed RLE"
+    if error == _rle.BAD_CHARACTER:
+        raise ValueError(f"{what}: character {chr(text[where])!r} at position {where} "
+                         f"is outside '0'..'o'")
+    if error == _rle.TRUNCATED:
+        raise ValueError(f"{what}: it ends inside a number (its last character "
+                         f"{chr(text[-1])!r} says more follows)")
+    if error == _rle.TOO_LONG:
+        raise ValueError(f"{what}: the number ending at position {where} has more than "
+                         f"12 characters")
+    if error == _rle.NEGATIVE_RUN:
+        raise ValueError(f"{what}: run {where} decodes to a negative length")
+    raise ValueError(f"{what}: its runs cover {where} pixels but size "
+                     f"{size.tolist()} holds {int(size.prod())}")
+
+
+def _rle_size(size, label, i: int) -> tuple[int, int]:
+    """``size`` as ``(height, width)``, or an error naming ``label(i)``."""
+    try:
+        height, width = operator.index(size[0]), operator.index(size[1])
+        if len(size) == 2 and height >= 0 and width >= 0:
+            return height, width
+    except (TypeError, IndexError, KeyError):
+        pass
+    if not isinstance(size, (list, tuple, np.ndarray)) or len(size) != 2:
+        raise ValueError(f"{label(i)}['size'] must be [height, width], got {size!r}")
+    try:
+        height, width = operator.index(size[0]), operator.index(size[1])
+    except TypeError:
+        raise TypeError(f"{label(i)}['size'] must hold two ints, got {size!r}") from None
+    raise ValueError(f"{label(i)}['size'] must not be negative, got {size!r}")
+
+
+def image_size(height, width) -> tuple[int, int]:
+    out = []
+    for value, name in ((height, "height"), (width, "width")):
+        try:
+            value = operator.index(value)
+        except TypeError:
+            raise TypeError(f"{name} must be an int, got {value!r}") from None
+        if value < 0:
+            raise ValueError(f"{name} must not be negative, got {value}")
+        out.append(value)
+    return out[0], out[1]
+
+
+def one_size(sizes: np.ndarray, name: str) -> tuple[int, int]:
+    if len(sizes) > 1 and (sizes != sizes[0]).any():
+        i = int(np.argmax((sizes != sizes[0]).any(axis=1)))
+        raise ValueError(f"{name}[{i}] has size {sizes[i].tolist()} but {name}[0] has "
+                         f"{sizes[0].tolist()}; all RLEs must have one size")
+    return int(sizes[0, 0]), int(sizes[0, 1])
+
+
+def polygon_xy(polygon, label: str) -> np.ndarray:
+    xy = as_array(polygon, label, ndim=(1, 2), kinds="iuf", finite=True)
+    if xy.ndim == 1:
+        if xy.size % 2:
+            raise ValueError(f"{label} must list x, y pairs, got an odd number of "
+                             f"coordinates ({xy.size}): {xy.tolist()}")
+        xy = xy.reshape(-1, 2)
+    elif xy.shape[1] != 2:
+        raise ValueError(f"{label} must have shape (K, 2) or (2K,), got {xy.shape}")
+    if xy.shape[0] < 3:
+        raise ValueError(f"{label} must have at least 3 points, got {xy.shape[0]}: "
+                         f"{xy.ravel().tolist()}")
+    xy = xy.astype(np.float64)
+    check_coordinates(xy, label)
+    return xy
+
+
+def check_coordinates(xy: np.ndarray, label: str) -> None:
+    far = np.abs(xy).max()
+    if far > COORDINATE_LIMIT:
+        raise ValueError(f"{label} has a coordinate {far:g} pixels from the origin; "
+                         f"at most {COORDINATE_LIMIT:g} is supported")
+
+
+def iou_kind(objs, name: str) -> str:
+    """'RLEs', 'boxes' or 'empty', for the two forms :func:`iou` accepts."""
+    if isinstance(objs, Runs):
+        return "RLEs" if objs.sizes.shape[0] else "empty"
+    if isinstance(objs, (list, tuple)):
+        if not objs:
+            return "empty"
+        if all(isinstance(obj, dict) for obj in objs):
+            return "RLEs"
+        if any(isinstance(obj, dict) for obj in objs):
+            raise TypeError(f"{name} mixes RLE dicts with other things; give a list of "
+                            f"RLE dicts or (N, 4) boxes")
+    elif not isinstance(objs, np.ndarray):
+        raise TypeError(f"{name} must be a list of RLE dicts or (N, 4) xywh boxes, "
+                        f"got {type(objs).__name__}")
+    return "empty" if np.size(objs) == 0 else "boxes"
+
+
+def split(unpacked: Runs) -> list[np.ndarray]:
+    offsets = unpacked.offsets
+    return [unpacked.runs[offsets[i]:offsets[i + 1]] for i in range(offsets.size - 1)]
+
+
+def _concatenate(pieces: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    if len(pieces) == 1:
+        return pieces[0].astype(np.int64, copy=False), np.array([0, pieces[0].size])
+    offsets = np.zeros(len(pieces) + 1, np.int64)
+    np.cumsum([piece.size for piece in pieces], out=offsets[1:])
+    runs = np.concatenate(pieces) if pieces else np.zeros(0, np.int64)
+    return runs.astype(np.int64, copy=False), offsets
+
+
+def pack(pieces: list[np.ndarray], height: int = 0, width: int = 0,
+          sizes: np.ndarray | None = None) -> list[dict]:
+    """Compressed RLE dicts for run arrays, all of ``height, width`` unless ``sizes``."""
+    chars, starts = _rle.runs_to_chars(*_concatenate(pieces))
+    return rle_dicts(chars, starts, [[height, width]] * len(pieces) if sizes is None
+                      else sizes.tolist())
+
+
+def rle_dicts(chars: np.ndarray, starts: np.ndarray, sizes: list) -> list[dict]:
+    """RLE dicts for the counts strings ``chars[starts[i]:starts[i + 1]]``."""
+    text = chars.tobytes()
+    bounds = starts.tolist()
+    return [{"size": list(size), "counts": text[bounds[i]:bounds[i + 1]]}
+            for i, size in enumerate(sizes)]
+
+
+def raise_not_binary(stack: np.ndarray, single: bool) -> None:
+    wrong = (stack != 0) & (stack != 1)
+    i = int(np.argmax(wrong.any(axis=(0, 1))))
+    where = "mask" if single else f"mask[:, :, {i}]"
+    raise ValueError(f"{where} must hold only 0 and 1 (or be bool), found "
+                     f"{np.unique(stack[:, :, i][wrong[:, :, i]])[:5].tolist()}")
+
+
+def _describe(value) -> str:
+    if isinstance(value, dict):
+        return f"a dict with keys {sorted(map(str, value))}"
+    return type(value).__name__
