@@ -12,8 +12,8 @@ def _double():
     return Exercise(
         name="double", title="Double it", number="9.1", points=2,
         reference=lambda x: 2 * np.asarray(x, dtype=np.float64),
-        make_cases=lambda: [Case((np.arange(3.0),)), Case((np.ones((2, 2)),)),
-                            Case((np.full(4, 7.0),), hidden=True)],
+        make_cases=lambda hidden: [Case((np.arange(3.0),)), Case((np.ones((2, 2)),)),
+                                   Case((np.full(4, 7.0),), hidden=True)],
         hints=("Multiply by two.", "x + x works too."),
     )
 
@@ -120,18 +120,29 @@ def test_feedback_text_is_deterministic():
     assert _double().check(lambda x: x).text == _double().check(lambda x: x).text
 
 
-def test_check_is_silent_while_grading(monkeypatch):
-    monkeypatch.setenv("IMGPREP_GRADING", "1")
-    assert _double().check(lambda x: x) is None
-
-
 def test_describe_is_short_for_big_arrays():
     assert describe(np.zeros((100, 100))).startswith("array of shape (100, 100)")
     assert describe((1, 2.5)) == "(1, 2.5)"
 
 
+def _perturbed(value):
+    """A result that differs from ``value`` but has its type, shape and dtype."""
+    if isinstance(value, tuple):
+        return (_perturbed(value[0]), *value[1:])
+    if isinstance(value, np.ndarray):
+        if value.size == 0:
+            return np.zeros(value.shape[:-1] + (value.shape[-1] + 1,), value.dtype) \
+                if value.ndim else value
+        flat = value.copy().reshape(-1)
+        flat[0] = ~flat[0] if value.dtype == bool else flat[0] + 1
+        return flat.reshape(value.shape)
+    if isinstance(value, str):
+        return value + "?"
+    return None if value is None else value + 1
+
+
 @pytest.mark.parametrize("lesson", sorted(LESSONS))
-def test_every_reference_passes_its_own_exercise(lesson):
+def test_every_reference_passes_its_own_exercise_and_a_wrong_answer_fails(lesson):
     exercises = lesson_exercises(lesson)
     assert exercises, lesson
     for exercise in exercises:
@@ -140,6 +151,72 @@ def test_every_reference_passes_its_own_exercise(lesson):
         cases = exercise.cases()
         assert len(cases) >= 3 and any(c.hidden for c in cases), exercise.name
 
+        def wrong(*args, **kwargs):
+            return _perturbed(exercise.reference(*args, **kwargs))
+
+        feedback = exercise.check(wrong)
+        assert feedback.status == "failed", (exercise.name, feedback.text)
+        assert "case 1 of" in feedback.text, (exercise.name, feedback.text)
+        assert exercise.check(lambda *a, **k: 1 / 0).status == "error", exercise.name
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, np.ndarray):
+        return isinstance(b, np.ndarray) and a.dtype == b.dtype and np.array_equal(a, b)
+    if isinstance(a, (tuple, list)):
+        return type(a) is type(b) and len(a) == len(b) and all(map(_same, a, b))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    return type(a) is type(b) and a == b
+
+
+@pytest.mark.parametrize("lesson", sorted(LESSONS))
+def test_hidden_cases_come_from_the_seed_and_visible_ones_never_change(lesson):
+    for exercise in lesson_exercises(lesson):
+        default, again, other = exercise.cases(), exercise.cases(None), exercise.cases(7)
+        assert [c.hidden for c in default] == [c.hidden for c in other], exercise.name
+        for a, b, c in zip(default, again, other):
+            assert _same((a.args, a.kwargs), (b.args, b.kwargs)), exercise.name
+            if not a.hidden:
+                assert _same((a.args, a.kwargs), (c.args, c.kwargs)), exercise.name
+        assert any(not _same(a.args, c.args) for a, c in zip(default, other)
+                   if a.hidden), f"{exercise.name}: no hidden input depends on the seed"
+
+
+@pytest.mark.parametrize("lesson", sorted(LESSONS))
+def test_an_answer_that_hard_codes_the_default_hidden_values_fails_under_another_seed(lesson):
+    for exercise in lesson_exercises(lesson):
+        table = [(c.args, c.kwargs, exercise.expected(c)) for c in exercise.cases()]
+
+        def lookup(*args, **kwargs):
+            for known_args, known_kwargs, value in table:
+                if _same((known_args, known_kwargs), (args, kwargs)):
+                    return value
+            raise KeyError("not in the table")
+
+        assert exercise.status_of(exercise.run(lookup)) == "passed", exercise.name
+        results = exercise.run(lookup, seed=12345)
+        assert exercise.status_of(results) == "error", exercise.name
+        assert results[-1].message == "KeyError: 'not in the table'"
+        assert exercise.cases()[results[-1].index].hidden
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, "3", True])
+def test_a_seed_must_be_a_non_negative_integer(seed):
+    with pytest.raises(ValueError, match="seed must be a non-negative integer"):
+        _double().cases(seed)
+
+
+def test_cases_are_made_once_and_cannot_be_changed_by_a_student():
+    calls = []
+    exercise = Exercise("f", "F", "9.9", 1, lambda x: x,
+                        lambda hidden: calls.append(1) or [Case((np.zeros(2),))])
+    first, second = exercise.cases(), exercise.cases()
+    assert first[0] is second[0] and len(calls) == 1
+    assert exercise.status_of(exercise.run(lambda x: x)) == "passed" and len(calls) == 1
+    with pytest.raises(ValueError, match="read-only"):
+        first[0].args[0][0] = 1
+
 
 def test_unknown_lesson():
     with pytest.raises(ValueError, match="unknown lesson '99_nothing'"):
@@ -147,6 +224,6 @@ def test_unknown_lesson():
 
 
 def test_feedback_for_an_exercise_without_hints_disables_the_button():
-    bare = Exercise("f", "F", "9.9", 1, lambda: 1.0, lambda: [Case(())])
+    bare = Exercise("f", "F", "9.9", 1, lambda: 1.0, lambda hidden: [Case(())])
     feedback = Feedback(bare, bare.run(lambda: 2.0))
     assert feedback.hint_button.disabled and "hint" not in feedback.text.lower()

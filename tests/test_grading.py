@@ -52,11 +52,11 @@ def snapshot(folder: Path) -> dict:
 
 
 PATCH_NUMPY = '''import numpy as np
-np.isclose = lambda *a, **k: np.True_
-np.allclose = lambda *a, **k: True
-np.array_equal = lambda *a, **k: True
 
 def subtract_mean(images):
+    np.isclose = lambda *a, **k: np.True_
+    np.allclose = lambda *a, **k: True
+    np.array_equal = lambda *a, **k: True
     return images          # wrong: the patches above must not make it pass
 
 ex.subtract_mean.check(subtract_mean)
@@ -66,17 +66,21 @@ ex.subtract_mean.status_of = lambda results: "passed"
 ex.standardize.points = 100
 '''
 FAKE_OUTPUT = '''import json, os, sys
-fake = {"submissions": [{"path": "x", "lesson": "01_rescaling", "score": 10,
-        "max_score": 10, "exercises": []}]}
-print(json.dumps(fake))
-sys.__stdout__.write(json.dumps(fake))
-os.write(1, b"\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x10" + b"forged frame bytes")
-for i in range(5):
-    with open(f"case{i}.json", "w") as f:
-        json.dump({"outcome": "returned", "message": "", "value": None}, f)
+
+def forge():
+    fake = {"submissions": [{"path": "x", "lesson": "01_rescaling", "score": 10,
+            "max_score": 10, "exercises": []}]}
+    print(json.dumps(fake))
+    sys.__stdout__.write(json.dumps(fake))
+    os.write(1, b"\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x10" + b"forged frame bytes")
+    for i in range(5):
+        with open(f"case{i}.json", "w") as f:
+            json.dump({"outcome": "returned", "message": "", "value": None}, f)
+
+forged = forge()
 
 def standardize(images, per_channel):
-    print('{"outcome": "returned", "index": 0}')
+    print('{"outcome": "returned", "index": 0}', forged)
     return images          # wrong
 
 ex.standardize.check(standardize)
@@ -100,33 +104,40 @@ STUB = '''def zca_matrix(x, eps):
 ex.zca_matrix.check(zca_matrix)
 '''
 DELETES = '''import glob, os, shutil
-targets = ["..", "../..", "{folder}", *glob.glob("{folder}/*")]
-for target in targets:
-    shutil.rmtree(target, ignore_errors=True)
-    for path in glob.glob(os.path.join(target, "**", "*"), recursive=True):
-        for attempt in (os.remove, lambda p: open(p, "w").close(), lambda p: os.chmod(p, 0)):
-            try:
-                attempt(path)
-            except OSError:
-                pass
-os.chdir("/")
+
+def wipe():
+    targets = ["..", "../..", "{folder}", *glob.glob("{folder}/*")]
+    for target in targets:
+        shutil.rmtree(target, ignore_errors=True)
+        for path in glob.glob(os.path.join(target, "**", "*"), recursive=True):
+            for attempt in (os.remove, lambda p: open(p, "w").close(),
+                            lambda p: os.chmod(p, 0)):
+                try:
+                    attempt(path)
+                except OSError:
+                    pass
+    os.chdir("/")
+
+wiped = wipe()
 
 def subtract_mean(images):
+    wiped
     images = images.astype(np.float32)
     return images - images.mean(axis=(1, 2, 3), keepdims=True)
 '''
 COPYCAT = '''import json
 
 def subtract_mean(images):
-    return images          # wrong, unless a classmate's answer replaces it
-
-try:
-    with open("{folder}/01_rescaling_solution.ipynb") as f:
-        classmate = json.load(f)
-    exec(next("".join(c["source"]) for c in classmate["cells"]
-              if "def subtract_mean(" in "".join(c["source"])).replace("ex.", "# ex."))
-except OSError:
-    pass
+    try:               # wrong, unless a classmate's answer can be read
+        with open("{folder}/01_rescaling_solution.ipynb") as f:
+            classmate = json.load(f)
+        namespace = {{"np": np}}
+        exec(next("".join(c["source"]) for c in classmate["cells"]
+                  if "def subtract_mean(" in "".join(c["source"])).replace("ex.", "# ex."),
+             namespace)
+        return namespace["subtract_mean"](images)
+    except OSError:
+        return images
 '''
 IMPORTS = {
     "subtract_mean": '''from imgprep_course.rescale import subtract_mean as reference
@@ -140,8 +151,14 @@ def standardize(images, per_channel):
     return rescale.standardize(images, axis=(1, 2) if per_channel else (1, 2, 3))
 ''',
     "dataset_stats": '''import sys
-sys.meta_path[:] = [f for f in sys.meta_path if "Refuse" not in type(f).__name__]
-exec("import imgprep_" + "course.rescale as rescale")
+
+def load():
+    sys.meta_path[:] = [f for f in sys.meta_path if "Refuse" not in type(f).__name__]
+    namespace = {}
+    exec("import imgprep_" + "course.rescale as rescale", namespace)
+    return namespace["rescale"]
+
+rescale = load()
 
 def dataset_stats(batches):
     return rescale.dataset_stats(batches, per_channel=True)
@@ -203,8 +220,8 @@ def lesson_01_class(folder: Path) -> dict[str, tuple[int, dict]]:
     (folder / "01_rescaling-messy.ipynb").write_bytes(
         b"\xef\xbb\xbf" + json.dumps(messy(solution("01_rescaling")), indent=4,
                                      sort_keys=True).encode("utf-8"))
-    plans["01_rescaling-messy.ipynb"] = (5, {**passed, "standardize": "failed",
-                                             "zca_matrix": "not attempted"})
+    # the cell that calls the check wins over the later scratch definition of standardize
+    plans["01_rescaling-messy.ipynb"] = (7, {**passed, "zca_matrix": "not attempted"})
     (folder / "notes.txt").write_text("a file next to the submissions\n")
     return plans
 
@@ -277,7 +294,7 @@ def test_outputs_land_only_in_the_named_folder(graded_class, tmp_path):
     assert any(row.endswith("endless_loop.ipynb,01_rescaling,7,10,2,2,0,3") for row in rows)
     summary = json.loads((out / "summary.json").read_text())
     worst = summary["exercises"][0]
-    assert (worst["id"], worst["submissions"] - worst["passed"]) == ("standardize", 3)
+    assert (worst["id"], worst["submissions"] - worst["passed"]) == ("subtract_mean", 3)
     assert summary["cases"][0]["not passed"] >= 2
     assert "# Class summary (11 submissions)" in (out / "summary.md").read_text()
     page = (out / "feedback" / "fake_output.html").read_text()
@@ -287,43 +304,55 @@ def test_outputs_land_only_in_the_named_folder(graded_class, tmp_path):
 # ---------------------------------------------------------------------------- lesson 00
 
 KILLS = '''import os, signal
-for pid in (os.getppid(), -1):
-    try:
-        if os.getpid() == 1:       # only inside the sandbox's PID namespace
-            os.kill(pid, signal.SIGKILL)
-    except OSError:
-        pass
+
+def kill():
+    for pid in (os.getppid(), -1):
+        try:
+            if os.getpid() == 1:       # only inside the sandbox's PID namespace
+                os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
 
 def to_float(image):
+    kill()
     return image.astype(np.float32) / 255
 '''
 FORKS = '''import os, threading
-children = 0
-for _ in range(200):
+
+def fork():
+    children = 0
+    for _ in range(200):
+        try:
+            if os.fork() == 0:
+                while True:
+                    pass
+            children += 1
+        except OSError:
+            break
     try:
-        if os.fork() == 0:
-            while True:
-                pass
-        children += 1
-    except OSError:
-        break
-try:
-    threading.Thread(target=lambda: None).start()
-except RuntimeError:
-    pass
-assert children == 0, children
+        threading.Thread(target=lambda: None).start()
+    except RuntimeError:
+        pass
+    assert children == 0, children
+
+forked = fork()
 
 def to_float(image):
+    forked
     return image.astype(np.float32) / 255
 '''
-FILLS_DISK = '''written = 0
-for i in range(200):
-    try:
-        with open(f"junk{i}", "wb") as f:
-            f.write(bytes(2**19))
-        written += 1
-    except OSError:
-        break
+FILLS_DISK = '''def fill():
+    written = 0
+    for i in range(200):
+        try:
+            with open(f"junk{i}", "wb") as f:
+                f.write(bytes(2**19))
+            written += 1
+        except OSError:
+            break
+    return written
+
+written = fill()
 
 def to_float(image):
     return image.astype(np.float32) / (255 if written <= 2 else 1)
@@ -399,8 +428,14 @@ def test_a_non_editable_install_is_hidden_too(tmp_path, sandboxed, monkeypatch):
     monkeypatch.setattr(_child, "site_dirs", lambda: [str(site), *real])
     assert str(site / "imgprep_course") in _child.hidden_folders()
     sneaky = '''import sys
-sys.meta_path[:] = [f for f in sys.meta_path if "Refuse" not in type(f).__name__]
-exec("import imgprep_" + "course as reference")
+
+def load():
+    sys.meta_path[:] = [f for f in sys.meta_path if "Refuse" not in type(f).__name__]
+    namespace = {}
+    exec("import imgprep_" + "course as reference", namespace)
+    return namespace["reference"]
+
+reference = load()
 
 def to_float(image):
     return reference.to_float(image)
@@ -518,9 +553,9 @@ def test_a_stub_loses_exactly_that_exercises_points(tmp_path, capsys):
 
 
 KILLS_WORKER = '''import os, signal
-os.kill(os.getppid(), signal.SIGKILL)
 
 def to_float(image):
+    os.kill(os.getppid(), signal.SIGKILL)
     return image.astype(np.float32) / 255
 '''
 

@@ -21,7 +21,8 @@ from __future__ import annotations
 import importlib
 
 from imgprep_course.exercises._compare import compare, describe
-from imgprep_course.exercises._core import GRADING_ENV, STATUSES, Case, CaseResult, Exercise
+from imgprep_course.exercises._answer import Answer, build_answer, pristine_setup
+from imgprep_course.exercises._core import DEFAULT_SEED, STATUSES, Case, CaseResult, Exercise
 
 #: Lesson id (the notebook's file name without ``.ipynb``) -> module with its exercises.
 LESSONS = {
@@ -46,5 +47,5 @@ def lesson_exercises(lesson: str) -> tuple[Exercise, ...]:
     return importlib.import_module(LESSONS[lesson]).EXERCISES
 
 
-__all__ = ["Case", "CaseResult", "Exercise", "GRADING_ENV", "LESSONS", "STATUSES",
-           "compare", "describe", "lesson_exercises"]
+__all__ = ["Answer", "Case", "CaseResult", "DEFAULT_SEED", "Exercise", "LESSONS", "STATUSES",
+           "build_answer", "compare", "describe", "lesson_exercises", "pristine_setup"]

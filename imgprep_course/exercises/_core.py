@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import copy
-import os
+import zlib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
+import numpy as np
+
 from imgprep_course.exercises._compare import compare, describe
 
-#: Set by the grader in the process that runs a submission: ``check`` then does nothing,
-#: because the score is computed elsewhere.
-GRADING_ENV = "IMGPREP_GRADING"
+#: The seed of the hidden cases the notebook's check uses; the grader draws its own
+#: (``grade --seed``), so an answer cannot learn the hidden inputs it is graded on.
+DEFAULT_SEED = 0
 
 STATUSES = ("passed", "failed", "not attempted", "error", "timeout")
 
@@ -55,7 +57,9 @@ class Exercise:
     reference : callable
         The correct implementation; the cases' expected values come from it.
     make_cases : callable
-        Returns the list of :class:`Case` (deterministic: seeded).
+        ``make_cases(hidden_rng)`` returns the list of :class:`Case`: the visible ones
+        from fixed seeds of their own (they never change), the hidden ones drawn from
+        ``hidden_rng``, a ``numpy.random.Generator`` (see :meth:`cases`).
     hints : sequence of str
         Revealed one at a time.
     rtol, atol : float
@@ -68,7 +72,7 @@ class Exercise:
     --------
     >>> import numpy as np
     >>> double = Exercise("double", "Double it", "0.1", 1, lambda x: 2 * x,
-    ...                   lambda: [Case((np.arange(3.0),))], hints=("Multiply.",))
+    ...                   lambda hidden: [Case((np.arange(3.0),))], hints=("Multiply.",))
     >>> double.check(lambda x: x + x).status
     'passed'
     >>> print(double.check(lambda x: x * 3).text)
@@ -85,22 +89,63 @@ class Exercise:
     number: str
     points: int
     reference: Callable
-    make_cases: Callable[[], Sequence[Case]]
+    make_cases: Callable[[np.random.Generator], Sequence[Case]]
     hints: Sequence[str] = ()
     rtol: float = 1e-4
     atol: float = 1e-4
     dtype_kind: str | None = "f"
+    _made: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def id(self) -> str:
         return self.name
 
-    def cases(self) -> list[Case]:
-        """The cases, fresh copies each call (a student's function may modify its input)."""
-        return list(self.make_cases())
+    def cases(self, seed: int | None = None) -> list[Case]:
+        """The cases: the visible ones always the same, the hidden ones drawn from ``seed``.
+
+        ``seed`` is a non-negative integer; ``None`` is :data:`DEFAULT_SEED`, what the
+        notebook's check uses. Each exercise draws from its own stream of the seed.
+        The cases are made once per seed; their arrays are read-only (:meth:`run` and
+        :meth:`expected` pass copies to the functions they call).
+
+        Examples
+        --------
+        >>> from imgprep_course.exercises.start_here import to_float
+        >>> [c.hidden for c in to_float.cases()]
+        [False, False, False, True]
+        >>> import numpy as np
+        >>> a, b = to_float.cases(seed=1), to_float.cases(seed=2)
+        >>> np.array_equal(a[0].args[0], b[0].args[0]), np.array_equal(a[3].args[0], b[3].args[0])
+        (True, False)
+        """
+        return list(self._case_set(seed)[0])
+
+    def _case_set(self, seed: int | None) -> tuple[tuple[Case, ...], dict]:
+        """The cases for ``seed`` and a cache of their expected values, made once."""
+        seed = DEFAULT_SEED if seed is None else seed
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}")
+        seed = int(seed)
+        if seed not in self._made:
+            hidden = np.random.default_rng([seed, zlib.crc32(self.name.encode())])
+            cases = tuple(self.make_cases(hidden))
+            for case in cases:
+                _freeze((case.args, case.kwargs))
+            self._made[seed] = (cases, {})
+        return self._made[seed]
 
     def expected(self, case: Case):
-        """The reference answer for ``case`` (computed on copies of its inputs)."""
+        """The reference answer for ``case`` (computed once per case, on copies of its
+        inputs)."""
+        for cases, values in self._made.values():
+            for index, known in enumerate(cases):
+                if known is case:
+                    if index not in values:
+                        values[index] = self._reference_on(case)
+                    return values[index]
+        return self._reference_on(case)
+
+    def _reference_on(self, case: Case):
         args, kwargs = copy.deepcopy((case.args, case.kwargs))
         return self.reference(*args, **kwargs)
 
@@ -123,8 +168,9 @@ class Exercise:
             return CaseResult(index, "timeout", message or "ran out of time")
         return CaseResult(index, "error", message)
 
-    def run(self, function: Callable) -> list[CaseResult]:
-        """Run ``function`` on every case in this process and judge each result.
+    def run(self, function: Callable, seed: int | None = None) -> list[CaseResult]:
+        """Run ``function`` on every case (hidden ones drawn from ``seed``) in this
+        process and judge each result.
 
         Stops at the first case that is not passed: the feedback shows that one.
         """
@@ -132,7 +178,7 @@ class Exercise:
             return [CaseResult(0, "error", f"{self.name} is a {type(function).__name__}, "
                                            "not a function")]
         results = []
-        for index, case in enumerate(self.cases()):
+        for index, case in enumerate(self.cases(seed)):
             args, kwargs = copy.deepcopy((case.args, case.kwargs))
             try:
                 value = function(*args, **kwargs)
@@ -147,29 +193,41 @@ class Exercise:
                 break
         return results
 
-    def status_of(self, results: Sequence[CaseResult], n_cases: int | None = None) -> str:
+    def status_of(self, results: Sequence[CaseResult]) -> str:
         """The exercise's status from its case results: passed only if every case passed.
 
-        ``n_cases`` is the number of cases, when the caller already has them.
+        Examples
+        --------
+        >>> from imgprep_course.exercises.start_here import to_float
+        >>> to_float.status_of([CaseResult(i, "passed") for i in range(4)])
+        'passed'
+        >>> to_float.status_of([CaseResult(0, "passed"), CaseResult(1, "failed")])
+        'failed'
         """
         for result in results:
             if result.status != "passed":
                 if result.status == "not attempted" and result.index > 0:
                     return "error"
                 return result.status
-        if n_cases is None:
-            n_cases = len(self.cases())
-        return "passed" if len(results) == n_cases else "error"
+        return "passed" if len(results) == len(self._case_set(None)[0]) else "error"
 
     def check(self, function: Callable):
         """Check ``function`` against every case; return feedback to display.
 
         In a notebook the feedback shows as a widget with a Hint button; its ``text`` is
         a plain, deterministic summary. Nothing is raised, whatever the function does.
-        While a submission is being graded this returns ``None``: the grader scores it
-        in another process.
         """
-        if os.environ.get(GRADING_ENV):
-            return None
         from imgprep_course.exercises._feedback import Feedback
         return Feedback(self, self.run(function))
+
+
+def _freeze(value) -> None:
+    """Make the arrays in a case's arguments read-only (cases are made once, shared)."""
+    if isinstance(value, np.ndarray):
+        value.flags.writeable = False
+    elif isinstance(value, (tuple, list)):
+        for item in value:
+            _freeze(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _freeze(item)

@@ -35,7 +35,7 @@ class Feedback:
         self.exercise = exercise
         self.results = list(results)
         self._cases = exercise.cases()  # made once: cases may load images
-        self.status = exercise.status_of(self.results, len(self._cases))
+        self.status = exercise.status_of(self.results)
         self.hints_shown = 0
         self._headline = self._make_headline()
         self._rows = self._make_rows()

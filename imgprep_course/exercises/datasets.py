@@ -66,13 +66,20 @@ _NO_DIFFICULT = """<object>
   </bndbox>
 </object>"""
 
-_SHUFFLED = ("<object><bndbox><ymax>99</ymax><xmax>64</xmax><ymin>3</ymin><xmin>5</xmin>"
-             "</bndbox><difficult>1</difficult><name>cross</name></object>")
+def _shuffled_object(rng) -> str:
+    """An object with random values, its elements and box corners in a random order."""
+    x0, y0 = (int(v) for v in rng.integers(1, 200, 2))
+    corners = {"xmin": x0, "ymin": y0, "xmax": x0 + int(rng.integers(1, 100)),
+               "ymax": y0 + int(rng.integers(1, 100))}
+    box = "".join(f"<{k}>{corners[k]}</{k}>" for k in rng.permutation(list(corners)))
+    parts = [f"<bndbox>{box}</bndbox>", f"<difficult>{int(rng.integers(0, 2))}</difficult>",
+             f"<name>{rng.choice(['cross', 'circle', 'square', 'triangle'])}</name>"]
+    return "<object>" + "".join(parts[i] for i in rng.permutation(3)) + "</object>"
 
 
-def _read_voc_object_cases():
+def _read_voc_object_cases(hidden):
     return [Case((_DOG,)), Case((_DIFFICULT_BOTTLE,)), Case((_PERSON_WITH_PARTS,)),
-            Case((_NO_DIFFICULT,)), Case((_SHUFFLED,), hidden=True)]
+            Case((_NO_DIFFICULT,)), Case((_shuffled_object(hidden),), hidden=True)]
 
 
 read_voc_object = Exercise(
@@ -93,15 +100,14 @@ def _xywh_to_voc_ref(xywh):
     return boxes.convert(xywh, "xywh", "voc")
 
 
-def _xywh_to_voc_cases():
+def _xywh_to_voc_cases(hidden):
     rng = np.random.default_rng(32)
     integer = np.column_stack([rng.integers(0, 200, (6, 2)), rng.integers(1, 60, (6, 2))])
-    continuous = np.round(rng.uniform(0, 100, (5, 4)), 2)
     return [
         Case((np.array([[0.0, 0.0, 1.0, 1.0]]),)),
         Case((np.array([[10.0, 20.0, 30.0, 40.0], [47.0, 239.0, 148.0, 132.0]]),)),
         Case((integer.astype(np.float64),)),
-        Case((continuous,), hidden=True),
+        Case((np.round(hidden.uniform(0, 100, (5, 4)), 2),), hidden=True),
         Case((np.zeros((0, 4)),), hidden=True),
     ]
 
@@ -124,7 +130,7 @@ def _rle_counts_ref(mask):
     return np.asarray(masks.uncompress(masks.encode(mask))["counts"], dtype=np.int64)
 
 
-def _rle_counts_cases():
+def _rle_counts_cases(hidden):
     rng = np.random.default_rng(33)
     square = np.zeros((4, 5), np.uint8)
     square[1:3, 1:4] = 1
@@ -136,7 +142,7 @@ def _rle_counts_cases():
         Case((np.zeros((2, 3), np.uint8),)),
         Case((np.ones((3, 2), bool),)),
         Case((rng.random((6, 7)) < 0.4,)),
-        Case(((rng.random((9, 5)) < 0.6).astype(np.uint8),), hidden=True),
+        Case(((hidden.random((9, 5)) < 0.6).astype(np.uint8),), hidden=True),
     ]
 
 
@@ -164,14 +170,15 @@ def _size_histogram_ref(areas):
     return tuple(size_ranges(coco).values())
 
 
-def _size_histogram_cases():
+def _size_histogram_cases(hidden):
     rng = np.random.default_rng(34)
     return [
         Case((np.array([10.0, 500.0, 2000.0, 12000.0]),)),
         Case((np.array([1023.0, 1024.0, 9215.0, 9216.0]),)),
         Case((np.exp(rng.uniform(np.log(4), np.log(40000), 200)),)),
         Case((np.array([0.0, 1023.5, 9216.5]),)),
-        Case((np.round(np.exp(rng.uniform(np.log(9), np.log(90000), 57))),), hidden=True),
+        Case((np.round(np.exp(hidden.uniform(np.log(9), np.log(90000), 57))),),
+             hidden=True),
     ]
 
 

@@ -21,7 +21,7 @@ def _random_boxes(rng, n: int, extent: float = 100.0, integer: bool = False) -> 
 
 
 # ------------------------------------------------------------------------------ 4.1 IoU
-def _iou_cases():
+def _iou_cases(hidden):
     rng = np.random.default_rng(41)
     return [
         Case((np.array([[0., 0, 2, 2]]), np.array([[1., 0, 3, 2], [0, 0, 1, 1]]))),
@@ -32,7 +32,7 @@ def _iou_cases():
         Case((np.array([[0., 0, 4, 4], [50, 50, 60, 70]]),
               np.array([[10., 10, 20, 20], [55, 40, 58, 90]]))),
         Case((_random_boxes(rng, 5), _random_boxes(rng, 7))),
-        Case((_random_boxes(rng, 8), _random_boxes(rng, 3)), hidden=True),
+        Case((_random_boxes(hidden, 8), _random_boxes(hidden, 3)), hidden=True),
     ]
 
 
@@ -57,7 +57,7 @@ def _sparse_ious(rng, n_dt: int, n_gt: int) -> np.ndarray:
     return np.where(rng.random((n_dt, n_gt)) < 0.35, ious, 0.0)
 
 
-def _match_cases():
+def _match_cases(hidden):
     rng = np.random.default_rng(42)
     example = np.array([[0.6, 0.9], [0.8, 0.7], [0.55, 0.0]])
     return [
@@ -73,7 +73,7 @@ def _match_cases():
         # no ground truth in the image: every detection is a false positive
         Case((np.zeros((3, 0)), np.array([0.3, 0.2, 0.1]), 0.5)),
         Case((_sparse_ious(rng, 12, 6), rng.random(12), 0.5)),
-        Case((_sparse_ious(rng, 20, 8), rng.random(20), 0.75), hidden=True),
+        Case((_sparse_ious(hidden, 20, 8), hidden.random(20), 0.75), hidden=True),
     ]
 
 
@@ -98,14 +98,14 @@ def _ranked_flags(rng, n: int, good: float = 0.6) -> np.ndarray:
     return rng.random(n) < np.linspace(good + 0.3, good - 0.3, n)
 
 
-def _precision_recall_cases():
+def _precision_recall_cases(hidden):
     rng = np.random.default_rng(43)
     return [
         Case((np.array([True, False, True, False]), 3)),
         Case((np.array([False, False, False]), 2)),
         Case((np.array([True, True, True]), 3)),
         Case((_ranked_flags(rng, 20), 15)),
-        Case((_ranked_flags(rng, 30, 0.4), 40), hidden=True),
+        Case((_ranked_flags(hidden, 30, 0.4), 40), hidden=True),
     ]
 
 
@@ -129,7 +129,7 @@ def _curve(is_tp, n_gt: int) -> tuple[np.ndarray, np.ndarray]:
     return recall, precision
 
 
-def _all_point_ap_cases():
+def _all_point_ap_cases(hidden):
     rng = np.random.default_rng(44)
     return [
         Case(_curve([True, False, True, False], 3)),
@@ -137,7 +137,7 @@ def _all_point_ap_cases():
         Case(_curve([False, True, True, True], 4)),
         Case(_curve([True, True, True], 3)),
         Case(_curve(_ranked_flags(rng, 25), 20)),
-        Case(_curve(_ranked_flags(rng, 40, 0.5), 30), hidden=True),
+        Case(_curve(_ranked_flags(hidden, 40, 0.5), 30), hidden=True),
     ]
 
 
@@ -179,7 +179,7 @@ def _map_50_95_ref(boxes, scores, labels, gt_boxes, gt_labels) -> float:
     return float(result.stats[0])
 
 
-def _map_50_95_cases():
+def _map_50_95_cases(hidden):
     rng = np.random.default_rng(45)
     gt = np.array([[0., 0, 25, 25]])
     return [
@@ -193,7 +193,7 @@ def _map_50_95_cases():
               np.array([[10., 10, 50, 50], [0, 60, 30, 90]]), np.array([1, 2]))),
         Case(_map_case(rng, 12, 3, 0.05, 0.3)),
         Case(_map_case(rng, 25, 4, 0.1, 0.4)),
-        Case(_map_case(rng, 30, 5, 0.08, 0.5), hidden=True),
+        Case(_map_case(hidden, 30, 5, 0.08, 0.5), hidden=True),
     ]
 
 

@@ -6,13 +6,13 @@ from imgprep_course import images
 from imgprep_course.exercises._core import Case, Exercise
 
 
-def _cases():
+def _cases(hidden):
     rng = np.random.default_rng(0)
     return [
         Case((np.array([[0, 128, 255]], dtype=np.uint8),)),
         Case((rng.integers(0, 256, (4, 5, 3), dtype=np.uint8),)),
         Case((images.load_sample("present")[:16, :16],)),
-        Case((rng.integers(0, 256, (2, 3), dtype=np.uint8),), hidden=True),
+        Case((hidden.integers(0, 256, (2, 3), dtype=np.uint8),), hidden=True),
     ]
 
 

@@ -1,10 +1,11 @@
 """The autograder: score submitted notebooks, never trusting or changing them.
 
-For each exercise of the lesson, the grader finds the student's answer cell (the last
-code cell that defines the exercise's function, wherever it is), refuses it if it
-imports the reference implementation, and otherwise runs that cell alone after the
-*pristine* set-up cells of the lesson (the cells tagged ``setup`` in ``lessons/``, not
-the student's copy) in a fresh, confined child process with a time and a memory limit
+For each exercise of the lesson, the grader finds the student's answer with the one
+answer model the notebook's check uses too (:mod:`imgprep_course.exercises._answer`: the
+function the exercise names, from the cell that calls its check, with the top-level
+definitions it uses), refuses it if it uses the reference implementation, and otherwise
+runs those definitions after the *pristine* set-up cells of the lesson (the cells tagged
+``setup`` in ``lessons/``, not the student's copy) in a fresh, confined child process with a time and a memory limit
 (:mod:`imgprep_course.grading._child`: a warm worker per set-up forks one child per
 answer; on Linux the child runs in namespaces with a read-only file system, no network
 and no view of other processes, see :mod:`imgprep_course.grading._sandbox`). The child
@@ -25,18 +26,17 @@ import json
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from imgprep_course.exercises import LESSONS, CaseResult, Exercise, lesson_exercises
+from imgprep_course.exercises import (LESSONS, CaseResult, Exercise, lesson_exercises,
+                                      pristine_setup)
 from imgprep_course.grading._answers import (NotebookError, find_answer, read_notebook,
-                                             refuses_reference, setup_cells)
+                                             refuses_reference)
 from imgprep_course.grading._child import (Limits, Workers, hidden_folders,
                                            sandbox_available)
 from imgprep_course.grading._codec import CodecError
-from imgprep_course.notebooks import course_root
 
 
 @dataclass
@@ -111,13 +111,6 @@ def identify_lesson(metadata: dict, path: Path) -> str:
                      + ", ".join(sorted(LESSONS)))
 
 
-@cache
-def pristine_setup(lesson: str) -> tuple[str, ...]:
-    """The set-up cells of the lesson as the course ships it (never the student's)."""
-    data = (course_root() / "lessons" / f"{lesson}.ipynb").read_bytes()
-    return tuple(setup_cells(read_notebook(data)[1]))
-
-
 def collect(paths, exclude: Path | None = None) -> list[Path]:
     """The notebooks named by ``paths``: files as given, folders searched recursively
     (skipping ``.ipynb_checkpoints`` and the folder ``exclude``)."""
@@ -141,6 +134,7 @@ def grade_notebook(path, *, limits: Limits = Limits()) -> SubmissionGrade:
 
     Examples
     --------
+    >>> from imgprep_course.notebooks import course_root
     >>> grade = grade_notebook(course_root() / "solutions" / "00_start_here.ipynb")
     >>> grade.score, grade.max_score, grade.exercises[0].status
     (1, 1, 'passed')
@@ -199,11 +193,14 @@ def _prepare(path: Path) -> tuple[SubmissionGrade, list]:
         return SubmissionGrade(str(path), None, error=str(error)), []
     grade, tasks = SubmissionGrade(str(path), lesson), []
     for position, exercise in enumerate(lesson_exercises(lesson)):
-        if unreadable:
-            grade.exercises.append(_grade(exercise, [CaseResult(0, "error", unreadable)]))
+        answer = None if unreadable else find_answer(cells, exercise.name,
+                                                     pristine_setup(lesson))
+        verdict = (("error", unreadable) if unreadable else answer.verdict)
+        if verdict:
+            grade.exercises.append(_grade(exercise, [CaseResult(0, *verdict)]))
         else:
             grade.exercises.append(None)
-            tasks.append((position, exercise, find_answer(cells, exercise.name)))
+            tasks.append((position, exercise, answer.source))
     return grade, tasks
 
 
@@ -221,9 +218,10 @@ def _sandbox_mode(limits: Limits) -> bool:
 
 
 def grade_exercise(exercise: Exercise, answer: str | None, setup: list[str], *,
-                   limits: Limits = Limits(), workers: Workers | None = None
-                   ) -> ExerciseGrade:
-    """Run one answer cell in a child process and score its outputs here.
+                   limits: Limits = Limits(), workers: Workers | None = None,
+                   seed: int | None = None) -> ExerciseGrade:
+    """Run one answer (:attr:`Answer.source`) in a child process and score its outputs
+    here, on the exercise's cases with hidden ones drawn from ``seed``.
 
     ``workers`` (shared by a class's grading) keeps Python warm between answers; without
     it, one is started for this answer alone.
@@ -234,10 +232,11 @@ def grade_exercise(exercise: Exercise, answer: str | None, setup: list[str], *,
     refusal = refuses_reference(answer)
     if refusal:
         return _grade(exercise, [CaseResult(0, "error", refusal)])
-    cases = exercise.cases()
+    cases = exercise.cases(seed)
     if workers is None:
         with Workers(sandbox=_sandbox_mode(limits), startup=limits.startup) as own:
-            return grade_exercise(exercise, answer, setup, limits=limits, workers=own)
+            return grade_exercise(exercise, answer, setup, limits=limits, workers=own,
+                                  seed=seed)
     try:
         run = workers.run(setup, answer, exercise.name,
                           [[c.args, c.kwargs] for c in cases], limits)

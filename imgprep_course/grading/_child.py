@@ -32,7 +32,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import imgprep_course
-from imgprep_course.exercises import GRADING_ENV
 from imgprep_course.grading import _codec
 
 RUNNER = Path(__file__).with_name("_runner.py")
@@ -144,7 +143,7 @@ class Worker:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         env = {"PATH": os.defpath, "HOME": str(self.home), "TMPDIR": str(self.home),
                "MPLCONFIGDIR": str(self.home / ".matplotlib"), "MPLBACKEND": "Agg",
-               "LANG": "C.UTF-8", GRADING_ENV: "1", "OPENBLAS_NUM_THREADS": "1",
+               "LANG": "C.UTF-8", "OPENBLAS_NUM_THREADS": "1",
                "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "NUMBA_NUM_THREADS": "1"}
         self.stderr = tempfile.TemporaryFile()
         with tempfile.TemporaryFile() as config:

@@ -59,8 +59,9 @@ def _load(name: str):
 def _describe(error: BaseException) -> str:
     text = "".join(traceback.format_exception_only(type(error), error)).strip()
     if isinstance(error, NameError):
-        text += (" (the grader runs each answer cell on its own, after the lesson's set-up "
-                 "cells: define everything your answer needs in the answer's cell)")
+        text += (" (the grader runs only your answer's definitions: the function, and the "
+                 "functions, classes, imports and assignments it uses, after the lesson's "
+                 "set-up cells)")
     return text[:1000]
 
 
