@@ -7,7 +7,10 @@ py-faster-rcnn's ``lib/datasets/voc_eval.py``), for every class at once:
   (a box ``[1, 1, 1, 1]`` is one pixel), see :func:`imgprep_course.metrics.box_iou`;
 - detections are ranked by confidence; each is compared with its single best ground
   truth in the same image (the first one on ties); it is a true positive when that
-  overlap is *strictly* greater than the threshold and the ground truth is not yet taken;
+  overlap is *strictly* greater than the threshold and the ground truth is not yet taken
+  (py-faster-rcnn's ``ovmax > ovthresh``; the MATLAB devkit's ``VOCevaldet.m`` tests
+  ``ovmax >= VOCopts.minoverlap``, so an overlap of exactly 0.5 counts there and not
+  here, and the IJCV 2010 paper says "exceed 50%");
   a ground truth already taken makes it a false positive (no fall-back to the second
   best); a ``difficult`` ground truth makes it neither;
 - recall is over the non-difficult ground truths; AP is :func:`voc_ap` (11-point for
