@@ -60,3 +60,7 @@ __all__ = [
     "shear_matrix", "shift_matrix", "transform_boxes", "transform_points", "warp",
     "warp_mask", "zoom_matrix",
 ]
+from imgprep_course.augment import _color, _crop  # noqa: E402  (resizing, cropping, colour)
+from imgprep_course.augment._color import *  # noqa: E402,F401,F403
+from imgprep_course.augment._crop import *  # noqa: E402,F401,F403
+__all__ += _crop.__all__ + _color.__all__
