@@ -90,7 +90,7 @@ def test_01_curvature_of_raw_and_standardized_pixels():
 
 
 def test_03_shapes_facts(tmp_path):
-    _says("03_datasets", "Image 1 has 4 COCO annotations but 10 VOC objects",
+    _says("03_datasets", "Image 1 has 4 COCO annotations", "but 10 VOC objects:",
           "Annotation 154 is a circle of which a single pixel is visible")
     root = make_shapes(tmp_path / "shapes", images=40, seed=0, quiet=True)
     coco = COCO(root / "coco" / "instances.json")
