@@ -19,10 +19,12 @@ scipy's numbers (to float rounding; identical on the random cases of the tests):
     ``grid-wrap``. scipy's own ``wrap`` repeats with period ``n - 1`` (the first and last
     pixel land on top of each other), which is not what "wrap" suggests; we do not copy it.
 
-The compiled kernel runs over a whole batch at once, in parallel over output rows.
+The compiled kernel runs over a whole batch at once, in parallel over chunks of output rows.
 """
 
 from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
 
 import numba
 import numpy as np
@@ -30,7 +32,7 @@ import numpy as np
 FILL_MODES = ("constant", "nearest", "reflect", "wrap")
 _MODE_CODES = {name: code for code, name in enumerate(FILL_MODES)}
 _CONSTANT, _NEAREST, _REFLECT, _WRAP = range(4)
-_KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+_KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.uint8))
 
 
 def check_fill_mode(fill_mode: str) -> int:
@@ -47,7 +49,7 @@ def check_order(order: int) -> int:
     return int(order)
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, nogil=True)
 def _map_coordinate(x: float, n: int, mode: int) -> float:
     """scipy's ``map_coordinate``: fold a coordinate outside ``[0, n-1]`` into the image.
 
@@ -80,7 +82,7 @@ def _map_coordinate(x: float, n: int, mode: int) -> float:
     return x
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, nogil=True)
 def _index(i: int, n: int, mode: int) -> int:
     """Index ``i`` (at most one step outside the image after mapping) brought inside."""
     if mode == _WRAP:
@@ -91,86 +93,76 @@ def _index(i: int, n: int, mode: int) -> int:
     return n - 1 if i >= n else i
 
 
-@numba.njit(cache=True, parallel=True, fastmath=True)
-def _warp_batch(source, index, matrices, moving, out, order, mode, cval):
-    """Resample ``source[index[k]]`` through ``matrices[k]`` into ``out[k]``.
+@numba.njit(cache=True, nogil=True)
+def _warp_rows(source, index, coefficients, out, height, width, channels, order, mode, cval,
+               to_uint8, first, stop):
+    """Resample output rows ``first .. stop-1`` of a batch (row ``j`` is row ``j % height``
+    of output image ``j // height``), each image ``k`` from ``source`` image ``index[k]``
+    through the pull matrix ``coefficients[k]``.
 
-    ``source``: (M, H, W, C), C-contiguous, float32 or float64 like ``out``; ``index``:
-    (N,) which image of ``source`` each output comes from; ``matrices``: (N, 2, 3) pull
-    matrices in (row, col) order as scipy takes them; ``moving``: (N,) False where the
-    matrix is the identity (a plain copy); ``out``: (N, H, W, C), C-contiguous.
-
-    ``fastmath`` lets LLVM reorder the bilinear sums (about 20 % faster); the inputs are
-    finite (the callers check), and the results stay within a float rounding of scipy's.
+    ``source`` and ``out`` are flat views of C-contiguous ``(M, H, W, C)`` and
+    ``(N, H, W, C)`` arrays; ``coefficients``: (N, 6), scipy's (row, col) form ``a00, a01,
+    b0, a10, a11, b1``. Every sum is computed in float64, left to right as written (no
+    ``fastmath``: a fused multiply-add moves a coordinate that is exactly 0 in scipy's
+    arithmetic to -1e-15, outside the image); ``to_uint8`` rounds each result to the
+    nearest integer (ties to even) and clips it to [0, 255] before it is stored.
     """
-    n_out, height, width, channels = out.shape
-    flat = source.reshape(-1)
-    out_flat = out.reshape(-1)
     row_len = width * channels
-    for job in numba.prange(n_out * height):
+    image_len = height * row_len
+    last_row, last_col = height - 1.0, width - 1.0
+    for job in range(first, stop):
         k = job // height
-        r = job % height
-        src = source[index[k]]
-        row = out[k, r]
-        if not moving[k]:
-            row[:] = src[r]
-            continue
-        a00, a01, b0 = matrices[k, 0, 0], matrices[k, 0, 1], matrices[k, 0, 2]
-        a10, a11, b1 = matrices[k, 1, 0], matrices[k, 1, 1], matrices[k, 1, 2]
-        # flat offsets (unsigned: no negative-index checks) of this image and output row
-        image_start = np.uint64(index[k] * height * row_len)
-        row_start = np.uint64(job * row_len)
-        step = np.uint64(channels)
+        r = job - k * height
+        a00, a01, b0 = coefficients[k, 0], coefficients[k, 1], coefficients[k, 2]
+        a10, a11, b1 = coefficients[k, 3], coefficients[k, 4], coefficients[k, 5]
+        image = index[k] * image_len
+        target = job * row_len - channels
+        # scipy's order of operations: (b + r * a0) + c * a1
+        y_row, x_row = b0 + r * a00, b1 + r * a10
         for c in range(width):
-            # scipy's formula: ((r * a0) + (c * a1)) + b
-            y = r * a00 + c * a01 + b0
-            x = r * a10 + c * a11 + b1
-            if order == 1 and 0.0 <= y < height - 1 and 0.0 <= x < width - 1:
+            target += channels
+            y = y_row + c * a01
+            x = x_row + c * a11
+            if order == 1 and 0.0 <= y < last_row and 0.0 <= x < last_col:
                 # inside: no border rule applies (most pixels; same numbers, less work)
-                above = np.uint64(y)
-                left = np.uint64(x)
-                wy = y - above
-                wx = x - left
-                w00 = (1.0 - wy) * (1.0 - wx)
-                w01 = (1.0 - wy) * wx
-                w10 = wy * (1.0 - wx)
-                w11 = wy * wx
-                top = image_start + above * np.uint64(row_len) + left * step
-                bottom = top + np.uint64(row_len)
-                target = row_start + np.uint64(c) * step
-                for ch in range(channels):
-                    u = np.uint64(ch)
-                    out_flat[target + u] = (w00 * flat[top + u] + w01 * flat[top + step + u]
-                                            + w10 * flat[bottom + u]
-                                            + w11 * flat[bottom + step + u])
-                continue
-            y = _map_coordinate(y, height, mode)
-            x = _map_coordinate(x, width, mode)
-            if y <= -1.0 or x <= -1.0:
-                for ch in range(channels):
-                    row[c, ch] = cval
-                continue
-            if order == 0:
-                yi = _index(np.int64(np.floor(y + 0.5)), height, mode)
-                xi = _index(np.int64(np.floor(x + 0.5)), width, mode)
-                for ch in range(channels):
-                    row[c, ch] = src[yi, xi, ch]
-                continue
-            y_floor = np.floor(y)
-            x_floor = np.floor(x)
-            wy = y - y_floor
-            wx = x - x_floor
-            y0 = _index(np.int64(y_floor), height, mode)
-            y1 = _index(np.int64(y_floor) + 1, height, mode)
-            x0 = _index(np.int64(x_floor), width, mode)
-            x1 = _index(np.int64(x_floor) + 1, width, mode)
+                y0, x0 = int(y), int(x)
+                wy, wx = y - y0, x - x0
+                p00 = image + y0 * row_len + x0 * channels
+                p01, p10 = p00 + channels, p00 + row_len
+                p11 = p10 + channels
+            else:
+                y = _map_coordinate(y, height, mode)
+                x = _map_coordinate(x, width, mode)
+                if y <= -1.0 or x <= -1.0:
+                    value = cval
+                    if to_uint8:
+                        value = min(max(np.rint(value), 0.0), 255.0)
+                    for ch in range(channels):
+                        out[target + ch] = value
+                    continue
+                if order == 0:
+                    p00 = image + _index(int(np.floor(y + 0.5)), height, mode) * row_len \
+                        + _index(int(np.floor(x + 0.5)), width, mode) * channels
+                    for ch in range(channels):
+                        out[target + ch] = source[p00 + ch]
+                    continue
+                y_floor, x_floor = np.floor(y), np.floor(x)
+                wy, wx = y - y_floor, x - x_floor
+                top = image + _index(int(y_floor), height, mode) * row_len
+                bottom = image + _index(int(y_floor) + 1, height, mode) * row_len
+                left = _index(int(x_floor), width, mode) * channels
+                right = _index(int(x_floor) + 1, width, mode) * channels
+                p00, p01, p10, p11 = top + left, top + right, bottom + left, bottom + right
             w00 = (1.0 - wy) * (1.0 - wx)
             w01 = (1.0 - wy) * wx
             w10 = wy * (1.0 - wx)
             w11 = wy * wx
             for ch in range(channels):
-                row[c, ch] = (w00 * src[y0, x0, ch] + w01 * src[y0, x1, ch]
-                              + w10 * src[y1, x0, ch] + w11 * src[y1, x1, ch])
+                value = (w00 * source[p00 + ch] + w01 * source[p01 + ch]
+                         + w10 * source[p10 + ch] + w11 * source[p11 + ch])
+                if to_uint8:
+                    value = min(max(np.rint(value), 0.0), 255.0)
+                out[target + ch] = value
 
 
 def pull_rows_cols(matrix: np.ndarray) -> np.ndarray:
@@ -184,15 +176,24 @@ def warp_batch(source: np.ndarray, matrices: np.ndarray, *, index=None, order: i
     """Resample images of a ``(M, H, W, C)`` array, each through its own (x, y) pull matrix.
 
     Output ``k`` is ``source[index[k]]`` (``index`` defaults to all images in order)
-    resampled through ``matrices[k]``, as ``dtype`` (float32 or float64; default: the
-    source's if it is one of them, else float32). A C-contiguous source of that dtype is
-    read in place, sparing the caller a gathered copy. The internal workhorse behind
-    :func:`imgprep_course.augment.warp`; arguments are trusted (validated by the callers).
-    Returns a new array.
+    resampled through ``matrices[k]``, as ``dtype``: float32 or float64 (default: the
+    source's if it is one of them, else float32), or uint8 for a uint8 source (the
+    float64 result rounded half to even and clipped to [0, 255], ``cval`` too). A
+    C-contiguous source of that dtype is read in place, sparing the caller a gathered
+    copy. The internal workhorse behind :func:`imgprep_course.augment.warp`; arguments
+    are trusted (validated by the callers). Returns a new array.
+
+    The work is split into chunks of output rows run by a pool of threads (the kernel
+    releases the GIL), handed out as threads become free: on a machine shared with
+    other jobs a static split would wait for the slowest core. Only the dtype a call
+    needs is compiled, on first use.
     """
-    dtype = np.dtype(dtype or (source.dtype if source.dtype in _KERNEL_DTYPES else np.float32))
+    floats = _KERNEL_DTYPES[:2]
+    dtype = np.dtype(dtype or (source.dtype if source.dtype in floats else np.float32))
     if dtype not in _KERNEL_DTYPES:
-        raise TypeError(f"the warp kernel computes in float32 or float64, not {dtype}")
+        raise TypeError(f"the warp kernel computes float32, float64 or uint8, not {dtype}")
+    if dtype == np.uint8 and source.dtype != np.uint8:
+        raise TypeError(f"a uint8 warp needs uint8 images, got {source.dtype}")
     if source.dtype != dtype or not source.flags.c_contiguous:
         # one compiled kernel per dtype: convert what is needed, nothing more
         source = np.ascontiguousarray(source if index is None else source[index], dtype=dtype)
@@ -200,32 +201,66 @@ def warp_batch(source: np.ndarray, matrices: np.ndarray, *, index=None, order: i
     index = np.arange(len(source)) if index is None else np.asarray(index, dtype=np.int64)
     matrices = np.asarray(matrices, dtype=np.float64).reshape(-1, 3, 3)
     out = np.empty((len(index),) + source.shape[1:], dtype=dtype)
-    if out.size:
-        rows_cols = np.stack([pull_rows_cols(m) for m in matrices])
-        moving = ~np.all(matrices == np.eye(3), axis=(1, 2))
-        # Rows are handed out in chunks, a few per thread, as threads become free: on a
-        # machine shared with other jobs a static split would wait for the slowest core.
-        rows = out.shape[0] * out.shape[1]
-        with numba.parallel_chunksize(max(1, rows // (8 * numba.get_num_threads()))):
-            _warp_batch(source, index, rows_cols, moving, out, order,
-                        check_fill_mode(fill_mode), dtype.type(cval))
+    moving = ~np.all(matrices == np.eye(3), axis=(1, 2))
+    out[~moving] = source[index[~moving]]
+    if out.size and moving.any():
+        index, matrices = index[moving], matrices[moving]
+        coefficients = np.stack([pull_rows_cols(m).reshape(6) for m in matrices])
+        moved = np.empty((len(index),) + source.shape[1:], dtype=dtype) \
+            if not moving.all() else out
+        height, width, channels = source.shape[1:]
+        args = (source.reshape(-1), index, coefficients, moved.reshape(-1), height, width,
+                channels, int(order), check_fill_mode(fill_mode), float(cval),
+                dtype == np.uint8)
+        _run_in_chunks(_warp_rows, args, len(index) * height, width * channels)
+        if moved is not out:
+            out[moving] = moved
     return out
+
+
+#: Below this many output values per call, one thread does all the work (thread hand-off
+#: costs more than it saves).
+_PARALLEL_MIN_VALUES = 1 << 16
+_POOL: list = []
+
+
+def _run_in_chunks(kernel, args, rows: int, row_values: int) -> None:
+    """Run ``kernel(*args, first, stop)`` over ``rows`` rows, in parallel chunks."""
+    threads = _thread_count()
+    if threads == 1 or rows * row_values < _PARALLEL_MIN_VALUES:
+        kernel(*args, 0, rows)
+        return
+    if not _POOL:
+        _POOL.append(ThreadPoolExecutor(threads, thread_name_prefix="imgprep-warp"))
+    chunk = max(1, rows // (4 * threads))
+    jobs = [_POOL[0].submit(kernel, *args, first, min(first + chunk, rows))
+            for first in range(0, rows, chunk)]
+    for job in jobs:
+        job.result()
+
+
+def _thread_count() -> int:
+    """Threads of the warp: ``NUMBA_NUM_THREADS`` if set, else the CPUs this process may use."""
+    return max(1, int(numba.config.NUMBA_NUM_THREADS))
 
 
 def warp_labels(labels: np.ndarray, matrices: np.ndarray, *, fill_mode: str = "constant",
                 cval=0) -> np.ndarray:
     """Move label masks ``(N, H, W, K)`` of any dtype, each through its own pull matrix.
 
-    Nearest-pixel sampling copies labels, never blends them. The kernel warps an image
-    that holds each pixel's own position, which tells where every output pixel comes from
-    (or -1 for ``cval``); the labels are then gathered with numpy, whatever their dtype.
+    Nearest-pixel sampling copies labels, never blends them. The kernel warps a float32
+    image whose two channels hold each pixel's own row and column (exact integers), which
+    tells where every output pixel comes from (or -1 for ``cval``); the labels are then
+    gathered with numpy, whatever their dtype. Images and labels share one compiled kernel.
     """
     n, height, width = labels.shape[:3]
-    positions = np.arange(height * width, dtype=np.float64).reshape(1, height, width, 1)
+    rows, cols = np.indices((height, width), dtype=np.float32)
+    positions = np.stack([rows, cols], axis=-1)[None]
     where = warp_batch(positions, matrices, index=np.zeros(n, dtype=np.int64), order=0,
-                       fill_mode=fill_mode, cval=-1.0).reshape(n, height * width)
-    where = where.astype(np.int64)
+                       fill_mode=fill_mode, cval=-1.0).astype(np.int64)
+    outside = where[..., 0] < 0
+    where = (where[..., 0] * width + where[..., 1]).reshape(n, height * width)
     flat = labels.reshape(n, height * width, -1)
     out = np.take_along_axis(flat, np.maximum(where, 0)[..., None], axis=1)
-    out[where < 0] = cval
+    out[outside.reshape(n, -1)] = cval
     return out.reshape(labels.shape)
