@@ -50,6 +50,8 @@ def test_int_and_list_shift_ranges():
     listed = TransformRanges(height_shift_range=[0.1, 0.2])
     values = {round(listed.sample((50, 10, 1), rng)["ty"], 9) for _ in range(300)}
     assert values == {-10.0, -5.0, 5.0, 10.0}         # fractions of the height, 50
+    signed = TransformRanges(width_shift_range=[-1, 0, 1])   # Keras' docstring example
+    assert {signed.sample((10, 10, 1), rng)["tx"] for _ in range(300)} == {-1, 0, 1}
 
 
 def test_width_shift_range_shifts_horizontally():
@@ -272,7 +274,11 @@ def test_flow_from_directory(tmp_path):
 @pytest.mark.parametrize("kwargs, match", [
     ({"rotation_range": -10}, "rotation_range must be a finite number >= 0"),
     ({"width_shift_range": -0.1}, "width_shift_range"),
-    ({"height_shift_range": [0.1, -2]}, "every element of height_shift_range"),
+    ({"height_shift_range": [0.1, float("inf")]}, "every element of height_shift_range"),
+    ({"width_shift_range": []}, "must not be an empty sequence"),
+    ({"dtype": "uint8", "rescale": 1 / 255}, "rescale needs a float dtype"),
+    ({"dtype": "uint8", "featurewise_std_normalization": True}, "featurewise_center needs"),
+    ({"dtype": "uint8", "samplewise_center": True}, "samplewise_center needs"),
     ({"shear_range": float("nan")}, "shear_range"),
     ({"zoom_range": 1.5}, "zoom_range z means"),
     ({"zoom_range": (1.2, 0.8)}, "low <= high"),
@@ -292,15 +298,18 @@ def test_bad_generator_settings(kwargs, match):
 
 
 def test_bad_dtype():
-    with pytest.raises(TypeError, match="float32 or float64"):
-        ImageGenerator(dtype="uint8")
+    with pytest.raises(TypeError, match="float32, float64 or uint8"):
+        ImageGenerator(dtype="int16")
+    with pytest.raises(TypeError, match="x must be uint8"):
+        next(ImageGenerator(dtype="uint8").flow(np.zeros((1, 4, 4, 3))))
+    with pytest.raises(TypeError, match="must return uint8"):
+        ImageGenerator(dtype="uint8", preprocessing_function=lambda x: x / 2).standardize(
+            np.zeros((4, 4, 3), dtype=np.uint8))
 
 
 def test_bad_flow_input():
     gen = ImageGenerator()
     x = images(4)
-    with pytest.raises(ValueError, match="no samples"):
-        gen.flow(np.zeros((0, 8, 8, 3)))
     with pytest.raises(ValueError, match="4 dimensions"):
         gen.flow(x[0])
     with pytest.raises(ValueError, match="batch_size"):
@@ -311,11 +320,72 @@ def test_bad_flow_input():
         gen.flow(x, boxes=[[[0, 0, 1, 1]]])
     with pytest.raises(ValueError, match="masks must cover"):
         gen.flow(x, masks=np.zeros((4, 5, 5), dtype=np.uint8))
-    with pytest.raises(IndexError, match="batch index"):
+    with pytest.raises(ValueError, match="batch index 2 is out of range"):
         gen.flow(x, batch_size=2)[2]
+    with pytest.raises(TypeError, match="batch index must be an int"):
+        gen.flow(x, batch_size=2)[0.5]
+    with pytest.raises(ValueError, match="as a tuple must be"):
+        gen.flow((x, x[:, 0], x[:, 1]))
+    with pytest.raises(ValueError, match="cannot be combined with boxes"):
+        next(gen.flow((x, np.arange(4)), boxes=[[]] * 4))
     with pytest.raises(ValueError, match="3 dimensions"):
         gen.random_transform(x)
     with pytest.raises(ValueError, match="directory"):
         gen.flow_from_directory("/nonexistent/folder")
     with pytest.raises(ValueError, match="4 dimensions"):
         gen.fit(x[0])
+
+
+# -- uint8 end to end -----------------------------------------------------------------------
+
+UINT8_SETTINGS = dict(rotation_range=40, width_shift_range=0.2, height_shift_range=3.0,
+                      shear_range=20, zoom_range=0.3, horizontal_flip=True, vertical_flip=True)
+
+
+@pytest.mark.parametrize("fill_mode", ["constant", "nearest", "reflect", "wrap"])
+@pytest.mark.parametrize("order", [0, 1])
+def test_uint8_is_the_float64_result_rounded_half_to_even(fill_mode, order):
+    x = np.random.default_rng(5).integers(0, 256, (6, 15, 12, 3), dtype=np.uint8)
+    x[0] = 0
+    x[0, :, ::2] = 255                     # stripes: many exact .5 ties under half shifts
+    settings = dict(UINT8_SETTINGS, fill_mode=fill_mode, cval=99.5,
+                    interpolation_order=order)
+    as_uint8 = next(ImageGenerator(dtype="uint8", **settings).flow(x, shuffle=False, seed=3))
+    as_float = next(ImageGenerator(dtype="float64", **settings).flow(x, shuffle=False, seed=3))
+    assert as_uint8.dtype == np.uint8
+    np.testing.assert_array_equal(as_uint8, np.clip(np.rint(as_float), 0, 255))
+    half = ImageGenerator(dtype="uint8", interpolation_order=1).apply_transform(
+        x[0], {"tx": 0.5})
+    assert set(np.unique(half).tolist()) <= {0, 128, 255}    # 127.5 rounds to even, 128
+
+
+def test_uint8_colour_steps_round_and_clip():
+    x = np.array([[[10, 100, 250]]], dtype=np.uint8)
+    gen = ImageGenerator(dtype="uint8")
+    assert gen.apply_transform(x, {"channel_shift_intensity": 20.4}).tolist() == \
+        [[[30, 120, 250]]]                                   # clipped to x's range
+    assert gen.apply_transform(x, {"brightness": 1.5}).tolist() == [[[15, 150, 255]]]
+    assert gen.random_transform(x, seed=0).dtype == np.uint8
+
+
+def test_uint8_directory_images_stay_uint8_and_16_bit_ones_are_refused(tmp_path):
+    (tmp_path / "a").mkdir()
+    Image.fromarray(np.full((4, 4, 3), 7, dtype=np.uint8)).save(tmp_path / "a" / "x.png")
+    it = ImageGenerator(dtype="uint8").flow_from_directory(tmp_path, target_size=(4, 4),
+                                                           class_mode=None, verbose=False)
+    assert next(it).dtype == np.uint8 and int(next(it).max()) == 7
+    Image.fromarray(np.full((4, 4), 300, dtype=np.uint16)).save(tmp_path / "a" / "y.png")
+    it = ImageGenerator(dtype="uint8").flow_from_directory(
+        tmp_path, target_size=(4, 4), color_mode="grayscale", class_mode=None, verbose=False)
+    with pytest.raises(TypeError, match="must be uint8, got uint16"):
+        next(it)
+
+
+def test_empty_input_gives_empty_epochs_as_keras(tmp_path):
+    it = ImageGenerator().flow(np.zeros((0, 8, 8, 3)), np.zeros(0))
+    assert len(it) == 0
+    x, y = next(it)
+    assert x.shape == (0, 8, 8, 3) and y.shape == (0,)
+    (tmp_path / "cats").mkdir()
+    folder = ImageGenerator().flow_from_directory(tmp_path, target_size=(5, 5), verbose=False)
+    assert len(folder) == 0 and next(folder)[0].shape == (0, 5, 5, 3)

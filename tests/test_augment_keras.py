@@ -1,9 +1,8 @@
 """Parity of imgprep_course.augment with Keras 3's ImageDataGenerator.
 
 Two sources of truth: fixtures that Keras produced (``tests/fixtures/keras_augment``, made by
-``tests/fixtures/make_keras_augment.py``; these tests always run) and Keras itself on fresh
-random cases when it is importable (it is not a dependency of the course; see
-``benchmarks/requirements.txt``).
+``tests/fixtures/make_keras_augment.py``) and Keras itself on fresh random cases (keras,
+jax and scipy are test dependencies: ``pip install -e .[test]``; these tests never skip).
 """
 
 from __future__ import annotations
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from imgprep_course.augment import (ImageGenerator, about_center, affine_matrix,
                                     apply_affine_transform, rotation_matrix, shear_matrix,
@@ -148,19 +148,21 @@ def test_standardize_matches_keras_fixtures(keras_data):
         np.testing.assert_allclose(single, out, atol=1e-5 * scale)
 
 
-# -- live comparison with Keras, when it is installed -----------------------------------
+# -- live comparison with Keras (a test dependency: keras, with jax and scipy) ------------
 
 #: Keras 3.15 reaches scipy.ndimage.interpolation.affine_transform through a namespace
 #: that scipy deprecates; that warning is Keras' business, not a defect of ours.
 keras_uses_old_scipy_namespace = pytest.mark.filterwarnings(
     "ignore:Please import `affine_transform`:DeprecationWarning")
 
+
 @pytest.fixture(scope="module")
 def keras_image():
-    os.environ.setdefault("KERAS_BACKEND", "jax")
-    return pytest.importorskip(
-        "keras.src.legacy.preprocessing.image",
-        reason="keras is not installed (optional: pip install -r benchmarks/requirements.txt)")
+    """Keras' legacy preprocessing module, on the numpy backend (no accelerator set-up;
+    Keras 3's numpy backend still imports jax)."""
+    os.environ.setdefault("KERAS_BACKEND", "numpy")
+    from keras.src.legacy.preprocessing import image
+    return image
 
 
 @keras_uses_old_scipy_namespace
@@ -215,3 +217,99 @@ def test_live_random_draws_match_keras(keras_image):
             for key in ("theta", "shear", "zx", "zy", "channel_shift_intensity", "brightness"):
                 assert mine[key] == pytest.approx(theirs[key])
             assert mine["flip_horizontal"] == bool(theirs["flip_horizontal"])
+
+
+@keras_uses_old_scipy_namespace
+@pytest.mark.parametrize("size", [41, 225, 9, 64])
+def test_live_random_shears_match_keras_at_odd_sizes(keras_image, size):
+    """A fused multiply-add (``fastmath``) once put the centre row's edge pixel 1e-14
+    outside the image, so it took cval in ~20 % of random shears at odd sizes."""
+    rng = np.random.default_rng(size)
+    for case in range(40 if size < 100 else 12):
+        x = rng.random((size, size, 1)).astype(np.float32)
+        shear = 38.645 if case == 0 else rng.uniform(-60, 60)
+        order = case % 2
+        ours = apply_affine_transform(x, shear=shear, fill_mode="constant", cval=-1,
+                                      order=order)
+        theirs = keras_image.apply_affine_transform(x, shear=shear, row_axis=0, col_axis=1,
+                                                    channel_axis=2, fill_mode="constant",
+                                                    cval=-1, order=order)
+        np.testing.assert_array_equal(ours == -1, theirs == -1, err_msg=f"shear {shear}")
+        np.testing.assert_allclose(ours, theirs, atol=1e-5 if order else 0)
+
+
+def test_live_list_shift_ranges_draw_what_keras_draws(keras_image):
+    """Keras' own docstring example, ``[-1, 0, +1]``, and its test's ``[-2, 2]``: one
+    element times a random sign, in pixels (the largest element is not below 1)."""
+    for shift_range in ([-1, 0, 1], [-2, 2], [0.1, 0.25]):
+        keras_gen = keras_image.ImageDataGenerator(width_shift_range=shift_range)
+        ours = ImageGenerator(width_shift_range=shift_range)
+        theirs = {round(float(keras_gen.get_random_transform((20, 40, 1), seed=s)["ty"]), 9)
+                  for s in range(200)}
+        mine = {round(float(ours.get_random_transform((20, 40, 1), seed=s)["tx"]), 9)
+                for s in range(200)}
+        assert mine == theirs, shift_range
+
+
+def test_live_grayscale_keeps_16_bit_values_as_keras(keras_image, tmp_path):
+    (tmp_path / "a").mkdir()
+    Image.fromarray(np.array([[0, 1000, 65535]], dtype=np.uint16)).save(tmp_path / "a/x.png")
+    kwargs = dict(target_size=(1, 3), color_mode="grayscale", class_mode=None, shuffle=False)
+    theirs = next(keras_image.ImageDataGenerator().flow_from_directory(str(tmp_path),
+                                                                       **kwargs))
+    ours = next(ImageGenerator().flow_from_directory(tmp_path, verbose=False, **kwargs))
+    assert ours[0, 0, :, 0].tolist() == [0, 1000, 65535]
+    np.testing.assert_array_equal(ours, theirs)
+
+
+def test_live_featurewise_statistics_of_other_channels_raise_as_in_keras(keras_image):
+    rgb = np.random.default_rng(0).random((4, 6, 6, 3)).astype(np.float32)
+    gray = rgb[..., :1].copy()
+    keras_gen = keras_image.ImageDataGenerator(featurewise_center=True)
+    keras_gen.fit(rgb)
+    with pytest.raises(ValueError):
+        keras_gen.standardize(gray.copy())
+    ours = ImageGenerator(featurewise_center=True).fit(rgb)
+    with pytest.raises(ValueError, match="channels"):
+        ours.standardize(gray)
+    with pytest.raises(ValueError, match="channels"):
+        next(ours.flow(gray))
+
+
+def test_live_samplewise_on_a_batch_is_keras_image_by_image(keras_image):
+    """The documented difference: Keras' standardize(batch) pools the batch's statistics;
+    ours (like Keras' own iterators) standardizes each image by its own."""
+    x = np.random.default_rng(1).normal(3, 2, (5, 4, 4, 2)).astype(np.float32)
+    keras_gen = keras_image.ImageDataGenerator(samplewise_center=True,
+                                               samplewise_std_normalization=True)
+    per_image = np.stack([keras_gen.standardize(image.copy()) for image in x])
+    pooled = keras_gen.standardize(x.copy())
+    ours = ImageGenerator(samplewise_center=True, samplewise_std_normalization=True)
+    np.testing.assert_allclose(ours.standardize(x), per_image, atol=1e-5)
+    assert not np.allclose(pooled, per_image, atol=1e-3)
+
+
+def test_live_tuple_input_past_the_end_and_empty_input_as_keras(keras_image, tmp_path):
+    images = np.random.default_rng(2).random((5, 4, 4, 1)).astype(np.float32)
+    misc = [np.arange(5.0), np.arange(10.0).reshape(5, 2)]
+    keras_it = keras_image.ImageDataGenerator().flow((images, misc), np.arange(5),
+                                                     batch_size=2, shuffle=False)
+    ours_it = ImageGenerator().flow((images, misc), np.arange(5), batch_size=2,
+                                    shuffle=False)
+    for i in range(3):
+        (tx, *tmisc), ty = keras_it[i]
+        (ox, *omisc), oy = ours_it[i]
+        np.testing.assert_allclose(ox, tx)
+        for a, b in zip(omisc, tmisc):
+            np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(oy, ty)
+    for it in (keras_it, ours_it):
+        with pytest.raises(ValueError):
+            it[3]
+    empty = np.zeros((0, 4, 4, 1), dtype=np.float32)
+    assert len(keras_image.ImageDataGenerator().flow(empty)) == 0
+    assert len(ImageGenerator().flow(empty)) == 0
+    (tmp_path / "empty_class").mkdir()
+    keras_dir = keras_image.ImageDataGenerator().flow_from_directory(str(tmp_path))
+    assert len(keras_dir) == 0
+    assert len(ImageGenerator().flow_from_directory(tmp_path, verbose=False)) == 0

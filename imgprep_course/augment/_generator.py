@@ -59,8 +59,13 @@ class ImageGenerator:
         Called on each image (rank 3) first thing in :meth:`standardize`.
     interpolation_order : {0, 1}
         Nearest or bilinear resampling.
-    dtype : {"float32", "float64"}
-        Dtype of the images produced.
+    dtype : {"float32", "float64", "uint8"}
+        Dtype of the images produced. With "uint8" (not in Keras) uint8 images stay
+        uint8 end to end, as OpenCV and albumentations keep them: each output value is
+        the float64 result rounded half to even and clipped to [0, 255] (``cval``, channel
+        shifts and brightness too), i.e. ``np.rint`` of what ``dtype="float64"`` gives,
+        clipped. The images given must be uint8, and the options that leave the 0..255
+        range (``rescale``, sample-wise and feature-wise normalization, ZCA) are refused.
     augment_probability : float
         Probability that an image is augmented at all (Keras: always, 1.0).
     min_visibility : float
@@ -104,8 +109,8 @@ class ImageGenerator:
         self.cval = float(cval)
         self.interpolation_order = check_order(interpolation_order)
         self.dtype = np.dtype(dtype)
-        if self.dtype not in (np.float32, np.float64):
-            raise TypeError(f"dtype must be float32 or float64, got {self.dtype}")
+        if self.dtype not in (np.float32, np.float64, np.uint8):
+            raise TypeError(f"dtype must be float32, float64 or uint8, got {self.dtype}")
         if rescale is not None and not np.isfinite(rescale):
             raise ValueError(f"rescale must be a finite number or None, got {rescale!r}")
         self.rescale = rescale
@@ -128,6 +133,14 @@ class ImageGenerator:
         self.samplewise_center = samplewise_center or samplewise_std_normalization
         self.samplewise_std_normalization = samplewise_std_normalization
         self.mean = self.std = self.whitening = None
+        if self.dtype == np.uint8:
+            float_only = [name for name, on in (
+                ("rescale", rescale is not None), ("samplewise_center", self.samplewise_center),
+                ("featurewise_center", self.featurewise_center))
+                if on]
+            if float_only:
+                raise ValueError(f"dtype='uint8' keeps images in 0..255; {float_only[0]} "
+                                 "needs a float dtype (float32 or float64)")
 
     # -- random transforms ------------------------------------------------------------
 
@@ -258,6 +271,15 @@ class ImageGenerator:
         ``/ (std + 1e-6)`` (statistics of each image), feature-wise ``- mean`` and
         ``/ (std + 1e-6)``, ZCA. The input is not modified (Keras changes it in place).
 
+        On a batch, sample-wise statistics are each image's own, on purpose: Keras'
+        ``standardize`` called on a batch takes one mean and std over the whole batch
+        (``np.mean(x, keepdims=True)``), so an image's values would depend on the other
+        images it is batched with; Keras' own iterators call it image by image, and that
+        is what this gives for a batch too (``standardize(batch)`` equals
+        ``np.stack([standardize(image) for image in batch])``). Feature-wise statistics
+        need images with the channels they were fitted on (a ValueError otherwise, as
+        Keras' broadcasting fails).
+
         Examples
         --------
         >>> gen = ImageGenerator(rescale=0.5, samplewise_center=True)
@@ -276,6 +298,9 @@ class ImageGenerator:
         if self.preprocessing_function is not None:
             batch = np.stack([np.asarray(self.preprocessing_function(image.copy()))
                               for image in batch])
+        if self.dtype == np.uint8 and batch.dtype != np.uint8:
+            raise TypeError("with dtype='uint8', preprocessing_function must return uint8 "
+                            f"images, got {batch.dtype}")
         batch = batch.astype(self.dtype, copy=False)
         if self.rescale:
             batch = batch * batch.dtype.type(self.rescale)
@@ -286,6 +311,9 @@ class ImageGenerator:
             batch = rescale.subtract_mean(batch, axis=(1, 2, 3), dtype=self.dtype)
         if self.featurewise_center:
             self._require_fit("featurewise_center", self.mean)
+            if self.mean.shape[-1] != batch.shape[-1]:
+                raise ValueError(f"x has {batch.shape[-1]} channels but the feature-wise "
+                                 f"statistics were fitted on images with {self.mean.shape[-1]}")
             std, eps = (self.std, STD_EPSILON) if self.featurewise_std_normalization \
                 else (1.0, 0.0)
             batch = rescale.normalize(batch, self.mean, std, eps=eps, dtype=self.dtype)
@@ -370,8 +398,15 @@ class ImageGenerator:
     # -- internals --------------------------------------------------------------------
 
     def _as_image(self, x, name: str) -> np.ndarray:
-        image = as_array(x, name, ndim=3, finite=True)
-        return image.astype(self.dtype)
+        return self._as_source(x, name, ndim=3).astype(self.dtype, copy=False)
+
+    def _as_source(self, x, name: str, ndim: int = 4) -> np.ndarray:
+        """Images as given (any real dtype; uint8 for ``dtype="uint8"``), validated."""
+        array = as_array(x, name, ndim=ndim, allow_empty=ndim == 4, finite=True)
+        if self.dtype == np.uint8 and array.dtype != np.uint8:
+            raise TypeError(f"dtype='uint8' keeps uint8 images end to end: {name} must be "
+                            f"uint8, got {array.dtype}")
+        return array
 
     @staticmethod
     def _as_masks(masks, name: str, size: tuple, *, batched: bool = False) -> np.ndarray:
@@ -393,17 +428,21 @@ class ImageGenerator:
         (or None) and the list of box tables (or None).
         """
         shape = source.shape[1:]
-        matrices = np.stack([
+        matrices = np.array([
             affine_matrix(shape, theta=p["theta"], tx=p["tx"], ty=p["ty"], shear=p["shear"],
                           zx=p["zx"], zy=p["zy"], flip_horizontal=p["flip_horizontal"],
-                          flip_vertical=p["flip_vertical"]) for p in params])
+                          flip_vertical=p["flip_vertical"]) for p in params]).reshape(-1, 3, 3)
         out = warp_batch(source, matrices, index=index, order=self.interpolation_order,
                          fill_mode=self.fill_mode, cval=self.cval, dtype=self.dtype)
         for i, p in enumerate(params):
+            if p["channel_shift_intensity"] is None and p["brightness"] is None:
+                continue
+            image = out[i].astype(np.float64) if out.dtype == np.uint8 else out[i]
             if p["channel_shift_intensity"] is not None:
-                out[i] = _channel_shift(out[i], p["channel_shift_intensity"])
+                image = _channel_shift(image, p["channel_shift_intensity"])
             if p["brightness"] is not None:
-                out[i] = _brightness(out[i], p["brightness"])
+                image = _brightness(image, p["brightness"])
+            out[i] = np.clip(np.rint(image), 0, 255) if out.dtype == np.uint8 else image
         if masks is not None:
             masks = warp_labels(masks, matrices, fill_mode=self.fill_mode, cval=self.mask_cval)
         if boxes is not None:

@@ -19,6 +19,7 @@ from imgprep_course.augment._affine import _as_box_table
 #: The file extensions ``flow_from_directory`` reads, as Keras.
 IMAGE_EXTENSIONS = ("png", "jpg", "jpeg", "bmp", "ppm", "tif", "tiff")
 _COLOR_MODES = {"rgb": "RGB", "rgba": "RGBA", "grayscale": "L"}
+_WIDE_GRAYSCALE = ("I;16", "I")
 _CLASS_MODES = ("categorical", "binary", "sparse", "input", None)
 _RESAMPLING = {"nearest": Image.Resampling.NEAREST, "bilinear": Image.Resampling.BILINEAR,
                "bicubic": Image.Resampling.BICUBIC, "lanczos": Image.Resampling.LANCZOS,
@@ -41,8 +42,6 @@ class BatchIterator:
         if isinstance(batch_size, bool) or not isinstance(batch_size, Integral) \
                 or batch_size < 1:
             raise ValueError(f"batch_size must be an int >= 1, got {batch_size!r}")
-        if n == 0:
-            raise ValueError("there are no samples to make batches from (empty input)")
         self.image_data_generator = generator
         self.n = int(n)
         self.batch_size = int(batch_size)
@@ -73,9 +72,12 @@ class BatchIterator:
         return self._order[1]
 
     def __getitem__(self, index: int):
-        if isinstance(index, bool) or not isinstance(index, Integral) \
-                or not 0 <= index < len(self):
-            raise IndexError(f"batch index must be an int in 0..{len(self) - 1}, got {index!r}")
+        """Batch ``index`` of the current epoch; a ValueError past the end, as in Keras."""
+        if isinstance(index, bool) or not isinstance(index, Integral):
+            raise TypeError(f"batch index must be an int, got {type(index).__name__}")
+        if not 0 <= index < len(self):
+            raise ValueError(f"batch index {index} is out of range: this iterator has "
+                             f"{len(self)} batches per epoch")
         indices = self.index_array[index * self.batch_size:(index + 1) * self.batch_size]
         return self._make_batch(indices, self._rng(1, self.epoch, int(index)))
 
@@ -83,6 +85,8 @@ class BatchIterator:
         return self
 
     def __next__(self):
+        if self.n == 0:                 # Keras: an empty batch, forever
+            return self._make_batch(np.arange(0), self._rng(1, self.epoch, 0))
         batch = self[self.batch_index]
         self.batch_index += 1
         if self.batch_index == len(self):
@@ -119,8 +123,17 @@ class NumpyArrayIterator(BatchIterator):
 
     def __init__(self, generator, x, y=None, *, batch_size: int = 32, shuffle: bool = True,
                  sample_weight=None, seed=None, boxes=None, masks=None):
-        self.x = as_array(x, "x", ndim=4, allow_empty=True, finite=True)
+        self.x_misc = []
+        if isinstance(x, (tuple, list)):
+            # Keras' form (images, misc) or (images, [misc, ...]): arrays that ride along
+            if len(x) != 2:
+                raise ValueError("x as a tuple must be (images, misc) or (images, [misc, "
+                                 f"...]), got {len(x)} elements")
+            x, misc = x
+            self.x_misc = [np.asarray(m) for m in (misc if isinstance(misc, list) else [misc])]
+        self.x = generator._as_source(x, "x")
         n = len(self.x)
+        self.x_misc = [_same_length(m, "every misc array of x", n) for m in self.x_misc]
         self.y = None if y is None else _same_length(np.asarray(y), "y", n)
         self.sample_weight = None if sample_weight is None else \
             _same_length(np.asarray(sample_weight), "sample_weight", n)
@@ -139,12 +152,16 @@ class NumpyArrayIterator(BatchIterator):
         images, masks, boxes = self._augment(self.x, rng, indices, masks, boxes)
         if self.boxes is None and self.masks is None:
             output = (images,)
+            if self.x_misc:
+                output = ([images] + [m[indices] for m in self.x_misc],)
             if self.y is None:
-                return images
+                return output[0]
             output += (self.y[indices],)
             if self.sample_weight is not None:
                 output += (self.sample_weight[indices],)
             return output
+        if self.x_misc:
+            raise ValueError("x as (images, misc) cannot be combined with boxes or masks")
         batch = {"x": images}
         if self.y is not None:
             batch["y"] = self.y[indices]
@@ -207,18 +224,25 @@ class DirectoryIterator(BatchIterator):
         return self.classes
 
     def _load(self, path: str) -> np.ndarray:
+        """One image as ``(height, width, channels)``. As in Keras, "grayscale" keeps
+        16-bit and 32-bit integer images (Pillow modes I;16 and I) as they are; every
+        other image is converted to 8-bit L, RGB or RGBA."""
         with Image.open(path) as image:
-            image = image.convert(_COLOR_MODES[self.color_mode])
+            if not (self.color_mode == "grayscale" and image.mode in _WIDE_GRAYSCALE):
+                image = image.convert(_COLOR_MODES[self.color_mode])
             height, width = self.target_size
             if image.size != (width, height):
                 image = image.resize((width, height), _RESAMPLING[self.interpolation])
-            array = np.asarray(image, dtype=self.image_data_generator.dtype)
-        return array[..., None] if array.ndim == 2 else array
+            array = np.asarray(image)
+        array = array[..., None] if array.ndim == 2 else array
+        return self.image_data_generator._as_source(array[None], path)[0]
 
     def _make_batch(self, indices, rng):
         dtype = self.image_data_generator.dtype
-        images, _, _ = self._augment(np.stack([self._load(self.filepaths[i]) for i in indices]),
-                                     rng)
+        loaded = [self._load(self.filepaths[i]) for i in indices]
+        channels = {"rgb": 3, "rgba": 4, "grayscale": 1}[self.color_mode]
+        images, _, _ = self._augment(np.stack(loaded) if loaded else np.zeros(
+            (0,) + self.target_size + (channels,), dtype=np.uint8), rng)
         if self.class_mode is None:
             return images
         if self.class_mode == "input":

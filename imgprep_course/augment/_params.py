@@ -26,8 +26,9 @@ class TransformRanges:
         Horizontal and vertical shift. A float is a range: uniform in ``[-r, r]``, as a
         fraction of the width (height) when ``r < 1``, else in pixels. An int ``n`` gives
         whole pixels ``k · s`` with ``k`` uniform in ``0 .. n-1`` and a random sign ``s``.
-        A sequence gives one of its elements with a random sign (fractions when all are
-        below 1). Keras applies ``width_shift_range`` vertically (and vice versa); here
+        A sequence gives one of its elements times a random sign, as Keras does (so
+        ``[-1, 0, 1]`` gives -1, 0 or 1 pixel and ``[-2, 2]`` gives -2 or 2); its elements
+        are fractions of the size when the largest is below 1. Keras applies ``width_shift_range`` vertically (and vice versa); here
         the width range shifts horizontally.
     shear_range : float
         Degrees; uniform in ``[-shear_range, shear_range]``.
@@ -149,7 +150,9 @@ def _as_shift_range(value, name: str):
         if not values:
             raise ValueError(f"{name} must not be an empty sequence")
         for v in values:
-            _check_nonnegative(v, f"every element of {name}")
+            if isinstance(v, bool) or not isinstance(v, Real) or not np.isfinite(v):
+                raise ValueError(f"every element of {name} must be a finite number, got "
+                                 f"{value!r}")
         return values
     _check_nonnegative(value, name)
     return value
