@@ -330,6 +330,8 @@ def test_bad_flow_input():
         next(gen.flow((x, np.arange(4)), boxes=[[]] * 4))
     with pytest.raises(ValueError, match="3 dimensions"):
         gen.random_transform(x)
+    with pytest.raises(ValueError, match=r"unknown transform parameters \['rotation'\]"):
+        gen.apply_transform(x[0], {"rotation": 90})
     with pytest.raises(ValueError, match="directory"):
         gen.flow_from_directory("/nonexistent/folder")
     with pytest.raises(ValueError, match="4 dimensions"):

@@ -163,7 +163,9 @@ class ImageGenerator:
         """Apply the transform ``transform_parameters`` to one image (and its boxes, mask).
 
         The order is Keras': one affine resampling (with the flips), channel shift,
-        brightness. A parameter missing from the dict means "no change".
+        brightness. A parameter missing from the dict means "no change"; a key that is
+        not one of Keras' (e.g. ``"rotation"`` for ``"theta"``) raises a ValueError
+        naming it, where Keras silently ignores it.
 
         Parameters
         ----------
@@ -194,6 +196,10 @@ class ImageGenerator:
         image = self._as_image(x, "x")
         masks = None if mask is None else self._as_masks(mask, "mask", image.shape[:2])[None]
         table = None if boxes is None else [_as_box_table(boxes)]
+        unknown = sorted(set(transform_parameters) - set(IDENTITY), key=str)
+        if unknown:
+            raise ValueError(f"unknown transform parameters {unknown}; the keys are "
+                             f"{sorted(IDENTITY)}")
         params = {**IDENTITY, **transform_parameters}
         images, masks, table = self._transform_batch(image[None], [params], None, masks,
                                                      table)
