@@ -261,3 +261,26 @@ def test_warp_mask_keeps_dtype_and_labels():
 def test_bad_input_gets_a_clear_error(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_threaded_warp_equals_one_thread_and_survives_a_fork():
+    """Chunks of rows run on a thread pool; a forked child (multiprocessing's default on
+    Linux) has none of the parent's threads and gets a pool of its own."""
+    import multiprocessing
+    import warnings
+
+    from imgprep_course.augment import _warp
+    x = np.random.default_rng(3).random((6, 70, 60, 3)).astype(np.float32)
+    matrices = np.stack([affine_matrix(x.shape[1:], theta=7 * k, zx=0.9) for k in range(6)])
+    threaded = warp_batch(x, matrices)
+    rows = 6 * 70
+    single = np.empty_like(x)
+    coefficients = np.stack([_warp.pull_rows_cols(m).reshape(6) for m in matrices])
+    _warp._warp_rows(x.reshape(-1), np.arange(6), coefficients, single.reshape(-1), 70, 60, 3,
+                     1, 1, 0.0, False, 0, rows)
+    np.testing.assert_array_equal(threaded, single)
+    with warnings.catch_warnings():
+        # Python >= 3.12 warns that forking a process with threads may deadlock
+        warnings.simplefilter("ignore", DeprecationWarning)
+        with multiprocessing.get_context("fork").Pool(1) as pool:
+            np.testing.assert_array_equal(pool.apply(warp_batch, (x, matrices)), threaded)

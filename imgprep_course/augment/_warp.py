@@ -24,6 +24,7 @@ The compiled kernel runs over a whole batch at once, in parallel over chunks of 
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numba
@@ -221,7 +222,8 @@ def warp_batch(source: np.ndarray, matrices: np.ndarray, *, index=None, order: i
 #: Below this many output values per call, one thread does all the work (thread hand-off
 #: costs more than it saves).
 _PARALLEL_MIN_VALUES = 1 << 16
-_POOL: list = []
+#: The thread pool and the process that made it (a forked child has none of its threads).
+_POOL: dict = {}
 
 
 def _run_in_chunks(kernel, args, rows: int, row_values: int) -> None:
@@ -230,10 +232,11 @@ def _run_in_chunks(kernel, args, rows: int, row_values: int) -> None:
     if threads == 1 or rows * row_values < _PARALLEL_MIN_VALUES:
         kernel(*args, 0, rows)
         return
-    if not _POOL:
-        _POOL.append(ThreadPoolExecutor(threads, thread_name_prefix="imgprep-warp"))
+    if _POOL.get("pid") != os.getpid():
+        _POOL.update(pid=os.getpid(), pool=ThreadPoolExecutor(
+            threads, thread_name_prefix="imgprep-warp"))
     chunk = max(1, rows // (4 * threads))
-    jobs = [_POOL[0].submit(kernel, *args, first, min(first + chunk, rows))
+    jobs = [_POOL["pool"].submit(kernel, *args, first, min(first + chunk, rows))
             for first in range(0, rows, chunk)]
     for job in jobs:
         job.result()
