@@ -7,6 +7,7 @@ arguments to functions, so the CLI stays a thin layer.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 
@@ -22,7 +23,30 @@ def _run_solutions(args: argparse.Namespace) -> int:
 
 def _grade(args: argparse.Namespace) -> int:
     from imgprep_course.grading import grade_cli
-    return grade_cli(args)
+    return grade_cli(args.paths, jobs=args.jobs, timeout=args.timeout,
+                     memory_mb=args.memory, out=args.out, feedback=args.feedback,
+                     sandbox=args.sandbox == "on", seed=args.seed, as_json=args.json,
+                     progress=not args.quiet)
+
+
+def _existing_files_are_paths(arguments: list[str]) -> list[str]:
+    """``grade``'s arguments with every one that names an existing file or folder made a
+    path (``./--sandbox=off``), so no file name in a globbed class folder becomes an
+    option: ``grade *`` means ``grade -- *``.
+
+    Examples
+    --------
+    >>> _existing_files_are_paths(["--jobs", "2", "/", "--quiet"])
+    ['--jobs', '2', '/', '--quiet']
+    """
+    result = []
+    for position, argument in enumerate(arguments):
+        if argument == "--":
+            return result + arguments[position:]
+        if argument.startswith("-") and os.path.lexists(argument):
+            argument = os.path.join(".", argument)
+        result.append(argument)
+    return result
 
 
 def _make_shapes(args: argparse.Namespace) -> int:
@@ -56,7 +80,13 @@ def make_parser() -> argparse.ArgumentParser:
                      help="solution notebooks (default: all of solutions/)")
     run.set_defaults(run=_run_solutions)
 
-    grade = commands.add_parser("grade", help="score submitted notebooks")
+    grade = commands.add_parser(
+        "grade", help="score submitted notebooks",
+        description="Score submitted notebooks. Any argument naming an existing file is a "
+                    "path, even if it starts with '-'. Exit status: 0 graded, 1 some "
+                    "submission not graded (refused or lesson unknown), 2 bad arguments, 3 "
+                    "the sandbox cannot start (nothing graded; --sandbox off grades "
+                    "without it), 4 a course file changed while grading.")
     grade.add_argument("paths", nargs="+", metavar="PATH",
                        help="notebooks, or folders searched for *.ipynb")
     grade.add_argument("--json", action="store_true", help="print one JSON document")
@@ -70,9 +100,13 @@ def make_parser() -> argparse.ArgumentParser:
                        help="write grades.json, gradebook.csv, summary.md and feedback/ here")
     grade.add_argument("--feedback", choices=("md", "html"), default="md",
                        help="format of the feedback files in --out (default md)")
-    grade.add_argument("--sandbox", choices=("auto", "required", "off"), default="auto",
-                       help="confine answers with Linux namespaces: when available (auto, "
-                            "the default), always (required: fail where it is not), never")
+    grade.add_argument("--sandbox", choices=("on", "off"), default="on",
+                       help="on (default): run answers in the sandbox, and refuse to grade "
+                            "(exit 3) where it cannot start; off: run them without it, said "
+                            "in every report")
+    grade.add_argument("--seed", type=int, default=None,
+                       help="seed of the hidden cases (default: a fresh random one, "
+                            "recorded in grades.json so a regrade is reproducible)")
     grade.add_argument("--quiet", action="store_true", help="no progress bar")
     grade.set_defaults(run=_grade)
 
@@ -99,6 +133,9 @@ def make_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["grade"]:
+        argv = ["grade", *_existing_files_are_paths(argv[1:])]
     args = make_parser().parse_args(argv)
     return args.run(args)
 

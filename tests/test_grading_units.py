@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from imgprep_course.exercises import CaseResult, lesson_exercises
+from imgprep_course.exercises import LESSONS, CaseResult, lesson_exercises
 from imgprep_course.grading import (ExerciseGrade, Limits, SubmissionGrade, collect,
                                     grade_exercise, identify_lesson)
 from imgprep_course.grading._child import WorkerError
@@ -128,11 +128,15 @@ def test_notebooks_from_other_editors_are_read():
 
 def test_the_lesson_comes_from_metadata_then_the_file_name(tmp_path):
     assert identify_lesson({"imgprep_course": {"lesson": "01_rescaling"}},
-                           tmp_path / "00_start_here.ipynb") == "01_rescaling"
+                           tmp_path / "hw.ipynb", LESSONS) == "01_rescaling"
     assert identify_lesson({"imgprep_course": {"lesson": "99_nope"}},
-                           tmp_path / "00_start_here_v2.ipynb") == "00_start_here"
+                           tmp_path / "00_start_here_v2.ipynb", LESSONS) == "00_start_here"
+    with pytest.raises(ValueError, match="its metadata says lesson 01_rescaling but its "
+                                         "file name says 00_start_here"):
+        identify_lesson({"imgprep_course": {"lesson": "01_rescaling"}},
+                        tmp_path / "00_start_here.ipynb", LESSONS)
     with pytest.raises(ValueError, match="cannot tell which lesson this is"):
-        identify_lesson({"imgprep_course": "junk"}, tmp_path / "homework.ipynb")
+        identify_lesson({"imgprep_course": "junk"}, tmp_path / "homework.ipynb", LESSONS)
 
 
 def test_folders_are_searched_without_checkpoints_or_the_output_folder(tmp_path):
@@ -141,7 +145,8 @@ def test_folders_are_searched_without_checkpoints_or_the_output_folder(tmp_path)
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("{}")
     found = collect([tmp_path, tmp_path / "b" / "y.ipynb"], exclude=tmp_path / "out")
-    assert found == [tmp_path / "a/x.ipynb", tmp_path / "b/y.ipynb"]
+    assert [f.path for f in found] == [tmp_path / "a/x.ipynb", tmp_path / "b/y.ipynb"]
+    assert all(f.refusal is None for f in found)
     with pytest.raises(FileNotFoundError, match="no such file or folder"):
         collect([tmp_path / "missing"])
 
@@ -166,8 +171,9 @@ def test_answer_cells_run_alone_and_say_so(tmp_path):
     helper = grade_exercise(exercise, "def to_float(image):\n    return helper(image)\n",
                             ["import numpy as np"], limits=Limits(timeout=20))
     assert helper.status == "error"
-    assert "NameError: name 'helper' is not defined (the grader runs only your answer's " \
-           "definitions" in helper.message
+    assert helper.message.startswith(
+        "case 1: NameError: name 'helper' is not defined (line 2 of your answer: return "
+        "helper(image)) (the grader runs only your answer's definitions")
     not_function = grade_exercise(exercise, "def to_float(x):\n    pass\nto_float = 3\n",
                                   [], limits=Limits(timeout=20))
     assert not_function.message == "case 1: to_float is not a function in the answer cell"
@@ -208,8 +214,9 @@ def test_gradebook_has_a_row_per_submission_and_escapes_formulas(tmp_path):
     grades.append(SubmissionGrade("mystery.ipynb", None, error="cannot tell"))
     write_gradebook(grades, tmp_path / "book.csv")
     assert (tmp_path / "book.csv").read_text().splitlines() == [
-        "submission,lesson,score,max_score,subtract_mean,standardize,dataset_stats,zca_matrix",
-        "'=student0.ipynb,01_rescaling,8,10,2,0,3,3", "mystery.ipynb,,0,0,,,,"]
+        "submission,lesson,score,max_score,sandbox,subtract_mean,standardize,dataset_stats,"
+        "zca_matrix",
+        "'=student0.ipynb,01_rescaling,8,10,on,2,0,3,3", "mystery.ipynb,,0,0,on,,,,"]
 
 
 def test_feedback_names_are_distinct_and_safe():

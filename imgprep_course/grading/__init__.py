@@ -1,42 +1,69 @@
-"""The autograder: score submitted notebooks, never trusting or changing them.
+"""The autograder: score submitted notebooks, trusting nothing an answer can touch.
 
-For each exercise of the lesson, the grader finds the student's answer with the one
-answer model the notebook's check uses too (:mod:`imgprep_course.exercises._answer`: the
-function the exercise names, from the cell that calls its check, with the top-level
-definitions it uses), refuses it if it uses the reference implementation, and otherwise
-runs those definitions after the *pristine* set-up cells of the lesson (the cells tagged
-``setup`` in ``lessons/``, not the student's copy) in a fresh, confined child process with a time and a memory limit
-(:mod:`imgprep_course.grading._child`: a warm worker per set-up forks one child per
-answer; on Linux the child runs in namespaces with a read-only file system, no network
-and no view of other processes, see :mod:`imgprep_course.grading._sandbox`). The child
-only computes the function's outputs on the grader's inputs; the comparison with the
-reference implementation and the score happen here, in a process that never runs
-student code and never unpickles anything. Each submission is read once, as bytes, and
-never written to; outputs go only to the folder named by ``--out``
-(:mod:`imgprep_course.grading._report`).
+Grading a class (:func:`grade_class`) goes in this order:
+
+1. **Files** (:mod:`._files`): each submission is found without following links and
+   read once, size-capped; links, FIFOs, devices and ``/proc`` files are refused.
+2. **Intake** (:mod:`._intake`): its bytes are parsed in a separate, limited process,
+   which finds its lesson (metadata or file name, checked against its cells) and each
+   exercise's answer; a pathological file costs only itself.
+3. **Trusted preparation**, before any answer runs: the lessons' pristine set-up cells,
+   every case (hidden ones drawn from ``seed``) and its expected value, the report code,
+   numba's cache moved where no answer can write (:mod:`._trust`), and a fingerprint of
+   the course's files.
+4. **Answers** run in child processes (:mod:`._child`): in the sandbox
+   (:mod:`._sandbox`: a new root holding only the standard library, the allowed
+   packages and a private scratch space; no network, no other process), or, with
+   ``sandbox=False``, under a uid of their own (as root), Landlock and seccomp. They
+   only compute outputs; the comparison and the score happen here.
+5. The fingerprint is checked again: a course file that changed stops the run.
+
+Nothing of a hidden case's error message reaches a report: only the error's type and
+the line of the student's code (see :func:`describe_error`).
 
 ``python -m imgprep_course grade PATH... [--jobs N] [--timeout S] [--memory MB]
-[--out DIR] [--feedback md|html] [--sandbox auto|required|off] [--json] [--quiet]``.
+[--out DIR] [--feedback md|html] [--sandbox on|off] [--seed N] [--json] [--quiet]``.
 """
 
 from __future__ import annotations
 
-import argparse
+import hashlib
 import json
+import os
+import re
+import secrets
+import shutil
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tqdm.auto import tqdm
 
 from imgprep_course.exercises import (LESSONS, CaseResult, Exercise, lesson_exercises,
                                       pristine_setup)
-from imgprep_course.grading._answers import (NotebookError, find_answer, read_notebook,
-                                             refuses_reference)
-from imgprep_course.grading._child import (Limits, Workers, hidden_folders,
-                                           sandbox_available)
+from imgprep_course.grading import _trust
+from imgprep_course.grading._answers import read_notebook, refuses_reference
+from imgprep_course.grading._child import Limits, Workers, sandbox_available
 from imgprep_course.grading._codec import CodecError
+from imgprep_course.grading._files import Found, Refused, collect, read_submission
+from imgprep_course.grading._intake import Intake, fingerprint, identify_lesson
+from imgprep_course.grading._sandbox import landlock_abi
+from imgprep_course.grading._text import printable as _printable
+from imgprep_course.notebooks import course_root
+
+#: Exit statuses of ``grade``.
+EXIT_OK, EXIT_NOT_GRADED, EXIT_USAGE, EXIT_NO_SANDBOX, EXIT_COURSE_CHANGED = 0, 1, 2, 3, 4
+#: Characters of an error message shown for a visible case.
+MESSAGE_CHARS = 300
+
+
+class SandboxUnavailable(RuntimeError):
+    """The sandbox cannot start here, and grading without it was not asked for."""
+
+
+class CourseChanged(RuntimeError):
+    """A file of the course changed while answers ran: the grades cannot be trusted."""
 
 
 @dataclass
@@ -89,156 +116,269 @@ class SubmissionGrade:
         return data
 
 
-def identify_lesson(metadata: dict, path: Path) -> str:
-    """The lesson id of a submission: from its metadata, else from its file name.
+@dataclass
+class ClassGrades:
+    """A class's grades, with how they were made: the ``seed`` the hidden cases were
+    drawn from and whether answers ran in the ``sandbox``; ``similarity`` holds what
+    ``similarity.md`` lists."""
 
-    Examples
-    --------
-    >>> identify_lesson({}, Path("01_rescaling_ada.ipynb"))
-    '01_rescaling'
-    >>> identify_lesson({"imgprep_course": {"lesson": "00_start_here"}}, Path("hw.ipynb"))
-    '00_start_here'
-    """
-    course = metadata.get("imgprep_course")
-    lesson = course.get("lesson") if isinstance(course, dict) else None
-    if isinstance(lesson, str) and lesson in LESSONS:
-        return lesson
-    matches = [name for name in LESSONS if path.name.startswith(name)]
-    if len(matches) == 1:
-        return matches[0]
-    raise ValueError("cannot tell which lesson this is: its metadata has no known "
-                     "imgprep_course.lesson and its file name does not start with one of "
-                     + ", ".join(sorted(LESSONS)))
+    submissions: list[SubmissionGrade]
+    seed: int
+    sandbox: bool
+    similarity: dict = field(default_factory=dict, repr=False)
+
+    def to_dict(self) -> dict:
+        return {"seed": self.seed, "sandbox": "on" if self.sandbox else "off",
+                "submissions": [g.to_dict() for g in self.submissions]}
 
 
-def collect(paths, exclude: Path | None = None) -> list[Path]:
-    """The notebooks named by ``paths``: files as given, folders searched recursively
-    (skipping ``.ipynb_checkpoints`` and the folder ``exclude``)."""
-    found = []
-    for name in paths:
-        path = Path(name)
-        if path.is_dir():
-            found += sorted(
-                p for p in path.rglob("*.ipynb") if p.is_file()
-                and ".ipynb_checkpoints" not in p.parts
-                and not (exclude and exclude.resolve() in p.resolve().parents))
-        elif path.is_file():
-            found.append(path)
-        else:
-            raise FileNotFoundError(f"no such file or folder: {path}")
-    return list(dict.fromkeys(found))
+@dataclass
+class _Lesson:
+    """What the grader needs of one lesson, prepared before any answer runs."""
+
+    setup: tuple[str, ...]
+    exercises: tuple[Exercise, ...]
+    cases: dict[str, list]
 
 
-def grade_notebook(path, *, limits: Limits = Limits()) -> SubmissionGrade:
+def _pristine_cells(lesson: str) -> list[dict]:
+    return read_notebook((course_root() / "lessons" / f"{lesson}.ipynb").read_bytes())[1]
+
+
+def _prepare_lesson(lesson: str, seed: int | None) -> _Lesson:
+    """The pristine set-up, the cases and their expected values (computed once now, so
+    every reference's code is loaded before any answer runs)."""
+    exercises = lesson_exercises(lesson)
+    cases = {}
+    for exercise in exercises:
+        cases[exercise.id] = list(exercise.cases(seed))
+        for case in cases[exercise.id]:
+            exercise.expected(case)
+    return _Lesson(pristine_setup(lesson), exercises, cases)
+
+
+def _intake_header() -> dict:
+    lessons = {}
+    for lesson in LESSONS:
+        cells = _pristine_cells(lesson)
+        lessons[lesson] = {"exercises": [e.name for e in lesson_exercises(lesson)],
+                           "setup": list(pristine_setup(lesson)),
+                           "cells": sorted({fingerprint(c["source"]) for c in cells} - {None})}
+    return {"lessons": lessons}
+
+
+def grade_notebook(path, *, limits: Limits = Limits(), seed: int | None = None
+                   ) -> SubmissionGrade:
     """Grade one submitted notebook (read once, never modified).
 
     Examples
     --------
-    >>> from imgprep_course.notebooks import course_root
     >>> grade = grade_notebook(course_root() / "solutions" / "00_start_here.ipynb")
     >>> grade.score, grade.max_score, grade.exercises[0].status
     (1, 1, 'passed')
     """
-    return grade_paths([path], limits=limits)[0]
+    return grade_class([path], limits=limits, seed=seed).submissions[0]
 
 
-def grade_paths(paths, *, limits: Limits = Limits(), jobs: int = 1, progress: bool = False,
-                exclude: Path | None = None) -> list[SubmissionGrade]:
-    """Grade every notebook named by ``paths`` (files or folders), ``jobs`` answers at a time.
-
-    In the sandbox, answers cannot see the folders that hold the submissions (nor
-    ``exclude``, the output folder), so no answer can copy a classmate's. A submission whose lesson cannot be identified comes back with ``error`` set and no
-    exercises; one that is not a readable notebook scores 0 with every exercise in error.
-    """
-    if jobs < 1:
-        raise ValueError(f"jobs must be at least 1, got {jobs}")
-    grades, tasks = [], []
-    submissions = collect(paths, exclude)
-    for path in submissions:
-        grade, todo = _prepare(path)
-        grades.append(grade)
-        tasks += [(grade, *task) for task in todo]
-    sandbox = _sandbox_mode(limits) if tasks else False
-    private = {p.resolve().parent for p in submissions} | ({exclude} if exclude else set())
-    with Workers(sandbox=sandbox, startup=limits.startup,
-                 hide=hidden_folders(private)) as workers, \
-            ThreadPoolExecutor(max_workers=jobs) as pool, \
-            tqdm(total=len(tasks), unit="answer", desc="grading",
-                 disable=None if progress else True, file=sys.stderr) as bar:
-        futures = [(grade, position, pool.submit(grade_exercise, exercise, answer,
-                                                 list(pristine_setup(grade.lesson)),
-                                                 limits=limits, workers=workers))
-                   for grade, position, exercise, answer in tasks]
-        for grade, position, future in futures:
-            grade.exercises[position] = future.result()
-            bar.update(1)
-    for grade in grades:
-        grade.score = sum(e.score for e in grade.exercises)
-        grade.max_score = sum(e.max_score for e in grade.exercises)
-    return grades
-
-
-def _prepare(path: Path) -> tuple[SubmissionGrade, list]:
-    """Read a submission; return its grade (exercises still to run are None) and the
-    (position, exercise, answer) of each exercise to run."""
-    data = path.read_bytes()
-    try:
-        metadata, cells = read_notebook(data)
-        unreadable = None
-    except NotebookError as error:
-        metadata, cells, unreadable = {}, [], str(error)
-    try:
-        lesson = identify_lesson(metadata, path)
-    except ValueError as error:
-        return SubmissionGrade(str(path), None, error=str(error)), []
-    grade, tasks = SubmissionGrade(str(path), lesson), []
-    for position, exercise in enumerate(lesson_exercises(lesson)):
-        answer = None if unreadable else find_answer(cells, exercise.name,
-                                                     pristine_setup(lesson))
-        verdict = (("error", unreadable) if unreadable else answer.verdict)
-        if verdict:
-            grade.exercises.append(_grade(exercise, [CaseResult(0, *verdict)]))
-        else:
-            grade.exercises.append(None)
-            tasks.append((position, exercise, answer.source))
-    return grade, tasks
+def grade_paths(paths, **options) -> list[SubmissionGrade]:
+    """The submissions' grades of :func:`grade_class` (same options)."""
+    return grade_class(paths, **options).submissions
 
 
 def _sandbox_mode(limits: Limits) -> bool:
+    """Whether answers run in the sandbox; :class:`SandboxUnavailable` if they should
+    and cannot."""
     if limits.sandbox is False:
         return False
     available, reason = sandbox_available()
-    if limits.sandbox and not available:
-        raise RuntimeError(f"the sandbox is not available on this machine: {reason}")
     if not available:
-        print("grade: warning: answers run without the sandbox (read-only file system, "
-              f"no network, own PID namespace) because {reason}; they can still not "
-              "change a score, but they can touch your files", file=sys.stderr)
-    return available
+        raise SandboxUnavailable(
+            f"the sandbox cannot start on this machine ({reason}), so nothing was graded. "
+            "Fix: allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone"
+            "=1, or user.max_user_namespaces > 0; in a container, run it with "
+            "--security-opt seccomp=unconfined or as a privileged one), or grade without "
+            "isolation with --sandbox off, which the reports then say")
+    return True
+
+
+def grade_class(paths, *, limits: Limits = Limits(), jobs: int = 1, progress: bool = False,
+                exclude: Path | None = None, seed: int | None = None) -> ClassGrades:
+    """Grade every notebook named by ``paths`` (files or folders), ``jobs`` answers at a
+    time, hidden cases drawn from ``seed`` (a fresh random one if None, recorded).
+
+    A submission refused (a link, a FIFO...), unreadable as a notebook whose lesson is
+    unknown, or claiming a lesson its cells contradict comes back with ``error`` set and
+    no exercises; a readable one with an unreadable body scores 0, every exercise in
+    error. Raises :class:`SandboxUnavailable` (nothing graded) where the sandbox cannot
+    start and ``limits.sandbox`` is not False, :class:`CourseChanged` if a course file
+    changed while answers ran.
+    """
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, got {jobs}")
+    seed = secrets.randbits(48) if seed is None else int(seed)
+    sandbox = _sandbox_mode(limits)
+    shared = sandbox or os.geteuid() == 0 or landlock_abi() > 0  # answers cannot write it
+    cache = _trust.numba_cache_folder(shared=shared)
+    _trust.seal_numba(cache)
+    before = _trust.course_files()
+    found = collect(paths, exclude)
+    grades, answers, similarity = _read_class(found)
+    lessons = {g.lesson: _prepare_lesson(g.lesson, seed)
+               for g in grades if g.lesson and not g.error}
+    _trust.seal_numba(cache)
+    from imgprep_course.grading import _report  # noqa: F401  (loaded before answers run)
+
+    tasks = []
+    for grade, found_answers in zip(grades, answers):
+        if grade.error or found_answers is None:
+            continue
+        lesson = lessons[grade.lesson]
+        for position, exercise in enumerate(lesson.exercises):
+            answer = found_answers.get(exercise.name) or {}
+            if answer.get("verdict"):  # decided without running it
+                grade.exercises.append(_grade(exercise, [CaseResult(0, *answer["verdict"])]))
+                continue
+            grade.exercises.append(None)
+            tasks.append((grade, position, exercise, answer, lesson))
+    with Workers(sandbox=sandbox, startup=limits.startup) as workers, \
+            ThreadPoolExecutor(max_workers=jobs) as pool, \
+            tqdm(total=len(tasks), unit="answer", desc="grading",
+                 disable=None if progress else True, file=sys.stderr) as bar:
+        futures = [(grade, position, pool.submit(
+            _grade_answer, exercise, answer.get("source"), answer.get("refusal"),
+            lesson, limits=limits, workers=workers, sandbox=sandbox))
+            for grade, position, exercise, answer, lesson in tasks]
+        for grade, position, future in futures:
+            grade.exercises[position] = future.result()
+            bar.update(1)
+    if not shared:
+        shutil.rmtree(cache, ignore_errors=True)
+    changed = _trust.changed_files(before)
+    if changed:
+        raise CourseChanged("these files of the course changed while answers ran, so no "
+                            "grade can be trusted: " + ", ".join(changed[:10]))
+    for grade in grades:
+        grade.score = sum(e.score for e in grade.exercises)
+        grade.max_score = sum(e.max_score for e in grade.exercises)
+    similarity["entries"] = _reference_copies(similarity["entries"], lessons)
+    return ClassGrades(grades, seed, sandbox, similarity)
+
+
+def _read_class(found: list[Found]):
+    """Read and examine each submission: (grades, answers per submission, similarity)."""
+    grades, answers = [], []
+    similarity = {"entries": [], "duplicates": [], "links": []}
+    by_bytes: dict[str, list[str]] = {}
+    with Intake(_intake_header()) as intake:
+        for item in found:
+            path = str(item.path)
+            try:
+                if item.refusal:
+                    raise Refused(item.refusal)
+                submission = read_submission(item.path)
+            except Refused as refusal:
+                grades.append(SubmissionGrade(path, None, error=str(refusal)))
+                answers.append(None)
+                continue
+            by_bytes.setdefault(hashlib.sha256(submission.data).hexdigest(), []).append(path)
+            if submission.links > 1:
+                similarity["links"].append(path)
+            result = intake.examine(item.path.name, submission.data)
+            grade, found_answers = _from_intake(path, result)
+            grades.append(grade)
+            answers.append(found_answers)
+            for name, answer in (found_answers or {}).items():
+                if answer.get("source") is not None:
+                    similarity["entries"].append({
+                        "path": path, "lesson": grade.lesson, "exercise": name,
+                        "canonical": answer.get("canonical"),
+                        "function": answer.get("function"),
+                        "findings": [str(f) for f in answer.get("findings") or []][:20]})
+    similarity["duplicates"] = [paths for paths in by_bytes.values() if len(paths) > 1]
+    return grades, answers, similarity
+
+
+def _text(value, limit: int = 100_000) -> str | None:
+    return value[:limit] if isinstance(value, str) else None
+
+
+def _from_intake(path: str, result) -> tuple[SubmissionGrade, dict | None]:
+    """A grade (exercises still to run) and the answers, from the intake's reply, whose
+    every field is checked (it was computed from hostile bytes)."""
+    if not isinstance(result, dict):
+        return SubmissionGrade(path, None, error="the intake sent a malformed reply"), None
+    if _text(result.get("error")):
+        return SubmissionGrade(path, None, error=_text(result["error"], 500)), None
+    lesson = result.get("lesson")
+    if lesson not in LESSONS:
+        return SubmissionGrade(path, None, error="cannot tell which lesson this is"), None
+    grade = SubmissionGrade(path, lesson)
+    unreadable = _text(result.get("unreadable"), 500)
+    if unreadable:
+        for exercise in lesson_exercises(lesson):
+            grade.exercises.append(_grade(exercise, [CaseResult(0, "error", unreadable)]))
+        return grade, None
+    raw = result.get("answers") if isinstance(result.get("answers"), dict) else {}
+    answers = {}
+    for exercise in lesson_exercises(lesson):
+        entry = raw.get(exercise.name) if isinstance(raw.get(exercise.name), dict) else {}
+        verdict = entry.get("verdict")
+        verdict = ((verdict[0], _text(verdict[1], 2000) or "") if isinstance(verdict, list)
+                   and len(verdict) == 2 and verdict[0] in ("error", "not attempted")
+                   else None)
+        answers[exercise.name] = {
+            "verdict": verdict, "source": _text(entry.get("source"), 10**7),
+            "refusal": _text(entry.get("refusal"), 500),
+            "canonical": _text(entry.get("canonical"), 10**7),
+            "function": _text(entry.get("function"), 10**7),
+            "findings": [f for f in entry.get("findings") or [] if isinstance(f, str)]
+            if isinstance(entry.get("findings"), list) else []}
+    return grade, answers
+
+
+def _reference_copies(entries: list[dict], lessons: dict) -> list[dict]:
+    """Mark the entries whose function is one of the reference's canonical forms."""
+    from imgprep_course.grading._similarity import reference_forms
+
+    forms = {}
+    for lesson in lessons.values():
+        for exercise in lesson.exercises:
+            forms[exercise.name] = reference_forms(exercise.reference)
+    return [dict(e, reference=bool(e["function"]) and e["function"] in
+                 forms.get(e["exercise"], set())) for e in entries]
 
 
 def grade_exercise(exercise: Exercise, answer: str | None, setup: list[str], *,
                    limits: Limits = Limits(), workers: Workers | None = None,
                    seed: int | None = None) -> ExerciseGrade:
-    """Run one answer (:attr:`Answer.source`) in a child process and score its outputs
-    here, on the exercise's cases with hidden ones drawn from ``seed``.
+    """Run one answer (trusted to parse: the caller's own string) after ``setup`` in a
+    child process and score its outputs here.
 
     ``workers`` (shared by a class's grading) keeps Python warm between answers; without
     it, one is started for this answer alone.
     """
+    refusal = refuses_reference(answer) if answer is not None else None
+    lesson = _Lesson(tuple(setup), (exercise,), {exercise.id: list(exercise.cases(seed))})
+    sandbox = _sandbox_mode(limits)
+    if workers is None and answer is not None and not refusal:
+        with Workers(sandbox=sandbox, startup=limits.startup) as own:
+            return _grade_answer(exercise, answer, refusal, lesson, limits=limits,
+                                 workers=own, sandbox=sandbox)
+    return _grade_answer(exercise, answer, refusal, lesson, limits=limits, workers=workers,
+                         sandbox=sandbox)
+
+
+def _grade_answer(exercise: Exercise, answer: str | None, refusal: str | None,
+                  lesson: _Lesson, *, limits: Limits, workers: Workers | None,
+                  sandbox: bool) -> ExerciseGrade:
     if answer is None:
         return _grade(exercise, [CaseResult(0, "not attempted",
                                             f"no cell defines {exercise.name}()")])
-    refusal = refuses_reference(answer)
     if refusal:
         return _grade(exercise, [CaseResult(0, "error", refusal)])
-    cases = exercise.cases(seed)
-    if workers is None:
-        with Workers(sandbox=_sandbox_mode(limits), startup=limits.startup) as own:
-            return grade_exercise(exercise, answer, setup, limits=limits, workers=own,
-                                  seed=seed)
+    cases = lesson.cases[exercise.id]
     try:
-        run = workers.run(setup, answer, exercise.name,
+        run = workers.run(list(lesson.setup), answer, exercise.name,
                           [[c.args, c.kwargs] for c in cases], limits)
     except CodecError as error:  # the exercise's own inputs: a fault of the course
         raise TypeError(f"exercise {exercise.id}: its cases cannot be sent to the "
@@ -255,23 +395,84 @@ def grade_exercise(exercise: Exercise, answer: str | None, setup: list[str], *,
                 outcome, message = run.ending(limits)
                 results.append(exercise.judge(index, case, outcome, message=message))
             break
-        results.append(_judge_frame(exercise, index, case, frame, limits))
+        results.append(_judge_frame(exercise, index, case, frame, answer, limits, sandbox))
+        if frame.get("outcome") in ("cell failed", "not a function"):
+            break
     return _grade(exercise, results)
 
 
-def _judge_frame(exercise: Exercise, index: int, case, frame: dict,
-                 limits: Limits) -> CaseResult:
-    """Judge what the child said about one case, trusting nothing in it."""
-    outcome, message = frame.get("outcome"), str(frame.get("message", ""))[:1000]
-    if outcome not in ("returned", "not implemented", "raised"):
+def describe_error(error, answer: str, *, reveal: bool) -> str:
+    """An exception the answer raised, in words: its type and the line of the answer it
+    came from; its message only with ``reveal`` (visible cases), capped.
+
+    ``error`` comes from the answer's process (``{"type", "line", "message"}``), so every
+    field is checked; the line's text is taken from ``answer``, the grader's own copy.
+
+    Examples
+    --------
+    >>> error = {"type": "ValueError", "line": 2, "message": "secret"}
+    >>> describe_error(error, "def f(x):\\n    raise ValueError(x)", reveal=False)
+    'ValueError on line 2 of your answer: raise ValueError(x)'
+    >>> describe_error(error, "def f(x):\\n    raise ValueError(x)", reveal=True)
+    'ValueError: secret (line 2 of your answer: raise ValueError(x))'
+    """
+    error = error if isinstance(error, dict) else {}
+    kind = error.get("type")
+    kind = kind if isinstance(kind, str) and re.fullmatch(r"[A-Za-z_]\w{0,79}", kind) \
+        else "an exception"
+    lines = answer.split("\n")
+    line = error.get("line")
+    where = ""
+    if isinstance(line, int) and not isinstance(line, bool) and 1 <= line <= len(lines):
+        code = _printable(lines[line - 1].strip(), 120)
+        where = f"line {line} of your answer: {code}"
+    message = error.get("message")
+    if reveal and isinstance(message, str) and message:
+        text = f"{kind}: {_printable(message, MESSAGE_CHARS)}" + (f" ({where})" if where else "")
+    else:
+        text = f"{kind} on {where}" if where else kind
+    if kind == "NameError":
+        text += (" (the grader runs only your answer's definitions: the function, and the "
+                 "functions, classes, imports and assignments it uses, after the lesson's "
+                 "set-up cells)")
+    return text
+
+
+def _judge_frame(exercise: Exercise, index: int, case, frame: dict, answer: str,
+                 limits: Limits, sandbox: bool) -> CaseResult:
+    """Judge what the child said about one case, trusting nothing in it.
+
+    Hidden cases, and every case outside the sandbox, never show an error's message.
+    """
+    outcome, error = frame.get("outcome"), frame.get("error")
+    reveal = sandbox and not case.hidden
+    megabytes = limits.max_output // 2**20
+    messages = {
+        "not a function": f"{exercise.name} is not a function in the answer cell",
+        "too large": f"your function returned more than the {megabytes} MiB allowed "
+                     "per answer",
+        "unsendable": "your function returned "
+                      + _printable(str(frame.get("message", "")), MESSAGE_CHARS)}
+    if outcome == "cell failed":
+        outcome, message = "raised", ("the answer cell failed before any case ran: "
+                                      + describe_error(error, answer, reveal=sandbox))
+    elif outcome in messages:
+        outcome, message = "raised", messages[outcome]
+    elif outcome == "raised":
+        message = describe_error(error, answer, reveal=reveal)
+    elif outcome in ("returned", "not implemented"):
+        message = ""
+    else:
         outcome, message = "raised", "the answer's process sent an unknown outcome"
-    if outcome == "raised" and message.split(":")[0].endswith("MemoryError"):
+    if outcome == "raised" and isinstance(error, dict) and error.get("type") == "MemoryError":
         message += f" (the memory limit is {limits.memory // 2**20} MiB per answer)"
     try:  # judge() keeps hidden cases' expected values out of its messages
-        return exercise.judge(index, case, outcome, frame.get("value"), message)
-    except Exception as error:  # a value compare() cannot handle: the answer's fault
-        return CaseResult(index, "error", "the grader could not compare your result: "
-                                          f"{type(error).__name__}: {error}"[:500])
+        result = exercise.judge(index, case, outcome, frame.get("value"), message)
+    except Exception as problem:  # a value compare() cannot handle: the answer's fault
+        result = CaseResult(index, "error", "the grader could not compare your result: "
+                            + type(problem).__name__)
+    return replace(result, message=_printable(result.message, 2 * MESSAGE_CHARS),
+                   actual=_printable(result.actual, MESSAGE_CHARS))
 
 
 def _grade(exercise: Exercise, results: list[CaseResult]) -> ExerciseGrade:
@@ -288,33 +489,48 @@ def _grade(exercise: Exercise, results: list[CaseResult]) -> ExerciseGrade:
     return ExerciseGrade(exercise.id, score, exercise.points, status, message, results)
 
 
-def grade_cli(args: argparse.Namespace) -> int:
-    """``python -m imgprep_course grade PATH...``: print grades; with ``--out``, write
-    the gradebook, feedback and class summary. Exit 0 when grading worked, whatever the
-    scores; 1 when a submission could not be identified; 2 for bad arguments."""
+def grade_cli(paths: list[str], *, jobs: int = 1, timeout: float = 60.0,
+              memory_mb: float = 2048, out: str | None = None, feedback: str = "md",
+              sandbox: bool = True, seed: int | None = None, as_json: bool = False,
+              progress: bool = True) -> int:
+    """``python -m imgprep_course grade PATH...``: print grades; with ``out``, write the
+    gradebook, feedback, class summary and similarity list. Returns the exit status:
+    :data:`EXIT_OK` (0) when every submission was graded, whatever the scores;
+    :data:`EXIT_NOT_GRADED` (1) when some could not be (refused, lesson unknown);
+    :data:`EXIT_USAGE` (2) for bad arguments or missing paths; :data:`EXIT_NO_SANDBOX`
+    (3) when the sandbox cannot start and ``sandbox`` is True (nothing graded);
+    :data:`EXIT_COURSE_CHANGED` (4) when a course file changed while answers ran."""
     from imgprep_course.grading._report import format_table, write_outputs
 
     try:
-        sandbox = {"auto": None, "required": True, "off": False}[args.sandbox]
-        limits = Limits(timeout=args.timeout, memory=int(args.memory * 2**20),
-                        sandbox=sandbox)
-        out = Path(args.out) if args.out else None
-        grades = grade_paths(args.paths, limits=limits, jobs=args.jobs,
-                             progress=not args.quiet, exclude=out)
-    except (OSError, ValueError, RuntimeError) as error:
+        limits = Limits(timeout=timeout, memory=int(memory_mb * 2**20), sandbox=sandbox)
+        folder = Path(out) if out else None
+        graded = grade_class(paths, limits=limits, jobs=jobs, progress=progress,
+                             exclude=folder, seed=seed)
+    except SandboxUnavailable as error:
         print(f"grade: {error}", file=sys.stderr)
-        return 2
-    if out is not None:
-        write_outputs(grades, out, feedback=args.feedback)
-    if args.json:
-        print(json.dumps({"submissions": [g.to_dict() for g in grades]}, indent=1))
+        return EXIT_NO_SANDBOX
+    except CourseChanged as error:
+        print(f"grade: {error}", file=sys.stderr)
+        return EXIT_COURSE_CHANGED
+    except (OSError, ValueError, RuntimeError) as error:
+        print(f"grade: {_printable(str(error), 1000)}", file=sys.stderr)
+        return EXIT_USAGE
+    if folder is not None:
+        write_outputs(graded, folder, feedback=feedback)
+    if as_json:
+        print(json.dumps(graded.to_dict(), indent=1))
     else:
-        print(format_table(grades))
-    for grade in grades:
+        print(format_table(graded))
+    for grade in graded.submissions:
         if grade.error:
-            print(f"grade: {grade.path}: {grade.error}", file=sys.stderr)
-    return 1 if any(g.error for g in grades) else 0
+            print(f"grade: {_printable(grade.path, 300)}: {_printable(grade.error, 500)}",
+                  file=sys.stderr)
+    return EXIT_NOT_GRADED if any(g.error for g in graded.submissions) else EXIT_OK
 
 
-__all__ = ["ExerciseGrade", "Limits", "SubmissionGrade", "collect", "grade_cli",
-           "grade_exercise", "grade_notebook", "grade_paths", "identify_lesson"]
+__all__ = ["ClassGrades", "CourseChanged", "EXIT_COURSE_CHANGED", "EXIT_NOT_GRADED",
+           "EXIT_NO_SANDBOX", "EXIT_OK", "EXIT_USAGE", "ExerciseGrade", "Limits",
+           "SandboxUnavailable", "SubmissionGrade", "collect", "describe_error",
+           "grade_class", "grade_cli", "grade_exercise", "grade_notebook", "grade_paths",
+           "identify_lesson"]

@@ -13,10 +13,12 @@ is about to run the answer cell.
 from __future__ import annotations
 
 import functools
+import importlib.metadata
 import itertools
 import json
 import os
 import queue
+import re
 import selectors
 import shutil
 import signal
@@ -26,12 +28,12 @@ import stat
 import struct
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import imgprep_course
 from imgprep_course.grading import _codec
 
 RUNNER = Path(__file__).with_name("_runner.py")
@@ -52,16 +54,17 @@ class Limits:
         sandbox; outside it, any one file there).
     startup : float
         Seconds allowed for Python and the lesson's set-up cells before the answer starts.
-    sandbox : bool or None
-        Use the namespaces of :mod:`_sandbox`: ``True`` requires them, ``False`` never
-        uses them, ``None`` uses them when this machine allows it.
+    sandbox : bool
+        Run answers in the sandbox of :mod:`_sandbox` (grading refuses to start where it
+        cannot); ``False`` runs them without it (a uid of their own when the grader is
+        root, Landlock where the kernel has it, seccomp), and the reports say so.
     """
 
     timeout: float = 60.0
     memory: int = 2 * 1024 ** 3
     max_output: int = 64 * 1024 ** 2
     startup: float = 120.0
-    sandbox: bool | None = None
+    sandbox: bool = True
 
     def __post_init__(self):
         for name in ("timeout", "startup"):
@@ -101,29 +104,83 @@ class ChildRun:
         return "raised", f"the answer's process {how} before this case finished"
 
 
-def hidden_folders(extra=()) -> list[str]:
-    """Folders the answer must not see: the reference package and pycocotools, wherever
-    they are installed, the course's solutions, and ``extra`` (the submissions' folders), except folders
-    that hold what the answer's Python needs (its installation, site-packages, the
-    temporary folder)."""
-    package = Path(imgprep_course.__file__).resolve().parent
-    folders = {package, *(Path(f).resolve() for f in extra)}
-    for directory in site_dirs():
-        for name in ("imgprep_course", "pycocotools"):
-            if (Path(directory) / name).is_dir():
-                folders.add((Path(directory) / name).resolve())
-    solutions = package.parent / "solutions"
-    if solutions.is_dir():
-        folders.add(solutions)
-    needed = [Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.executable,
-                                          tempfile.gettempdir(), *site_dirs())]
-    return sorted(str(f) for f in folders if f.is_dir() and not any(
-        f == p or f in p.parents for p in needed))
+#: The distributions an answer may import, with everything they require: the course's
+#: core numeric stack. Not the course itself, nor the peers its exercises match.
+ALLOWED_DISTRIBUTIONS = ("numpy", "scipy", "matplotlib", "pillow", "scikit-image", "numba")
+#: Top-level names never exposed, whatever requires them.
+REFUSED_NAMES = ("imgprep_course", "pycocotools", "faster_coco_eval")
+_DEVICES = ("/dev/null", "/dev/zero", "/dev/random", "/dev/urandom")
 
 
 def site_dirs() -> list[str]:
     """The site-packages folders the child gets (no ``.pth`` files are processed)."""
     return [d for d in site.getsitepackages() if Path(d).is_dir()]
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def allowed_package_paths(directories=None) -> list[str]:
+    """The files and folders of the allowed distributions (and what they require) in the
+    site-packages ``directories``: top-level packages, modules, bundled libraries and
+    their metadata."""
+    directories = site_dirs() if directories is None else directories
+    found = {_normal(d.metadata["Name"] or ""): d
+             for d in importlib.metadata.distributions(path=list(directories))}
+    todo, seen, paths = [_normal(n) for n in ALLOWED_DISTRIBUTIONS], set(), set()
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in found:
+            continue
+        seen.add(name)
+        distribution = found[name]
+        for requirement in distribution.requires or ():
+            if "extra ==" not in requirement.replace('"', "").replace("'", ""):
+                todo.append(_normal(re.match(r"[A-Za-z0-9._-]+", requirement).group()))
+        base = Path(distribution.locate_file(""))
+        for file in distribution.files or ():
+            top = file.parts[0]
+            if top == ".." or top.endswith(".pth") or top == "__pycache__" \
+                    or _normal(top.split(".")[0]).replace("-", "_") in REFUSED_NAMES:
+                continue
+            if (base / top).exists():
+                paths.add(str(base / top))
+    return sorted(paths)
+
+
+def _standard_library() -> list[str]:
+    """The standard library's files and folders (its own site-packages left out)."""
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    return sorted(str(p) for p in stdlib.iterdir()
+                  if p.name not in ("site-packages", "dist-packages"))
+
+
+def _shared_libraries() -> list[str]:
+    """The system's shared-library folders, which extension modules load from."""
+    arch = sysconfig.get_config_var("MULTIARCH")
+    folders = [f"/usr/lib/{arch}", f"/lib/{arch}"] if arch else ["/usr/lib", "/lib"]
+    folders += ["/usr/lib64", "/lib64", "/etc/ld.so.cache"]
+    return [f for f in folders if os.path.exists(f)]
+
+
+@functools.cache
+def exposed_paths() -> tuple[str, ...]:
+    """Everything an answer's process may read: the standard library, the allowed
+    installed packages, the shared libraries and a few devices. The sandbox mounts
+    exactly these; Landlock allows reading exactly these."""
+    paths = _standard_library() + allowed_package_paths() + _shared_libraries()
+    paths += [d for d in _DEVICES if os.path.exists(d)]
+    return tuple(dict.fromkeys(paths))
+
+
+def import_folders() -> list[str]:
+    """The folders Python imports from (it lists them): the standard library's and the
+    site-packages folders (whose other entries stay unreadable)."""
+    stdlib = sysconfig.get_paths()["stdlib"]
+    return [stdlib, os.path.join(stdlib, "lib-dynload"), *site_dirs()]
+
+
 class WorkerError(RuntimeError):
     """The worker process could not start."""
 
@@ -134,8 +191,7 @@ class Worker:
     Thread-safe: :meth:`run` may be called from several threads at once.
     """
 
-    def __init__(self, setup: list[str], *, sandbox: bool, hide: list[str],
-                 startup: float = 120.0):
+    def __init__(self, setup: list[str], *, sandbox: bool, startup: float = 120.0):
         self.home = Path(tempfile.mkdtemp(prefix="imgprep-worker-"))
         (self.home / ".matplotlib").mkdir()
         for font_list in _font_lists():
@@ -148,7 +204,8 @@ class Worker:
         self.stderr = tempfile.TemporaryFile()
         with tempfile.TemporaryFile() as config:
             config.write(json.dumps({"setup": setup, "sandbox": sandbox,
-                                     "hide": hide}).encode("utf-8"))
+                                     "exposed": list(exposed_paths()),
+                                     "listable": import_folders()}).encode("utf-8"))
             config.seek(0)
             self.process = subprocess.Popen(
                 [sys.executable, "-I", "-S", str(RUNNER), str(theirs.fileno()), *site_dirs()],
@@ -299,10 +356,8 @@ class Workers:
     """One :class:`Worker` per distinct set-up, started when first needed and restarted
     when it has ended; a context manager that stops them all."""
 
-    def __init__(self, *, sandbox: bool, hide: list[str] | None = None,
-                 startup: float = 120.0):
+    def __init__(self, *, sandbox: bool, startup: float = 120.0):
         self.sandbox, self.startup = sandbox, startup
-        self.hide = hidden_folders() if hide is None else hide
         self._workers: dict[tuple, Worker] = {}
         self._lock = threading.Lock()
 
@@ -321,7 +376,7 @@ class Workers:
         """
         run = self._worker(setup).run(answer, name, cases, limits)
         if run.lost:
-            private = Worker(list(setup), sandbox=self.sandbox, hide=self.hide,
+            private = Worker(list(setup), sandbox=self.sandbox,
                              startup=self.startup)
             try:
                 run = private.run(answer, name, cases, limits)
@@ -336,7 +391,7 @@ class Workers:
             if worker is None or not worker.alive:
                 if worker is not None:
                     worker.close()
-                worker = Worker(list(setup), sandbox=self.sandbox, hide=self.hide,
+                worker = Worker(list(setup), sandbox=self.sandbox,
                                 startup=self.startup)
                 self._workers[key] = worker
             return worker
@@ -413,7 +468,7 @@ def sandbox_available() -> tuple[bool, str]:
     try:
         result = subprocess.run(
             [sys.executable, "-I", "-S", str(Path(__file__).with_name("_sandbox.py")),
-             scratch], cwd=scratch, env={"PATH": os.defpath}, stdin=subprocess.DEVNULL,
+             *exposed_paths()], cwd=scratch, env={"PATH": os.defpath}, stdin=subprocess.DEVNULL,
             capture_output=True, text=True, timeout=60, start_new_session=True)
     except subprocess.TimeoutExpired:
         return False, "the sandbox probe did not finish within 60 s"

@@ -3,11 +3,16 @@
 Folder layout written by :func:`write_outputs`::
 
     OUT/
-      grades.json          the same document as ``grade --json``
+      grades.json          the same document as ``grade --json`` (with the seed, and
+                           whether the sandbox was on)
       gradebook.csv        one row per submission, one column of points per exercise
       summary.md           which exercises and cases the class failed most
       summary.json         the same, for scripts
+      similarity.md        same answers, copies of the reference, suspicious constructs
       feedback/<name>.md   one file per submission (or .html), named after its path
+
+Every text that came from a submission (paths, messages) is printed with its control
+characters escaped, so no ANSI sequence can rewrite what a terminal shows.
 
 Feedback shows, for each exercise, the status, the first case that did not pass (its
 input, and for visible cases the expected and actual values), the problem in words and
@@ -26,34 +31,50 @@ from collections import Counter
 from pathlib import Path
 
 from imgprep_course.exercises import lesson_exercises
-from imgprep_course.exercises._feedback import Feedback
+from imgprep_course.grading._similarity import similarity_markdown
+from imgprep_course.grading._text import printable
+
+NO_ISOLATION = ("WARNING: graded WITHOUT isolation (--sandbox off): answers could read "
+                "and write what this user can")
 
 
-def format_table(grades) -> str:
-    """A readable table of grades, one block per submission."""
-    lines = []
-    for grade in grades:
+def _how(graded) -> str:
+    sandbox = "sandbox on" if graded.sandbox else NO_ISOLATION
+    return f"hidden cases drawn with --seed {graded.seed}; {sandbox}"
+
+
+def format_table(graded) -> str:
+    """A readable table of a class's grades (:class:`ClassGrades`), one block per
+    submission, under a line saying how it was graded."""
+    lines = [_how(graded)]
+    for grade in graded.submissions:
+        path = printable(grade.path, 300)
         if grade.error:
-            lines.append(f"{grade.path}  (not graded: {grade.error})")
+            lines.append(f"{path}  (not graded: {printable(grade.error, 500)})")
             continue
-        lines.append(f"{grade.path}  ({grade.lesson})  {grade.score}/{grade.max_score}")
+        lines.append(f"{path}  ({grade.lesson})  {grade.score}/{grade.max_score}")
         for ex in grade.exercises:
-            note = f"  {ex.message}" if ex.message else ""
+            note = f"  {printable(ex.message, 800)}" if ex.message else ""
             lines.append(f"  {ex.id:<22} {ex.score:>2}/{ex.max_score:<2} {ex.status}{note}")
     return "\n".join(lines)
 
 
-def write_outputs(grades, out: Path, *, feedback: str = "md") -> None:
-    """Write grades.json, gradebook.csv, summary.md/.json and feedback/ into ``out``."""
+def write_outputs(graded, out: Path, *, feedback: str = "md") -> None:
+    """Write grades.json, gradebook.csv, summary.md/.json, similarity.md and feedback/
+    into ``out`` for a :class:`ClassGrades`."""
     if feedback not in ("md", "html"):
         raise ValueError(f"feedback must be 'md' or 'html', got {feedback!r}")
     out = Path(out)
+    grades = graded.submissions
     (out / "feedback").mkdir(parents=True, exist_ok=True)
-    (out / "grades.json").write_text(
-        json.dumps({"submissions": [g.to_dict() for g in grades]}, indent=1) + "\n",
-        encoding="utf-8")
-    write_gradebook(grades, out / "gradebook.csv")
-    summary = class_summary(grades)
+    (out / "grades.json").write_text(json.dumps(graded.to_dict(), indent=1) + "\n",
+                                     encoding="utf-8")
+    write_gradebook(grades, out / "gradebook.csv", sandbox=graded.sandbox)
+    similarity = graded.similarity or {}
+    (out / "similarity.md").write_text(similarity_markdown(
+        similarity.get("entries", []), similarity.get("duplicates", []),
+        similarity.get("links", [])), encoding="utf-8")
+    summary = class_summary(grades, seed=graded.seed)
     (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
     (out / "summary.md").write_text(summary_markdown(summary), encoding="utf-8")
     names = feedback_names([g.path for g in grades])
@@ -89,13 +110,14 @@ def feedback_names(paths: list[str]) -> dict[str, str]:
     return names
 
 
-def write_gradebook(grades, path: Path) -> None:
-    """One row per submission: path, lesson, score, max score, points per exercise."""
+def write_gradebook(grades, path: Path, *, sandbox: bool = True) -> None:
+    """One row per submission: path, lesson, score, max score, whether the sandbox was
+    on, points per exercise."""
     columns = []
     for lesson in dict.fromkeys(g.lesson for g in grades if g.lesson):
         columns += [(lesson, ex.id) for ex in lesson_exercises(lesson)]
     ids = Counter(exercise for _, exercise in columns)
-    header = ["submission", "lesson", "score", "max_score"] + [
+    header = ["submission", "lesson", "score", "max_score", "sandbox"] + [
         exercise if ids[exercise] == 1 else f"{lesson}:{exercise}"
         for lesson, exercise in columns]
     with open(path, "w", newline="", encoding="utf-8") as file:
@@ -103,8 +125,9 @@ def write_gradebook(grades, path: Path) -> None:
         writer.writerow(header)
         for grade in grades:
             points = {(grade.lesson, e.id): e.score for e in grade.exercises}
-            writer.writerow([_cell(grade.path), grade.lesson or "", grade.score,
-                             grade.max_score] + [points.get(c, "") for c in columns])
+            writer.writerow([_cell(printable(grade.path)), grade.lesson or "", grade.score,
+                             grade.max_score, "on" if sandbox else "off"]
+                            + [points.get(c, "") for c in columns])
 
 
 def _cell(text: str) -> str:
@@ -112,9 +135,10 @@ def _cell(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
-def class_summary(grades) -> dict:
-    """Per exercise: how many submissions got each status; per case: how many failed it."""
-    exercises, cases = {}, {}
+def class_summary(grades, seed: int | None = None) -> dict:
+    """Per exercise: how many submissions got each status; per case: how many failed it
+    (cases made once per exercise, hidden ones from ``seed``)."""
+    exercises, cases, hidden_of = {}, {}, {}
     for grade in grades:
         if grade.error:
             continue
@@ -126,7 +150,9 @@ def class_summary(grades) -> dict:
                                                "error": 0, "timeout": 0})
             entry["submissions"] += 1
             entry[result.status] += 1
-            hidden = [c.hidden for c in exercise.cases()]
+            if key not in hidden_of:
+                hidden_of[key] = [c.hidden for c in exercise.cases(seed)]
+            hidden = hidden_of[key]
             for case in result.results:
                 if case.index >= len(hidden) or case.status == "not attempted":
                     continue
@@ -163,13 +189,24 @@ def summary_markdown(summary: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _feedback_rows(exercise, results) -> list[tuple[str, str]]:
+    """The notebook's feedback rows (input, expected, actual, problem) for ``results``.
+
+    The one place that still goes through the widget class, until the exercise engine's
+    text renderer is separate from it (issue 15).
+    """
+    from imgprep_course.exercises._feedback import Feedback
+
+    return Feedback(exercise, results).details()
+
+
 def _sections(grade):
-    """(heading, detail lines, hints) per exercise, via the notebook's Feedback."""
+    """(heading, detail lines, hints) per exercise, via the notebook's feedback rows."""
     for exercise, result in zip(lesson_exercises(grade.lesson), grade.exercises):
-        view = Feedback(exercise, result.decisive)
-        details = [f"{k + ':':<9} {v}" for k, v in view.details()]
+        details = [f"{k + ':':<9} {printable(v, 2000)}"
+                   for k, v in _feedback_rows(exercise, result.decisive)]
         if result.status == "not attempted" and result.message != "not attempted yet":
-            details.append(f"problem:  {result.message}")
+            details.append(f"problem:  {printable(result.message, 800)}")
         hints = list(exercise.hints) if result.status != "passed" else []
         heading = (f"Exercise {exercise.number} {exercise.id}: {exercise.title} -- "
                    f"{result.status} ({result.score}/{result.max_score})")

@@ -56,15 +56,6 @@ def _load(name: str):
     return module
 
 
-def _describe(error: BaseException) -> str:
-    text = "".join(traceback.format_exception_only(type(error), error)).strip()
-    if isinstance(error, NameError):
-        text += (" (the grader runs only your answer's definitions: the function, and the "
-                 "functions, classes, imports and assignments it uses, after the lesson's "
-                 "set-up cells)")
-    return text[:1000]
-
-
 def _limit(kind: int, value: int, grace: int = 0) -> None:
     """Set a soft limit ``value`` and a hard limit ``value + grace`` (never raising them)."""
     _, hard = resource.getrlimit(kind)
@@ -133,6 +124,22 @@ def _serve(control, answer) -> None:
             control.send(json.dumps({"id": request["id"], "pid": pid}).encode())
 
 
+#: Answers graded as root outside the sandbox run as uid ``_UID_BASE + pid``: a uid of
+#: their own, which owns no file and can signal no other process.
+_UID_BASE = 2_000_000_000
+
+
+def _close_other_fds(keep) -> None:
+    """Close every inherited file descriptor but ``keep`` (none may lead outside)."""
+    for name in os.listdir("/proc/self/fd") if os.path.isdir("/proc/self/fd") else ():
+        fd = int(name)
+        if fd not in keep:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
 def _answer(request, fds, codec, sandbox, config, namespace) -> None:
     """In the forked child: confine this process, then run the answer on the cases."""
     os.setsid()
@@ -142,80 +149,108 @@ def _answer(request, fds, codec, sandbox, config, namespace) -> None:
     (size,) = struct.unpack_from(">Q", data)
     job = json.loads(data[8:8 + size].decode("utf-8"))
     cases = codec.unpack(data[8 + size:])
+    _close_other_fds({0, 1, 2, results_fd, ready})
     results = os.fdopen(results_fd, "wb")
-    scratch = request["scratch"]
+    scratch, exposed = request["scratch"], config["exposed"]
     os.chdir(scratch)
-    os.environ.update(HOME=scratch, TMPDIR=scratch)
-    if "tempfile" in sys.modules:
-        sys.modules["tempfile"].tempdir = None
     _limit(resource.RLIMIT_AS, job["memory"])
     _limit(resource.RLIMIT_FSIZE, job["max_output"])
     _limit(resource.RLIMIT_CORE, 0)
+    _limit(resource.RLIMIT_NOFILE, 256)
+    keep_read_search = False
     if config["sandbox"]:
-        child = sandbox.confine(scratch, config["hide"], job["max_output"])
+        child = sandbox.confine(exposed, job["max_output"], scratch)
         if child:  # outside the namespaces: wait for the answer, pass on how it ended
             os.close(ready)
             _, status = os.waitpid(child, 0)
             code = os.waitstatus_to_exitcode(status)
             os._exit(128 - code if code < 0 else code)
+        home, readable, writable = "/tmp", [*exposed, "/proc"], ["/tmp", os.devnull]
+    else:
+        home, readable, writable = scratch, [*exposed, scratch], [os.devnull]
+        if os.geteuid() == 0:  # a uid of its own; reading only what Landlock allows
+            uid = _UID_BASE + os.getpid()
+            keep_read_search = sandbox.landlock_abi() > 0
+            os.chown(scratch, uid, uid)
+            sandbox.become(uid, keep_read_search=keep_read_search)
+    os.environ.update(HOME=home, TMPDIR=home, NUMBA_CACHE_DIR=home + "/numba-cache")
+    if "tempfile" in sys.modules:
+        sys.modules["tempfile"].tempdir = None
     try:
-        sandbox.drop_privileges()
+        sandbox.drop_privileges(readable, writable, config["listable"],
+                                keep_read_search=keep_read_search)
     except sandbox.SandboxError:
         if config["sandbox"]:
             raise
         _limit(resource.RLIMIT_NPROC, 0)  # the fallback (Linux ignores it for root)
+    quiet = os.open(os.devnull, os.O_WRONLY)
     used = resource.getrusage(resource.RUSAGE_SELF)
     _limit(resource.RLIMIT_CPU, int(used.ru_utime + used.ru_stime + job["timeout"]) + 2,
            grace=1)  # SIGXCPU (a timeout) first, SIGKILL a second later
     os.write(ready, b"1")
     os.close(ready)
-    os.dup2(os.open(os.devnull, os.O_WRONLY), 2)  # the worker's stderr is for the grader
+    os.dup2(quiet, 2)  # the worker's stderr is for the grader
     _run_answer(codec, results, job, cases, namespace)
+
+
+def _error(error: BaseException) -> dict:
+    """What the grader may learn of an exception: its type, the line of the answer cell
+    it came from, and its message (which the grader shows for visible cases only)."""
+    line = None
+    if isinstance(error, SyntaxError) and error.filename == "<answer cell>":
+        line = error.lineno
+    for frame in traceback.extract_tb(error.__traceback__):
+        if frame.filename == "<answer cell>":
+            line = frame.lineno
+    try:
+        message = str(error)
+    except BaseException:  # a student's __str__
+        message = ""
+    return {"type": type(error).__name__, "line": line if isinstance(line, int) else None,
+            "message": message[:_MESSAGE]}
+
+
+_MESSAGE = 300
 
 
 def _run_answer(codec, results, job, cases, namespace) -> None:
     budget = [job["max_output"] - 65536]  # room left for frames, with a reserve
 
-    def report(index, outcome, message="", value=None):
+    def report(index, outcome, error=None, value=None, message=""):
         try:
-            frame = codec.pack({"index": index, "outcome": outcome, "message": message,
-                                "value": value})
-        except (codec.CodecError, RecursionError, ValueError, MemoryError) as error:
-            outcome, message, value = "raised", f"your function returned: {error}", None
+            frame = codec.pack({"index": index, "outcome": outcome, "error": error,
+                                "message": message, "value": value})
+        except (codec.CodecError, RecursionError, ValueError, MemoryError) as problem:
+            outcome, message, value = "unsendable", str(problem)[:_MESSAGE], None
             frame = None
         if frame is not None and len(frame) > budget[0]:
-            limit = job["max_output"] // 2**20
-            outcome, message, value = "raised", (
-                f"your function returned more than the {limit} MiB allowed per answer"), None
+            outcome, message, value = "too large", "", None
             frame = None
         if frame is None:
-            frame = codec.pack({"index": index, "outcome": outcome, "message": message[:1000],
-                                "value": value})
+            frame = codec.pack({"index": index, "outcome": outcome, "error": None,
+                                "message": message, "value": None})
         budget[0] -= len(frame) + 8
         results.write(struct.pack(">Q", len(frame)) + frame)
         results.flush()
 
-    failure = None
     try:
         exec(compile(job["answer"], "<answer cell>", "exec"), namespace)
     except BaseException as error:  # the student's code: report, do not crash
-        failure = f"the answer cell failed before any case ran: {_describe(error)}"
-    if failure:
-        report(0, "raised", failure)
+        report(0, "cell failed", _error(error))
         return
     function = namespace.get(job["name"])
     if not callable(function):
-        report(0, "raised", f"{job['name']} is not a function in the answer cell")
+        report(0, "not a function")
         return
     for index, (args, kwargs) in enumerate(cases):
-        outcome, message, value = "returned", "", None
+        outcome, error, value = "returned", None, None
         try:
             value = function(*args, **kwargs)
         except NotImplementedError:
             outcome = "not implemented"
-        except BaseException as error:  # the student's code: any error is feedback
-            outcome, message = "raised", _describe(error)
-        report(index, outcome, message, value)
+        except BaseException as problem:  # the student's code: any error is feedback
+            outcome, error = "raised", _error(problem)
+        report(index, outcome, error, value)
         value = None
 
 
