@@ -77,8 +77,26 @@ def test_unpack_never_unpickles_and_checks_sizes_before_reading():
     header = io.BytesIO()
     np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False,
                                                   "shape": (10**6, 10**6)})
-    with pytest.raises(CodecError, match="more than 1000 bytes"):
+    with pytest.raises(CodecError, match="declares more bytes than it holds"):
         unpack(npz_frame(lambda z: z.writestr("a0.npy", header.getvalue())), max_bytes=1000)
+    full = io.BytesIO()
+    np.save(full, np.zeros(200))
+    with pytest.raises(CodecError, match="more than 1000 bytes"):
+        unpack(npz_frame(lambda z: z.writestr("a0.npy", full.getvalue())), max_bytes=1000)
+
+
+def test_frames_that_would_inflate_are_refused_and_all_frames_share_one_budget():
+    bomb = io.BytesIO()
+    np.save(bomb, np.zeros(10**6))
+    compressed = npz_frame(lambda z: z.writestr("a0.npy", bomb.getvalue(),
+                                                 compress_type=zipfile.ZIP_DEFLATED))
+    assert len(compressed) < 20_000
+    with pytest.raises(CodecError, match="a0.npy is compressed"):
+        unpack(compressed)
+    frame = pack(np.zeros(100))  # 800 bytes of arrays, about 1 kB of frame
+    stream = b"".join(len(frame).to_bytes(8, "big") + frame for _ in range(5))
+    decoded = read_frames(stream, max_bytes=2500)
+    assert [isinstance(v, np.ndarray) for v in decoded] == [True, True, False, False, False]
 
 
 def test_read_frames_keeps_complete_frames_and_reports_broken_ones():

@@ -118,10 +118,13 @@ def unpack(frame: bytes, max_bytes: int = 1 << 30):
 
 
 def _load_arrays(data: bytes, max_bytes: int) -> dict:
-    """The arrays of ``.npz`` bytes, after checking each ``.npy`` header's size."""
+    """The arrays of ``.npz`` bytes, after checking each ``.npy`` header's size: members
+    must be stored uncompressed (nothing inflates) and hold the bytes they declare."""
     total = 0
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         for info in archive.infolist():
+            if info.compress_type != zipfile.ZIP_STORED:
+                raise CodecError(f"array {info.filename} is compressed")
             with archive.open(info) as member:
                 version = np.lib.format.read_magic(member)
                 if version not in ((1, 0), (2, 0)):
@@ -131,7 +134,10 @@ def _load_arrays(data: bytes, max_bytes: int) -> dict:
                 shape, _, dtype = read_header(member, max_header_size=10_000)
             if dtype.hasobject or dtype.kind not in "biuf":
                 raise CodecError(f"array {info.filename} has dtype {dtype}")
-            total += int(np.prod(shape, dtype=object)) * dtype.itemsize
+            size = int(np.prod(shape, dtype=object)) * dtype.itemsize
+            if size > info.file_size:
+                raise CodecError(f"array {info.filename} declares more bytes than it holds")
+            total += size
             if total > max_bytes:
                 raise CodecError(f"the arrays hold more than {max_bytes} bytes")
     with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
@@ -139,7 +145,8 @@ def _load_arrays(data: bytes, max_bytes: int) -> dict:
 
 
 def read_frames(data: bytes, max_bytes: int = 1 << 30) -> list:
-    """Every complete frame in ``data`` (a truncated last frame is dropped), unpacked.
+    """Every complete frame in ``data`` (a truncated last frame is dropped), unpacked;
+    the arrays of all frames together may hold at most ``max_bytes``.
 
     A frame that cannot be unpacked becomes the :class:`CodecError` that says why.
 
@@ -152,14 +159,15 @@ def read_frames(data: bytes, max_bytes: int = 1 << 30) -> list:
     >>> read_frames(data[:-3])
     [1]
     """
-    values, position = [], 0
+    values, position, budget = [], 0, max_bytes
     while position + _LENGTH.size <= len(data):
         (size,) = _LENGTH.unpack_from(data, position)
         start, position = position + _LENGTH.size, position + _LENGTH.size + size
         if position > len(data):
             break
         try:
-            values.append(unpack(data[start:position], max_bytes))
+            values.append(unpack(data[start:position], budget))
+            budget -= size  # an upper bound of what its arrays hold
         except CodecError as error:
             values.append(error)
     return values
