@@ -6,6 +6,7 @@ leave every file of the class folder byte for byte as it was.
 """
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -229,6 +230,9 @@ def lesson_01_class(folder: Path) -> dict[str, tuple[int, dict]]:
 @pytest.fixture(scope="module")
 def graded_class(tmp_path_factory):
     if not _child.sandbox_available()[0]:
+        if os.environ.get("IMGPREP_REQUIRE_SANDBOX") == "1":
+            pytest.fail("IMGPREP_REQUIRE_SANDBOX=1 but the sandbox cannot start: "
+                        + _child.sandbox_available()[1])
         pytest.skip("Linux user namespaces are not available (the hostile tests need the "
                     "sandbox): " + _child.sandbox_available()[1])
     root = tmp_path_factory.mktemp("grading")
@@ -381,9 +385,8 @@ def grade_00(tmp_path, answers: dict, limits=LIMITS):
 
 
 @pytest.fixture
-def sandboxed():
-    if not _child.sandbox_available()[0]:
-        pytest.skip("Linux user namespaces are not available: " + _child.sandbox_available()[1])
+def sandboxed(require_sandbox):
+    """The tests below need the sandbox (see conftest.py)."""
 
 
 NETWORK = '''import os, socket

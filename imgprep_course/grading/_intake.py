@@ -38,6 +38,8 @@ from imgprep_course.grading._similarity import canonical, findings
 _LENGTH = struct.Struct(">Q")
 #: Memory for the intake process, and seconds to examine one submission.
 INTAKE_MEMORY, INTAKE_SECONDS = 3 * 2**30, 60.0
+#: The longest code cell read (the course's longest is a few thousand characters).
+MAX_CODE_CELL = 50_000
 
 
 def fingerprint(source: str) -> str | None:
@@ -122,6 +124,10 @@ def examine(data: bytes, name: str, header: dict) -> dict:
         message = str(error) if isinstance(error, NotebookError) else (
             f"not a notebook ({type(error).__name__}: nested too deep or too large)")
         metadata, cells, result["unreadable"] = {}, [], message[:300]
+    longest = max((len(c["source"]) for c in cells if c["cell_type"] == "code"), default=0)
+    if longest > MAX_CODE_CELL:
+        cells, result["unreadable"] = [], (f"a code cell has {longest} characters, more "
+                                           f"than the {MAX_CODE_CELL} the grader reads")
     try:
         lesson = identify_lesson(metadata, Path(name), lessons)
         if not result["unreadable"]:

@@ -215,7 +215,7 @@ def _sections(grade):
 
 def feedback_markdown(grade) -> str:
     """Feedback for one submission, as Markdown (student text stays in code blocks)."""
-    lines = [f"# Feedback: {_md(Path(grade.path).name)}", "",
+    lines = [f"# Feedback: {_md(printable(Path(grade.path).name))}", "",
              f"Lesson {grade.lesson}. Score: **{grade.score}/{grade.max_score}**.", ""]
     for heading, details, hints in _sections(grade):
         lines += [f"## {_md(heading)}", ""]
@@ -236,10 +236,10 @@ def feedback_html(grade) -> str:
     """Feedback for one submission, as a self-contained HTML page (everything escaped)."""
     e = html.escape
     parts = ["<!DOCTYPE html>", "<html><head><meta charset='utf-8'>",
-             f"<title>Feedback: {e(Path(grade.path).name)}</title>",
+             f"<title>Feedback: {e(printable(Path(grade.path).name))}</title>",
              "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}"
              "pre{background:#f5f5f5;padding:.5em;white-space:pre-wrap}</style>",
-             "</head><body>", f"<h1>Feedback: {e(Path(grade.path).name)}</h1>",
+             "</head><body>", f"<h1>Feedback: {e(printable(Path(grade.path).name))}</h1>",
              f"<p>Lesson {e(grade.lesson)}. Score: <b>{grade.score}/{grade.max_score}</b>.</p>"]
     for heading, details, hints in _sections(grade):
         parts.append(f"<h2>{e(heading)}</h2>")
