@@ -30,12 +30,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import secrets
 import shutil
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tqdm.auto import tqdm
@@ -48,14 +47,13 @@ from imgprep_course.grading._child import Limits, Workers, sandbox_available
 from imgprep_course.grading._codec import CodecError
 from imgprep_course.grading._files import Found, Refused, collect, read_submission
 from imgprep_course.grading._intake import Intake, fingerprint, identify_lesson
+from imgprep_course.grading._judging import MESSAGE_CHARS, describe_error, judge_frame  # noqa: F401
 from imgprep_course.grading._sandbox import landlock_abi
 from imgprep_course.grading._text import printable as _printable
 from imgprep_course.notebooks import course_root
 
 #: Exit statuses of ``grade``.
 EXIT_OK, EXIT_NOT_GRADED, EXIT_USAGE, EXIT_NO_SANDBOX, EXIT_COURSE_CHANGED = 0, 1, 2, 3, 4
-#: Characters of an error message shown for a visible case.
-MESSAGE_CHARS = 300
 
 
 class SandboxUnavailable(RuntimeError):
@@ -395,84 +393,10 @@ def _grade_answer(exercise: Exercise, answer: str | None, refusal: str | None,
                 outcome, message = run.ending(limits)
                 results.append(exercise.judge(index, case, outcome, message=message))
             break
-        results.append(_judge_frame(exercise, index, case, frame, answer, limits, sandbox))
+        results.append(judge_frame(exercise, index, case, frame, answer, limits, sandbox))
         if frame.get("outcome") in ("cell failed", "not a function"):
             break
     return _grade(exercise, results)
-
-
-def describe_error(error, answer: str, *, reveal: bool) -> str:
-    """An exception the answer raised, in words: its type and the line of the answer it
-    came from; its message only with ``reveal`` (visible cases), capped.
-
-    ``error`` comes from the answer's process (``{"type", "line", "message"}``), so every
-    field is checked; the line's text is taken from ``answer``, the grader's own copy.
-
-    Examples
-    --------
-    >>> error = {"type": "ValueError", "line": 2, "message": "secret"}
-    >>> describe_error(error, "def f(x):\\n    raise ValueError(x)", reveal=False)
-    'ValueError on line 2 of your answer: raise ValueError(x)'
-    >>> describe_error(error, "def f(x):\\n    raise ValueError(x)", reveal=True)
-    'ValueError: secret (line 2 of your answer: raise ValueError(x))'
-    """
-    error = error if isinstance(error, dict) else {}
-    kind = error.get("type")
-    kind = kind if isinstance(kind, str) and re.fullmatch(r"[A-Za-z_]\w{0,79}", kind) \
-        else "an exception"
-    lines = answer.split("\n")
-    line = error.get("line")
-    where = ""
-    if isinstance(line, int) and not isinstance(line, bool) and 1 <= line <= len(lines):
-        code = _printable(lines[line - 1].strip(), 120)
-        where = f"line {line} of your answer: {code}"
-    message = error.get("message")
-    if reveal and isinstance(message, str) and message:
-        text = f"{kind}: {_printable(message, MESSAGE_CHARS)}" + (f" ({where})" if where else "")
-    else:
-        text = f"{kind} on {where}" if where else kind
-    if kind == "NameError":
-        text += (" (the grader runs only your answer's definitions: the function, and the "
-                 "functions, classes, imports and assignments it uses, after the lesson's "
-                 "set-up cells)")
-    return text
-
-
-def _judge_frame(exercise: Exercise, index: int, case, frame: dict, answer: str,
-                 limits: Limits, sandbox: bool) -> CaseResult:
-    """Judge what the child said about one case, trusting nothing in it.
-
-    Hidden cases, and every case outside the sandbox, never show an error's message.
-    """
-    outcome, error = frame.get("outcome"), frame.get("error")
-    reveal = sandbox and not case.hidden
-    megabytes = limits.max_output // 2**20
-    messages = {
-        "not a function": f"{exercise.name} is not a function in the answer cell",
-        "too large": f"your function returned more than the {megabytes} MiB allowed "
-                     "per answer",
-        "unsendable": "your function returned "
-                      + _printable(str(frame.get("message", "")), MESSAGE_CHARS)}
-    if outcome == "cell failed":
-        outcome, message = "raised", ("the answer cell failed before any case ran: "
-                                      + describe_error(error, answer, reveal=sandbox))
-    elif outcome in messages:
-        outcome, message = "raised", messages[outcome]
-    elif outcome == "raised":
-        message = describe_error(error, answer, reveal=reveal)
-    elif outcome in ("returned", "not implemented"):
-        message = ""
-    else:
-        outcome, message = "raised", "the answer's process sent an unknown outcome"
-    if outcome == "raised" and isinstance(error, dict) and error.get("type") == "MemoryError":
-        message += f" (the memory limit is {limits.memory // 2**20} MiB per answer)"
-    try:  # judge() keeps hidden cases' expected values out of its messages
-        result = exercise.judge(index, case, outcome, frame.get("value"), message)
-    except Exception as problem:  # a value compare() cannot handle: the answer's fault
-        result = CaseResult(index, "error", "the grader could not compare your result: "
-                            + type(problem).__name__)
-    return replace(result, message=_printable(result.message, 2 * MESSAGE_CHARS),
-                   actual=_printable(result.actual, MESSAGE_CHARS))
 
 
 def _grade(exercise: Exercise, results: list[CaseResult]) -> ExerciseGrade:
