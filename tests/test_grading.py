@@ -470,7 +470,7 @@ def test_without_the_sandbox_scores_are_still_computed_by_the_grader(tmp_path):
                                  "honest": HIDDEN_WRONG.replace(" + 1", "")},
                       Limits(timeout=10, sandbox=False))
     assert (grades["prints"].status, grades["honest"].status) == ("error", "passed")
-    assert "PermissionError on line 7 of your answer" in grades["prints"].message  # no writes
+    assert "PermissionError on line 8 of your answer" in grades["prints"].message  # no writes
 
 
 # ---------------------------------------------------------------------------- the CLI
