@@ -28,7 +28,6 @@ import pytest
 
 from imgprep_course import images
 from imgprep_course.exercises import lesson_exercises
-from imgprep_course.grading import cases_for
 from imgprep_course.notebooks import course_root
 
 CHECKOUT = course_root()
@@ -60,7 +59,8 @@ def with_to_float(code: str) -> dict:
 
 
 def seedless_cases():
-    return cases_for(lesson_exercises("00_start_here")[0], None)
+    """The cases the notebook checks (hidden ones from the default seed)."""
+    return lesson_exercises("00_start_here")[0].cases()
 
 
 def attacks(folder: Path, secrets: dict) -> dict[str, str]:
@@ -269,8 +269,6 @@ EXPECTED_00 = {  # attack -> (status, score); None: not graded (error entry)
     "fills_disk": ("passed", 1), "leaks_secrets": ("error", 0),
     "leaks_hidden_input": ("error", 0), "ansi_message": ("error", 0),
 }
-#: Hidden cases drawn from a seed at grading time defeat these two.
-NEEDS_SEEDED_CASES = ("hardcodes_hidden", "lookup_table")
 NOT_GRADED = {  # file name -> words of the reason
     "00_start_here_symlink_classmate.ipynb": "symbolic link",
     "00_start_here_symlink_solutions.ipynb": "symbolic link",
@@ -286,10 +284,6 @@ HONEST = {"00_start_here_honest_ada.ipynb": ("passed", 1),
           f"00_start_here_{ESC}[1A{ESC}[2Kmallory.ipynb": ("passed", 1),
           "00_start_here_copy_of_ada.ipynb": ("passed", 1),
           "00_start_here_deep_metadata.ipynb": ("error", 0)}
-
-
-def seeded_cases_available() -> bool:
-    return "seed" in inspect.signature(lesson_exercises("00_start_here")[0].cases).parameters
 
 
 def make_class(root: Path) -> tuple[Path, dict]:
@@ -427,10 +421,6 @@ def test_every_attack_gets_its_deserved_score_and_changes_nothing(classroom, con
     expected.update({name: None for name in NOT_GRADED})
     expected["04_map_honest_carol.ipynb"] = (
         "passed", sum(e.points for e in lesson_exercises("04_map")))
-    if not seeded_cases_available():  # until Exercise.cases(seed) lands
-        for name in NEEDS_SEEDED_CASES:
-            expected.pop(f"00_start_here_{name}.ipynb")
-            got.pop(f"00_start_here_{name}.ipynb", None)
     if inside:
         expected["--sandbox=off"] = None  # named by the glob: a path, not an option
     assert got == expected
