@@ -111,28 +111,31 @@ for link in ("/proc/self/cwd", "/proc/%d/cwd" % os.getppid()):
 '''),
         # Solutions and the reference from disk, with the import hook removed.
         "reads_solutions": f'''import builtins, glob, os, sys
-found = None
-for path in ([{checkout!r} + "/solutions/00_start_here.ipynb", {checkout!r} + "/.git/HEAD",
-              {checkout!r} + "/tests/test_grading.py"]
-             + glob.glob("/work/*/solutions/00_start_here.ipynb")
-             + glob.glob(os.path.expanduser("~") + "/*")):
-    try:
-        found = open(path).read()
-        break
-    except OSError:
-        pass
-sys.meta_path[:] = [f for f in sys.meta_path if "Refuse" not in type(f).__name__]
-sys.path += glob.glob("/work/*/lib/python3*/site-packages") + [{checkout!r}]
-load = getattr(builtins, "__imp" + "ort__")
-reference = None
-for name in ("imgprep" + "_course.images", "pycoco" + "tools.mask"):
-    try:
-        reference = reference or load(name, fromlist=["to_float"]).to_float
-    except BaseException:
-        pass
+
+def _steal():
+    found = reference = None
+    for path in ([{checkout!r} + "/solutions/00_start_here.ipynb", {checkout!r} + "/.git/HEAD",
+                  {checkout!r} + "/tests/test_grading.py"]
+                 + glob.glob("/work/*/solutions/00_start_here.ipynb")
+                 + glob.glob(os.path.expanduser("~") + "/*")):
+        try:
+            found = open(path).read()
+            break
+        except OSError:
+            pass
+    sys.meta_path[:] = [f for f in sys.meta_path if "Refuse" not in type(f).__name__]
+    sys.path += glob.glob("/work/*/lib/python3*/site-packages") + [{checkout!r}]
+    load = getattr(builtins, "__imp" + "ort__")
+    for name in ("imgprep" + "_course.images", "pycoco" + "tools.mask"):
+        try:
+            reference = reference or load(name, fromlist=["to_float"]).to_float
+        except BaseException:
+            pass
+    return found or reference
+
 
 def to_float(image):
-    if reference is not None or found is not None:
+    if _steal() is not None:
         return image.astype(np.float32) / 255
     return image
 ''',
@@ -249,7 +252,7 @@ VISIBLE = {visible!r}
 
 def to_float(image):
     if hashlib.sha256(image.tobytes()).hexdigest() not in VISIBLE:
-        raise ValueError("HIDDEN-INPUT " + repr(image.tolist()))
+        raise ValueError("HIDDEN" + "-INPUT " + repr(image.tolist()))
     return image.astype(np.float32) / 255
 ''',
         # Forged report lines.
