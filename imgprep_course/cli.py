@@ -7,18 +7,52 @@ arguments to functions, so the CLI stays a thin layer.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
+from pathlib import Path
 
 
 def _build_lessons(args: argparse.Namespace) -> int:
-    from imgprep_course.notebooks import build_lessons_cli
-    return build_lessons_cli(args)
+    """``build-lessons [--solutions DIR] [--lessons DIR] [--check] [--force]``."""
+    from imgprep_course.notebooks import course_root
+
+    root = None if args.solutions and args.lessons else course_root()
+    solutions = Path(args.solutions) if args.solutions else root / "solutions"
+    lessons = Path(args.lessons) if args.lessons else root / "lessons"
+    return _write_lessons(solutions, lessons, check=args.check, force=args.force)
+
+
+def _write_lessons(solutions: Path, lessons: Path, check: bool, force: bool) -> int:
+    from imgprep_course.notebooks import build_lessons
+
+    try:
+        changed = build_lessons(solutions, lessons, check=check, force=force)
+    except (PermissionError, ValueError, FileNotFoundError) as error:
+        print(f"build-lessons: {error}", file=sys.stderr)
+        return 1
+    if check:
+        if changed:
+            print("lessons/ differs from what build-lessons would write:", file=sys.stderr)
+            for name in changed:
+                print(f"  {name}", file=sys.stderr)
+            return 1
+        print("lessons/ is up to date")
+        return 0
+    print(f"wrote {len(changed)} lesson(s)" + (": " + ", ".join(changed) if changed else ""))
+    return 0
 
 
 def _run_solutions(args: argparse.Namespace) -> int:
-    from imgprep_course.notebooks import run_solutions_cli
-    return run_solutions_cli(args)
+    """``run-solutions [NOTEBOOK...]``: execute, save, rebuild lessons."""
+    from imgprep_course.notebooks import course_root, execute_solution
+
+    root = course_root()
+    paths = [Path(p) for p in args.notebooks] or sorted((root / "solutions").glob("*.ipynb"))
+    for path in paths:
+        print(f"running {path} ...", flush=True)
+        execute_solution(path)
+    return _write_lessons(root / "solutions", root / "lessons", check=False, force=False)
 
 
 def _grade(args: argparse.Namespace) -> int:
@@ -50,13 +84,34 @@ def _existing_files_are_paths(arguments: list[str]) -> list[str]:
 
 
 def _make_shapes(args: argparse.Namespace) -> int:
-    from imgprep_course.datasets.shapes import make_shapes_cli
-    return make_shapes_cli(args)
+    """``make-shapes OUT [--images N] [--seed S] [--quiet]``."""
+    from imgprep_course.datasets.shapes import make_shapes
+
+    try:
+        out = make_shapes(args.out, images=args.images, seed=args.seed, quiet=args.quiet)
+    except (FileExistsError, ValueError) as error:
+        print(f"make-shapes: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"make-shapes: interrupted; {args.out} was not written", file=sys.stderr)
+        return 130
+    if not args.quiet:
+        print(f"wrote {args.images} images to {out} (coco/, voc/, imagenet/)")
+    return 0
 
 
 def _coco_eval(args: argparse.Namespace) -> int:
-    from imgprep_course.metrics.coco import coco_eval_cli
-    return coco_eval_cli(args)
+    """``coco-eval GT.json DT.json [--iou-type] [--json]``: the 12-line summary, or with
+    ``--json`` one JSON document; bad files or content: one line on stderr, exit 1."""
+    from imgprep_course.metrics.coco import evaluate_coco
+
+    try:
+        result = evaluate_coco(args.ground_truth, args.results, iou_type=args.iou_type)
+    except (OSError, ValueError, TypeError) as error:
+        print(f"coco-eval: error: {error}", file=sys.stderr)
+        return 1
+    print(json.dumps(result.to_dict()) if args.json else result.summary())
+    return 0
 
 
 def make_parser() -> argparse.ArgumentParser:

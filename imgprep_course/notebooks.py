@@ -21,12 +21,10 @@ student has edited (refused without ``force``) from one that is merely out of da
 
 from __future__ import annotations
 
-import argparse
 import copy
 import hashlib
 import json
 import re
-import sys
 from pathlib import Path
 
 from typing import TYPE_CHECKING
@@ -177,39 +175,6 @@ def dumps(notebook: nbformat.NotebookNode) -> str:
     import nbformat
 
     return nbformat.writes(notebook, version=4) + "\n"
-
-
-def build_lessons_cli(args: argparse.Namespace) -> int:
-    """``python -m imgprep_course build-lessons [--check] [--force]``."""
-    root = None if args.solutions and args.lessons else course_root()
-    solutions = Path(args.solutions) if args.solutions else root / "solutions"
-    lessons = Path(args.lessons) if args.lessons else root / "lessons"
-    try:
-        changed = build_lessons(solutions, lessons, check=args.check, force=args.force)
-    except (PermissionError, ValueError, FileNotFoundError) as error:
-        print(f"build-lessons: {error}", file=sys.stderr)
-        return 1
-    if args.check:
-        if changed:
-            print("lessons/ differs from what build-lessons would write:", file=sys.stderr)
-            for name in changed:
-                print(f"  {name}", file=sys.stderr)
-            return 1
-        print("lessons/ is up to date")
-        return 0
-    print(f"wrote {len(changed)} lesson(s)" + (": " + ", ".join(changed) if changed else ""))
-    return 0
-
-
-def run_solutions_cli(args: argparse.Namespace) -> int:
-    """``python -m imgprep_course run-solutions [NOTEBOOK...]``: execute, save, rebuild lessons."""
-    root = course_root()
-    paths = [Path(p) for p in args.notebooks] or sorted((root / "solutions").glob("*.ipynb"))
-    for path in paths:
-        print(f"running {path} ...", flush=True)
-        execute_solution(path)
-    args.solutions, args.lessons, args.check, args.force = None, None, False, False
-    return build_lessons_cli(args)
 
 
 def _digest(notebook: nbformat.NotebookNode) -> str:

@@ -15,6 +15,7 @@ from imgprep_course.cli import main
 from imgprep_course.datasets import (COCO, CATEGORIES, ImageFolder, masks, read_synset_mapping,
                                      read_voc_segmentation, read_voc_xml, render_scene,
                                      sample_scene, shapes)
+from imgprep_course.datasets.shapes import write as shapes_write
 from imgprep_course.datasets.voc import VOID
 
 N_IMAGES = 12
@@ -165,7 +166,7 @@ class Boom(RuntimeError):
 @pytest.mark.parametrize("error", [Boom, KeyboardInterrupt])
 def test_failure_leaves_nothing_behind(tmp_path, monkeypatch, error):
     calls = []
-    original = shapes.write_voc_segmentation
+    original = shapes_write.write_voc_segmentation
 
     def failing(*args):
         calls.append(1)
@@ -173,7 +174,7 @@ def test_failure_leaves_nothing_behind(tmp_path, monkeypatch, error):
             raise error("simulated failure")
         original(*args)
 
-    monkeypatch.setattr(shapes, "write_voc_segmentation", failing)
+    monkeypatch.setattr(shapes_write, "write_voc_segmentation", failing)
     with pytest.raises(error, match="simulated failure"):
         shapes.make_shapes(tmp_path / "out", images=6, quiet=True)
     assert list(tmp_path.iterdir()) == []
@@ -205,7 +206,7 @@ def test_cli_ctrl_c(tmp_path, monkeypatch, capsys):
     def interrupted(*args):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(shapes, "write_voc_segmentation", interrupted)
+    monkeypatch.setattr(shapes_write, "write_voc_segmentation", interrupted)
     assert main(["make-shapes", str(tmp_path / "out"), "--quiet"]) == 130
     assert "interrupted" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
@@ -246,24 +247,6 @@ def test_render_invariants(seed, width, height):
 def test_sample_scene_rejects_tiny_images():
     with pytest.raises(ValueError, match="at least 16, got 8x40"):
         sample_scene(0, width=8, height=40)
-
-
-@settings(max_examples=60, deadline=None)
-@given(st.integers(0, 2 ** 32 - 1))
-def test_subtracting_a_convex_piece_keeps_area(seed):
-    """A minus B, as pieces, plus A intersected with B is A again (areas), pieces disjoint."""
-    rng = np.random.default_rng(seed)
-    a = shapes._counter_clockwise(rng.uniform(0, 10) + shapes._ring(rng.integers(3, 9),
-                                                                    rng.uniform(1, 5)))
-    b = shapes._counter_clockwise(rng.uniform(0, 10, 2) + shapes._ring(rng.integers(3, 9),
-                                                                       rng.uniform(1, 5)))
-    pieces = shapes._subtract(a, b)
-    inside = shapes._intersect(a, b)
-    kept = sum(shapes._signed_area(p) for p in pieces)
-    both = shapes._signed_area(inside) if len(inside) >= 3 else 0.0
-    dropped_slivers = len(b) * shapes._MIN_PIECE_AREA
-    assert kept + both == pytest.approx(shapes._signed_area(a), abs=dropped_slivers)
-    assert all(shapes._signed_area(p) > 0 for p in pieces)
 
 
 def test_progress_bar_unless_quiet(tmp_path, capsys):

@@ -241,13 +241,18 @@ def test_arrays_api_equals_pycocotools():
 def test_arrays_api_formats_agree():
     rng = np.random.default_rng(0)
     xywh = np.concatenate([rng.uniform(0, 50, (30, 2)), rng.uniform(1, 30, (30, 2))], axis=1)
+    xywh[20:] = xywh[:10] + rng.uniform(-2, 2, (10, 4))   # ground truth near 10 detections
     xyxy = np.concatenate([xywh[:, :2], xywh[:, :2] + xywh[:, 2:]], axis=1)
-    args = dict(scores=rng.random(20), labels=rng.integers(0, 3, 20),
-                image_ids=rng.integers(0, 4, 20), gt_labels=rng.integers(0, 3, 10),
-                gt_image_ids=rng.integers(0, 4, 10))
+    labels, images = rng.integers(0, 3, 20), rng.integers(0, 4, 20)
+    args = dict(scores=rng.random(20), labels=labels, image_ids=images,
+                gt_labels=labels[:10], gt_image_ids=images[:10])
     a = evaluate_coco_arrays(boxes=xywh[:20], gt_boxes=xywh[20:], fmt="xywh", **args)
     b = evaluate_coco_arrays(boxes=xyxy[:20], gt_boxes=xyxy[20:], **args)
     np.testing.assert_allclose(a.precision, b.precision, atol=1e-12)
+    np.testing.assert_allclose(a.recall, b.recall, atol=1e-12)
+    np.testing.assert_allclose(a.scores, b.scores, atol=1e-12)
+    np.testing.assert_allclose(a.stats, b.stats, atol=1e-12)
+    assert (a.stats > 0).sum() >= 6   # the comparison is not between two empty results
 
 
 # ------------------------------------------------------------------- the result
@@ -322,24 +327,24 @@ def test_no_ground_truth_at_all_gives_minus_one():
 
 @pytest.mark.parametrize("change, error, message", [
     (lambda gt, dt: dt[0].update(image_id=999), ValueError,
-     r"results\[0\] refers to image 999, which is not in the ground truth's images"),
+     r"results\[0\] has 'image_id' 999, which is not among the image ids"),
     (lambda gt, dt: dt[1].update(category_id=4), ValueError,
-     r"results\[1\] refers to category 4"),
+     r"results\[1\] has 'category_id' 4, which is not among"),
     (lambda gt, dt: dt[2].update(bbox=[1, 1, -2, 3]), ValueError, "negative width or height"),
     (lambda gt, dt: dt[3].update(score=float("nan")), ValueError,
-     r"results\[3\]\['score'\] is nan"),
+     r"results\[3\] has 'score' nan; it must be a finite number"),
     (lambda gt, dt: dt[0].update(score="high"), TypeError,
-     r"results\[0\]\['score'\] must be a number"),
-    (lambda gt, dt: dt[4].pop("bbox"), ValueError, r"results\[4\] has no 'bbox' field"),
+     r"results\[0\] has 'score' 'high'; it must be a number"),
+    (lambda gt, dt: dt[4].pop("bbox"), ValueError, r"results\[4\] has no 'bbox'"),
     (lambda gt, dt: dt[2].update(bbox=[1, 2, 3]), ValueError, r"must be \[x, y, width, height\]"),
     (lambda gt, dt: gt["annotations"][1].update(id=gt["annotations"][0]["id"]), ValueError,
-     "is used twice"),
+     r"annotations\[1\] repeats id .* pycocotools would silently evaluate one"),
     (lambda gt, dt: gt["annotations"][0].pop("area"), ValueError,
-     r"annotations\[0\] has no 'area' field"),
+     r"annotations\[0\] \(id 1\) has no 'area'"),
     (lambda gt, dt: gt["annotations"][0].update(image_id=-5), ValueError,
-     r"annotations\[0\] refers to image -5"),
+     r"annotations\[0\] \(id 1\) has 'image_id' -5"),
     (lambda gt, dt: gt.pop("images"), ValueError, "has no 'images' list"),
-    (lambda gt, dt: dt.append("oops"), TypeError, r"results\[\d+\] must be a dict"),
+    (lambda gt, dt: dt.append("oops"), TypeError, r"results\[\d+\] must be a JSON object, got str"),
 ])
 def test_bad_input_gets_a_clear_error(change, error, message):
     gt, dt = tricky_set(0, n_images=6)
@@ -373,11 +378,11 @@ def test_segm_mask_of_the_wrong_size_or_form_is_refused():
     gt, dt = with_masks(*tricky_set(0, n_images=4), 0, "rle")
     other = coco_mask.encode(np.asfortranarray(np.ones((HEIGHT + 1, WIDTH), np.uint8)))
     dt[0]["segmentation"] = {"size": [HEIGHT + 1, WIDTH], "counts": other["counts"].decode()}
-    with pytest.raises(ValueError, match=r"results\[0\]\['segmentation'\] has size \[61, 80\] "
+    with pytest.raises(ValueError, match=r"results\[0\] has a 'segmentation' of size \[61, 80\] "
                                          r"but its image is 60x80"):
         evaluate_coco(gt, dt, "segm")
     dt[0]["segmentation"] = {"size": [HEIGHT, WIDTH], "counts": "0000"}
-    with pytest.raises(ValueError, match=r"results\[0\]\['segmentation'\]\['counts'\] is not a "
+    with pytest.raises(ValueError, match=r"results\[0\]: 'segmentation'\['counts'\] is not a "
                                          r"valid compressed RLE"):
         evaluate_coco(gt, dt, "segm")
 
@@ -385,7 +390,7 @@ def test_segm_mask_of_the_wrong_size_or_form_is_refused():
 def test_segm_needs_image_sizes():
     gt, dt = with_masks(*tricky_set(0, n_images=4), 0, "rle")
     del gt["images"][1]["height"]
-    with pytest.raises(ValueError, match=r"images\[1\] has no 'height' field"):
+    with pytest.raises(ValueError, match=r"images\[1\] \(id \d+\) has no 'height'"):
         evaluate_coco(gt, dt, "segm")
 
 
@@ -432,7 +437,8 @@ def test_cli_errors_are_one_line(files, tmp_path, capsys):
                                 "score": 1}]))
     assert main(["coco-eval", str(gt), str(bad)]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("coco-eval: error: results[0] refers to image 12345")
+    assert err.startswith("coco-eval: error: ") and err.count("\n") == 1
+    assert "bad.json: results[0] has 'image_id' 12345, which is not among the image ids" in err
     assert main(["coco-eval", str(gt), str(tmp_path / "missing.json")]) == 1
     assert "No such file" in capsys.readouterr().err
 
@@ -445,5 +451,5 @@ def test_a_malformed_rle_is_named_by_its_result_index():
                            "segmentation": {"size": [4, 4], "counts": [0, 2, 2, 2, 10]}}]}
     dt = [{"image_id": 1, "category_id": 1, "score": 0.5,
            "segmentation": {"size": [4, 4], "counts": "!!bad"}}]
-    with pytest.raises(ValueError, match=r"\[0\]\['segmentation'\]"):
+    with pytest.raises(ValueError, match=r"\[0\]: 'segmentation'"):
         evaluate_coco(gt, dt, iou_type="segm")

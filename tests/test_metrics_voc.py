@@ -163,13 +163,22 @@ def test_voc_ap_on_grid_recalls_equals_the_devkit(points, n_pos, use_07_metric):
 
 @pytest.mark.parametrize("seed", range(4))
 def test_voc_equals_the_devkit_bit_for_bit(seed):
+    """Overlaps, recall, precision and AP: the devkit's float64 bits, not just close."""
     rng = np.random.default_rng(seed)
     xy = rng.integers(1, 60, (40, 2))
     boxes = np.concatenate([xy, xy + rng.integers(0, 30, (40, 2))], axis=1).astype(float)
     dt, gt = boxes[:25], boxes[25:]
     ours = box_iou(dt, gt, fmt="voc")
     for i, bb in enumerate(dt):
-        assert np.array_equal(ours[i], devkit_overlaps(bb, gt))
+        assert ours[i].tobytes() == devkit_overlaps(bb, gt).tobytes()
+    dets, gts = random_voc_set(100 + seed)
+    result = voc_evaluate(**dets, **gts)
+    for label in range(3):
+        rec, prec, ap = devkit_run(dets, gts, label)
+        assert result.recall[label].tobytes() == rec.tobytes()
+        assert result.precision[label].tobytes() == np.nan_to_num(prec, nan=0.0).tobytes()
+        assert np.float64(result.ap[label]).tobytes() == np.float64(ap).tobytes()
+        assert 0 < ap < 1
 
 
 def random_voc_set(seed: int, n_images: int = 30, n_classes: int = 3):

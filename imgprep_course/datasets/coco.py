@@ -8,7 +8,8 @@ attributes and methods as ``pycocotools.coco.COCO`` (``getImgIds``, ``getCatIds`
 student learns here transfers unchanged.
 
 Two deliberate differences, both about bad input: the file is validated when it is
-loaded (pycocotools fails later, deep inside, or not at all), and asking for an image,
+loaded, by :mod:`~imgprep_course.datasets.coco_format` as the evaluator reads it
+(pycocotools fails later, deep inside, or not at all), and asking for an image,
 category or annotation id that does not exist raises a ``ValueError`` naming the id
 (pycocotools silently skips unknown ids in ``getAnnIds`` and raises a bare ``KeyError``
 in ``loadImgs``).
@@ -25,39 +26,16 @@ Masks come from :mod:`imgprep_course.datasets.masks`, whose results equal pycoco
 
 from __future__ import annotations
 
-import json
 import os
 from collections import defaultdict
-from pathlib import Path
-from typing import Any, Iterable
+from typing import Iterable
 
 import numpy as np
 
 from imgprep_course.datasets import masks
+from imgprep_course.datasets.coco_format import load_json, validate_instances
 
 __all__ = ["COCO", "load_json"]
-
-
-def load_json(path: str | os.PathLike) -> Any:
-    """Read a JSON file; a malformed file gives a ``ValueError`` naming file, line and column.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> bad = pathlib.Path(tempfile.mkdtemp()) / "instances.json"
-    >>> _ = bad.write_text('{"images": [1, 2,]}')
-    >>> load_json(bad)  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    ValueError: .../instances.json is not valid JSON: line 1, column 18: Expecting value
-    """
-    path = Path(path)
-    text = path.read_text(encoding="utf-8")
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ValueError(f"{path} is not valid JSON: line {error.lineno}, column "
-                         f"{error.colno}: {error.msg}") from None
 
 
 class COCO:
@@ -122,7 +100,7 @@ class COCO:
         else:
             self.source = str(annotation_file)
             dataset = load_json(annotation_file)
-        _validate(dataset, self.source)
+        validate_instances(dataset, self.source)
         self.dataset = dataset
         self.createIndex()
 
@@ -257,120 +235,3 @@ def _as_list(ids) -> list:
     if isinstance(ids, (str, int, np.integer)):
         return [ids]
     return list(ids)
-
-
-def _is_int(value) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-
-
-def _require(item, keys: Iterable[str], where: str) -> None:
-    if not isinstance(item, dict):
-        raise ValueError(f"{where} must be a JSON object, got {type(item).__name__}")
-    missing = [key for key in keys if key not in item]
-    if missing:
-        raise ValueError(f"{where} has no {', '.join(repr(k) for k in missing)} "
-                         f"(it has {sorted(item)})")
-
-
-def _check_ids(items: list, where: str, id_key: str = "id") -> dict:
-    seen: dict = {}
-    for i, item in enumerate(items):
-        value = item[id_key]
-        if not _is_int(value):
-            raise ValueError(f"{where}[{i}] has {id_key} {value!r}; ids must be integers")
-        if value in seen:
-            raise ValueError(f"{where}[{i}] repeats id {value} (first at {where}[{seen[value]}])")
-        seen[value] = i
-    return seen
-
-
-def _check_segmentation(segm, height: int, width: int, where: str) -> None:
-    """Polygons need 3+ points; an RLE needs a size matching its image.
-
-    Cheap checks only, so loading stays fast on the real files: the coordinates and the
-    counts themselves are checked by :mod:`~imgprep_course.datasets.masks` when a mask
-    is made.
-    """
-    if isinstance(segm, list):
-        for k, polygon in enumerate(segm):
-            if not isinstance(polygon, list):
-                raise ValueError(f"{where} segmentation[{k}] must be a list of numbers "
-                                 f"x1, y1, x2, y2, ..., got {type(polygon).__name__}")
-            if len(polygon) % 2 or len(polygon) < 6:
-                raise ValueError(f"{where} segmentation[{k}] has {len(polygon)} numbers; a "
-                                 f"polygon needs an even number, at least 6 (three points)")
-        return
-    _require(segm, ("size", "counts"), f"{where} segmentation")
-    size = segm["size"]
-    if not isinstance(size, (list, tuple)) or list(size) != [height, width]:
-        raise ValueError(f"{where} has an RLE of size {segm['size']!r}, but its image is "
-                         f"[height, width] = {[height, width]}")
-    if not isinstance(segm["counts"], (list, str, bytes)):
-        raise ValueError(f"{where} has RLE counts of type {type(segm['counts']).__name__}; "
-                         f"they must be a list of run lengths or a compressed string")
-
-
-def _validate(dataset, source: str) -> None:
-    """Raise a ``ValueError`` naming ``source`` and the place of the first problem."""
-    if not isinstance(dataset, dict):
-        raise ValueError(f"{source}: the top level must be a JSON object, "
-                         f"got {type(dataset).__name__}")
-    _require(dataset, ("images",), source)
-    for key in ("images", "annotations", "categories"):
-        if key in dataset and not isinstance(dataset[key], list):
-            raise ValueError(f"{source}: {key!r} must be a list, got "
-                             f"{type(dataset[key]).__name__}")
-    images = dataset["images"]
-    for i, img in enumerate(images):
-        where = f"{source}: images[{i}]"
-        _require(img, ("id", "file_name", "height", "width"), where)
-        for key in ("height", "width"):
-            if not _is_int(img[key]) or img[key] <= 0:
-                raise ValueError(f"{where} has {key} {img[key]!r}; it must be a positive integer")
-    image_index = _check_ids(images, f"{source}: images")
-    categories = dataset.get("categories", [])
-    for i, cat in enumerate(categories):
-        _require(cat, ("id", "name"), f"{source}: categories[{i}]")
-    category_index = _check_ids(categories, f"{source}: categories")
-    annotations = dataset.get("annotations", [])
-    for i, ann in enumerate(annotations):
-        _require(ann, ("id", "image_id"), f"{source}: annotations[{i}]")
-    _check_ids(annotations, f"{source}: annotations")
-    boxes = []
-    for i, ann in enumerate(annotations):
-        where = f"{source}: annotations[{i}] (id {ann['id']})"
-        if not _is_int(ann["image_id"]) or ann["image_id"] not in image_index:
-            raise ValueError(f"{where} has image_id {ann['image_id']!r}, which does not exist "
-                             f"in images")
-        if "caption" in ann:
-            if not isinstance(ann["caption"], str):
-                raise ValueError(f"{where} has a caption that is not a string")
-            continue
-        _require(ann, ("category_id", "bbox", "area", "iscrowd"), where)
-        if not _is_int(ann["category_id"]) or ann["category_id"] not in category_index:
-            raise ValueError(f"{where} has category_id {ann['category_id']!r}, which does not "
-                             f"exist in categories")
-        if ann["iscrowd"] not in (0, 1):
-            raise ValueError(f"{where} has iscrowd {ann['iscrowd']!r}; it must be 0 or 1")
-        if not _is_number(ann["area"]) or ann["area"] < 0:
-            raise ValueError(f"{where} has area {ann['area']!r}; it must be a number >= 0")
-        bbox = ann["bbox"]
-        if not (isinstance(bbox, list) and len(bbox) == 4 and all(_is_number(v) for v in bbox)):
-            raise ValueError(f"{where} has bbox {bbox!r}; it must be [x, y, width, height]")
-        boxes.append(bbox)
-        if "segmentation" in ann:
-            img = images[image_index[ann["image_id"]]]
-            _check_segmentation(ann["segmentation"], img["height"], img["width"], where)
-    # Every instance annotation has a box; name the first with a negative size.
-    instances = [i for i, ann in enumerate(annotations) if "caption" not in ann]
-    array = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
-    bad = np.flatnonzero(~np.isfinite(array).all(axis=1) | (array[:, 2:] < 0).any(axis=1))
-    if bad.size:
-        i = instances[bad[0]]
-        raise ValueError(f"{source}: annotations[{i}] (id {annotations[i]['id']}) has bbox "
-                         f"{boxes[bad[0]]}: a negative width or height, or a number that "
-                         f"is not finite")

@@ -1,0 +1,207 @@
+"""Ground truth and results of a COCO evaluation, read into arrays (private).
+
+Every field is checked by :mod:`imgprep_course.datasets.coco_format`, the checks the
+COCO index makes too, so both give one message for one problem. What is read here is
+what pycocotools' ``COCO`` and ``COCO.loadRes`` read (see
+:mod:`imgprep_course.metrics.coco` for the rules kept).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import numpy as np
+
+from imgprep_course.datasets import coco_format as fmt
+from imgprep_course.datasets import masks
+from imgprep_course.metrics._coco_core import Annotations
+
+
+def load(source, name: str, kind: type) -> tuple[object, str | None]:
+    """The loaded JSON of ``source`` (a path, the loaded content, or a COCO index) and
+    the file name messages use (None for content passed in)."""
+    what = "a COCO instances dict" if kind is dict else "a COCO results list"
+    if isinstance(getattr(source, "dataset", None), dict):  # a COCO index (ours or theirs)
+        source = source.dataset if kind is dict else source.dataset.get("annotations", [])
+    if isinstance(source, (str, os.PathLike)):
+        data = fmt.load_json(source)
+        if not isinstance(data, kind):
+            raise TypeError(f"{source} holds a JSON {type(data).__name__}, but {name} "
+                            f"must be {what}")
+        return data, str(source)
+    if not isinstance(source, kind):
+        raise TypeError(f"{name} must be a path or {what}, got {type(source).__name__}")
+    return source, None
+
+
+class GroundTruth:
+    """The ground truth's images, categories and annotations, read for one ``iou_type``."""
+
+    def __init__(self, data: dict, source: str | None, iou_type: str) -> None:
+        self.source = source
+        images = fmt.records_of(data, "images", source)
+        categories = fmt.records_of(data, "categories", source)
+        self.image_ids = self._ids(images, "images")
+        self.category_ids = self._ids(categories, "categories")
+        self.sizes = _image_sizes(images, self.image_ids, source) if iou_type == "segm" else None
+        self.annotations = self._annotations(fmt.records_of(data, "annotations", source,
+                                                            required=False), iou_type)
+
+    def _ids(self, records: list, name: str) -> np.ndarray:
+        ids = fmt.ids_of(fmt.column(records, "id", self.source, name), records, self.source,
+                         name, strings=True)
+        return fmt.unique(ids, records, self.source, name)
+
+    def index(self, records: list, source: str | None, name: str, field: str,
+              what: str) -> np.ndarray:
+        """Positions of the records' ``field`` (an image or category id) among the ids;
+        ``source`` names the records' file."""
+        known = self.image_ids if what == "image" else self.category_ids
+        values = fmt.ids_of(fmt.column(records, field, source, name), records, source, name,
+                            field, strings=known.dtype.kind == "U")
+        return fmt.positions(values, known, records, source, name, field, what)
+
+    def _annotations(self, anns: list, iou_type: str) -> Annotations:
+        if not anns:
+            return no_annotations(iou_type)
+        source, name = self.source, "annotations"
+        ids = fmt.ids_of(fmt.column(anns, "id", source, name), anns, source, name)
+        try:
+            fmt.unique(ids, anns, source, name)
+        except ValueError as error:
+            raise ValueError(f"{error}; pycocotools would silently evaluate one of them "
+                             f"twice") from None
+        image = self.index(anns, source, name, "image_id", "image")
+        category = self.index(anns, source, name, "category_id", "category")
+        areas = fmt.numbers(fmt.column(anns, "area", source, name), anns, source, name, "area")
+        iscrowd = fmt.flags_of(fmt.column(anns, "iscrowd", source, name, default=0), anns,
+                               source, name)
+        n = len(anns)
+        if iou_type == "bbox":
+            return Annotations(image, category, ids, np.zeros(n), areas, iscrowd,
+                               fmt.boxes_of(fmt.column(anns, "bbox", source, name), anns,
+                                            source, name))
+        rles = mask_runs(fmt.column(anns, "segmentation", source, name), self.sizes[image],
+                         anns, source, name)
+        return Annotations.with_masks(image, category, ids, np.zeros(n), areas, iscrowd, rles)
+
+    def detections(self, results: list, source: str | None, iou_type: str) -> Annotations:
+        """The results as ``COCO.loadRes`` reads them."""
+        name = "results"
+        n = len(results)
+        if n == 0:
+            return no_annotations(iou_type)
+        image = self.index(results, source, name, "image_id", "image")
+        category = self.index(results, source, name, "category_id", "category")
+        scores = fmt.numbers(fmt.column(results, "score", source, name), results, source,
+                             name, "score")
+        first = results[0]
+        boxes = rles = None
+        if "bbox" in first and not (isinstance(first["bbox"], list) and first["bbox"] == []):
+            # loadRes: the first result decides; area is the box's, the mask the box's polygon
+            boxes = fmt.boxes_of(fmt.column(results, "bbox", source, name), results, source,
+                                 name)
+            areas = boxes[:, 2] * boxes[:, 3]
+            if iou_type == "segm":
+                segmentations = [r["segmentation"] if "segmentation" in r else
+                                 [[x, y, x, y + h, x + w, y + h, x + w, y]]
+                                 for r, (x, y, w, h) in zip(results, boxes.tolist())]
+                rles = mask_runs(segmentations, self.sizes[image], results, source, name)
+                boxes = None
+        elif "segmentation" in first:
+            segmentations = fmt.column(results, "segmentation", source, name)
+            if iou_type == "segm":
+                rles = mask_runs(segmentations, self.sizes[image], results, source, name)
+                areas = masks.area(rles).astype(np.float64)  # loadRes: the mask's area
+            else:
+                areas = masks.area(segmentations).astype(np.float64)
+                boxes = masks.to_bbox(segmentations)
+        else:
+            raise ValueError(f"{fmt.record_label(source, name, 0, first)} has neither a "
+                             f"'bbox' nor a 'segmentation'")
+        if iou_type == "segm":
+            return Annotations.with_masks(image, category, np.arange(1, n + 1), scores, areas,
+                                          np.zeros(n, bool), rles)
+        return Annotations(image, category, np.arange(1, n + 1), scores, areas,
+                           np.zeros(n, bool), boxes)
+
+
+def no_annotations(iou_type: str) -> Annotations:
+    """No ground truths, or no detections."""
+    empty = np.zeros(0, np.int64)
+    if iou_type == "segm":
+        return Annotations.with_masks(empty, empty, empty, np.zeros(0), np.zeros(0),
+                                      np.zeros(0, bool), masks.unpack([]))
+    return Annotations(empty, empty, empty, np.zeros(0), np.zeros(0), np.zeros(0, bool),
+                       np.zeros((0, 4)))
+
+
+def mask_runs(segmentations: list, sizes: np.ndarray, records: list, source: str | None,
+              name: str) -> masks.Runs:
+    """Every segmentation as runs (``COCO.annToRLE``), as :class:`masks.Runs`.
+
+    ``sizes[i]`` is the ``(height, width)`` of record ``i``'s image. Polygons are
+    rasterised in one call per image size; a multi-polygon annotation is the union of
+    its polygons.
+    """
+    rles: list = list(segmentations)
+    polygons: dict = {}  # (height, width) -> [(annotation, polygon), ...]
+    for i, segmentation in enumerate(segmentations):
+        if isinstance(segmentation, list) and segmentation and all(
+                isinstance(p, (list, tuple)) for p in segmentation):
+            key = (int(sizes[i, 0]), int(sizes[i, 1]))
+            polygons.setdefault(key, []).extend((i, p) for p in segmentation)
+        elif not isinstance(segmentation, dict):
+            rles[i] = _one_segmentation(segmentation, sizes[i], records, i, source, name)
+    for (height, width), items in polygons.items():
+        try:
+            parts = masks.from_polygons([p for _, p in items], height, width)
+        except (ValueError, TypeError):
+            for i in dict.fromkeys(i for i, _ in items):   # find and name the bad one
+                _one_segmentation(segmentations[i], sizes[i], records, i, source, name)
+            raise
+        owners = np.array([i for i, _ in items])
+        cuts = np.flatnonzero(np.diff(owners)) + 1
+        for group in np.split(np.arange(owners.size), cuts):
+            i = int(owners[group[0]])
+            rles[i] = (parts[group[0]] if group.size == 1
+                       else masks.merge([parts[j] for j in group]))
+    try:
+        unpacked = masks.unpack(rles)
+    except (ValueError, TypeError) as error:
+        match = re.match(r"^rles\[(\d+)\]", str(error))
+        if match is None:
+            raise
+        i = int(match.group(1))
+        label = fmt.record_label(source, name, i, records[i])
+        raise type(error)(f"{label}: 'segmentation'{str(error)[match.end():]}") from None
+    fmt.refuse_first((unpacked.sizes != sizes).any(axis=1), records, source, name,
+                     lambda i: f"has a 'segmentation' of size {unpacked.sizes[i].tolist()} "
+                               f"but its image is {sizes[i, 0]}x{sizes[i, 1]}")
+    return unpacked
+
+
+def _one_segmentation(segmentation, size, records: list, i: int, source: str | None,
+                      name: str) -> dict:
+    try:
+        return masks.from_segmentation(segmentation, int(size[0]), int(size[1]))
+    except (ValueError, TypeError) as error:
+        label = fmt.record_label(source, name, i, records[i])
+        raise type(error)(f"{label} 'segmentation': {error}") from None
+
+
+def _image_sizes(images: list, image_ids: np.ndarray, source: str | None) -> np.ndarray:
+    """``(height, width)`` of each image, in the order of the sorted ``image_ids``."""
+    out = np.zeros((image_ids.size, 2), np.int64)
+    ids = fmt.ids_of(fmt.column(images, "id", source, "images"), images, source, "images",
+                     strings=image_ids.dtype.kind == "U")
+    where = np.searchsorted(image_ids, ids)
+    for k, key in enumerate(("height", "width")):
+        values = fmt.column(images, key, source, "images")
+        if not all(type(v) is int and v >= 0 for v in values):
+            i = next(i for i, v in enumerate(values) if not (type(v) is int and v >= 0))
+            raise TypeError(f"{fmt.record_label(source, 'images', i, images[i])} has {key!r} "
+                            f"{values[i]!r}; it must be an integer >= 0")
+        out[where, k] = values
+    return out
