@@ -94,7 +94,8 @@ def resize(image, size, *, antialias: bool = True) -> np.ndarray:
     height, width = _size(size)
     rows = _weights(data.shape[0], height, antialias)
     cols = _weights(data.shape[1], width, antialias)
-    return np.einsum("ij,jk...,lk->il...", rows, data, cols)
+    out = np.tensordot(rows, data, axes=(1, 0))           # rows first: (height, W[, C])
+    return np.moveaxis(np.tensordot(cols, out, axes=(1, 1)), 0, 1)   # then columns
 
 
 def center_crop(image, size) -> np.ndarray:
