@@ -50,14 +50,13 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import shutil
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
+from imgprep_course.datasets._atomic import write_folder_atomically
 from imgprep_course.datasets.coco import COCO
 from imgprep_course.datasets.convert import coco_to_voc
 from imgprep_course.datasets.voc import write_voc_segmentation, write_voc_xml
@@ -225,20 +224,7 @@ def make_photos(out: str | os.PathLike) -> Path:
     >>> sorted(p.name for p in out.iterdir())
     ['classes', 'coco', 'voc']
     """
-    out = Path(out)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise FileExistsError(f"out {out} already exists and is not an empty folder")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    partial = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
-    try:
-        _write(partial)
-        if out.exists():
-            out.rmdir()
-        partial.rename(out)
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
-    return out
+    return write_folder_atomically(out, _write)
 
 
 def _write(root: Path) -> None:

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from io import BytesIO
 from pathlib import Path
 
@@ -17,6 +15,7 @@ from PIL import Image
 from tqdm.auto import tqdm
 
 from imgprep_course._validation import as_rng
+from imgprep_course.datasets._atomic import write_folder_atomically
 from imgprep_course.datasets.shapes.render import render_scene
 from imgprep_course.datasets.shapes.scene import CATEGORIES, sample_scene
 from imgprep_course.datasets.voc import voc_xml_string, write_voc_segmentation
@@ -126,18 +125,6 @@ def make_shapes(out: str | os.PathLike, images: int = 200, seed=0, *,
     out = Path(out)
     if isinstance(images, bool) or not isinstance(images, (int, np.integer)) or images < 1:
         raise ValueError(f"images must be a positive integer, got {images!r}")
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise FileExistsError(f"out {out} already exists and is not an empty folder; "
-                              f"choose a new folder or remove it")
     rng = as_rng(seed)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    partial = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
-    try:
-        _write_dataset(partial, int(images), rng, quiet)
-        if out.exists():
-            out.rmdir()
-        partial.rename(out)
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
-    return out
+    return write_folder_atomically(
+        out, lambda folder: _write_dataset(folder, int(images), rng, quiet))
