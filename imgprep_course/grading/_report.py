@@ -12,8 +12,8 @@ Folder layout written by :func:`write_outputs`::
 Feedback shows, for each exercise, the status, the first case that did not pass (its
 input, and for visible cases the expected and actual values), the problem in words and
 the hints. Hidden cases never show expected values: the grader removed them from the
-messages already, and :class:`~imgprep_course.exercises._feedback.Feedback`, reused here,
-hides the rest.
+messages already, and :func:`~imgprep_course.exercises._render.summarise` (the notebook's
+feedback text, reused here) hides the rest.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from collections import Counter
 from pathlib import Path
 
 from imgprep_course.exercises import lesson_exercises
-from imgprep_course.exercises._feedback import Feedback
+from imgprep_course.exercises._render import summarise
 
 
 def format_table(grades) -> str:
@@ -164,10 +164,10 @@ def summary_markdown(summary: dict) -> str:
 
 
 def _sections(grade):
-    """(heading, detail lines, hints) per exercise, via the notebook's Feedback."""
+    """(heading, detail lines, hints) per exercise, in the notebook's feedback words."""
     for exercise, result in zip(lesson_exercises(grade.lesson), grade.exercises):
-        view = Feedback(exercise, result.decisive)
-        details = [f"{k + ':':<9} {v}" for k, v in view.details()]
+        view = summarise(exercise, result.decisive)
+        details = [f"{k + ':':<9} {v}" for k, v in view.rows]
         if result.status == "not attempted" and result.message != "not attempted yet":
             details.append(f"problem:  {result.message}")
         hints = list(exercise.hints) if result.status != "passed" else []
