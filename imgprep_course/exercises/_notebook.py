@@ -34,26 +34,34 @@ def shell():
 
 
 def remember_cell_ids(active=None) -> None:
-    """Record which frontend cell each later execution comes from (called when the
-    exercises are imported in a kernel): re-running a cell then replaces its earlier
+    """Start recording the cells this kernel runs (called when the exercises are imported
+    in a kernel): their sources, whether or not the frontend keeps a history (nbval does
+    not), and which frontend cell each comes from, so a re-run replaces a cell's earlier
     version instead of adding a cell."""
     active = active or shell()
     if active is None or not hasattr(active, "history_manager") or hasattr(
             active, "_imgprep_cells"):
         return
     history = active.history_manager
-    ids, deleted = {}, set()
+    entries = [(source, None, f"cell [{index}]")
+               for index, source in enumerate(history.input_hist_raw) if index]
+    parent = getattr(getattr(active, "kernel", None), "get_parent", lambda: {})()
+    running = parent.get("content", {}).get("code") if isinstance(parent, dict) else None
+    if running and (not entries or entries[-1][0] != running):
+        entries.append((running, None, f"cell [{len(entries) + 1}]"))
+    deleted: set[str] = set()
 
     def record(info) -> None:
         cell_id = getattr(info, "cell_id", None)
-        if cell_id:
-            ids[len(history.input_hist_raw)] = str(cell_id)
+        label = (f"cell [{len(history.input_hist_raw)}]" if info.store_history
+                 else f"cell [{len(entries) + 1}]")
+        entries.append((info.raw_cell, str(cell_id) if cell_id else None, label))
         meta = getattr(info, "cell_meta", None)
         if isinstance(meta, dict) and isinstance(meta.get("deletedCells"), list):
             deleted.update(str(c) for c in meta["deletedCells"])
 
     active.events.register("pre_run_cell", record)
-    active._imgprep_cells = (ids, deleted)
+    active._imgprep_cells = (entries, deleted)
 
 
 def kernel_cells(active, setup: tuple[str, ...]) -> tuple[list[Cell], int]:
@@ -63,18 +71,15 @@ def kernel_cells(active, setup: tuple[str, ...]) -> tuple[list[Cell], int]:
     re-run of a frontend cell replaces its earlier version in place; cells whose source
     is one of the lesson's set-up cells count as set-up cells.
     """
-    raw = active.history_manager.input_hist_raw
-    ids, deleted = getattr(active, "_imgprep_cells", ({}, set()))
+    entries, deleted = getattr(active, "_imgprep_cells", ([], set()))
     pristine = {s.strip() for s in setup}
     cells: list[Cell] = []
     where: dict[str, int] = {}
     current = 0
-    for index in range(1, len(raw)):
-        cell_id = ids.get(index)
+    for source, cell_id, label in entries:
         if cell_id in deleted:
             continue
-        cell = Cell(raw[index], f"cell [{index}]",
-                    python_only(raw[index]).strip() in pristine)
+        cell = Cell(source, label, python_only(source).strip() in pristine)
         if cell_id is not None and cell_id in where:
             cells[where[cell_id]] = cell
             position = where[cell_id]
