@@ -34,6 +34,17 @@ LESSONS = {
 }
 
 
+def _remember_cells_in_a_kernel() -> None:
+    """In a Jupyter kernel, start noting which frontend cell each execution comes from."""
+    from imgprep_course.exercises._notebook import remember_cell_ids, shell
+
+    if shell() is not None:
+        remember_cell_ids()
+
+
+_remember_cells_in_a_kernel()
+
+
 def lesson_exercises(lesson: str) -> tuple[Exercise, ...]:
     """The exercises of ``lesson`` (e.g. ``"01_rescaling"``), in the lesson's order.
 

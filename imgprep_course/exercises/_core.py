@@ -216,9 +216,15 @@ class Exercise:
 
         In a notebook the feedback shows as a widget with a Hint button; its ``text`` is
         a plain, deterministic summary. Nothing is raised, whatever the function does.
+
+        In a Jupyter kernel, when ``function`` is the notebook's ``<name>``, the status
+        shown is the grader's: the answer is rebuilt from the cells the kernel ran, the
+        way ``grade`` will (:mod:`imgprep_course.exercises._answer`), and run on the
+        lesson's pristine set-up; where that differs from the function here, the
+        feedback's notes say why. Elsewhere, ``function`` itself is checked.
         """
-        from imgprep_course.exercises._feedback import Feedback
-        return Feedback(self, self.run(function))
+        from imgprep_course.exercises._notebook import check
+        return check(self, function)
 
 
 def _freeze(value) -> None:

@@ -17,8 +17,8 @@ characters escaped, so no ANSI sequence can rewrite what a terminal shows.
 Feedback shows, for each exercise, the status, the first case that did not pass (its
 input, and for visible cases the expected and actual values), the problem in words and
 the hints. Hidden cases never show expected values: the grader removed them from the
-messages already, and :class:`~imgprep_course.exercises._feedback.Feedback`, reused here,
-hides the rest.
+messages already, and :func:`~imgprep_course.exercises._render.summarise` (the notebook's
+feedback text, reused here) hides the rest.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from collections import Counter
 from pathlib import Path
 
 from imgprep_course.exercises import lesson_exercises
+from imgprep_course.exercises._render import summarise
 from imgprep_course.grading._similarity import similarity_markdown
 from imgprep_course.grading._text import printable
 
@@ -189,22 +190,11 @@ def summary_markdown(summary: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _feedback_rows(exercise, results) -> list[tuple[str, str]]:
-    """The notebook's feedback rows (input, expected, actual, problem) for ``results``.
-
-    The one place that still goes through the widget class, until the exercise engine's
-    text renderer is separate from it (issue 15).
-    """
-    from imgprep_course.exercises._feedback import Feedback
-
-    return Feedback(exercise, results).details()
-
-
 def _sections(grade):
-    """(heading, detail lines, hints) per exercise, via the notebook's feedback rows."""
+    """(heading, detail lines, hints) per exercise, in the notebook's feedback words."""
     for exercise, result in zip(lesson_exercises(grade.lesson), grade.exercises):
-        details = [f"{k + ':':<9} {printable(v, 2000)}"
-                   for k, v in _feedback_rows(exercise, result.decisive)]
+        view = summarise(exercise, result.decisive)
+        details = [f"{k + ':':<9} {printable(v, 2000)}" for k, v in view.rows]
         if result.status == "not attempted" and result.message != "not attempted yet":
             details.append(f"problem:  {printable(result.message, 800)}")
         hints = list(exercise.hints) if result.status != "passed" else []
