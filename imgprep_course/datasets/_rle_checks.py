@@ -164,7 +164,9 @@ def polygon_xy(polygon, label: str) -> np.ndarray:
     if xy.ndim == 1:
         if xy.size % 2:
             raise ValueError(f"{label} must list x, y pairs, got an odd number of "
-                             f"coordinates ({xy.size}): {xy.tolist()}")
+                             f"coordinates ({xy.size}): {xy.tolist()}; pycocotools reads "
+                             f"len // 2 points, dropping the last number, as "
+                             f"masks.drop_odd_coordinate does")
         xy = xy.reshape(-1, 2)
     elif xy.shape[1] != 2:
         raise ValueError(f"{label} must have shape (K, 2) or (2K,), got {xy.shape}")

@@ -220,6 +220,69 @@ class COCO:
         """The annotation's binary mask, ``(height, width)`` uint8, as pycocotools' does."""
         return masks.decode(self.annToRLE(ann))
 
+    # ----------------------------------------------------------------- results
+    def loadRes(self, resFile) -> "COCO":
+        """An index of detection results on this ground truth's images, as pycocotools'.
+
+        ``COCO.loadRes`` semantics: the results are a JSON file, a list of dicts or an
+        ``(N, 7)`` array of rows ``[image_id, x, y, w, h, score, category_id]``. The
+        first result decides: with a non-empty ``bbox``, every result gets ``area = w *
+        h`` and, when it has none, the box's polygon as ``segmentation``; otherwise
+        (``segmentation`` results) ``area`` and, when missing, ``bbox`` come from the
+        mask. Ids become ``1..N`` in order, ``iscrowd`` 0; images and categories are
+        this index's. Unlike pycocotools, the given results are not modified (each is
+        copied), and a result of an image this index does not hold raises a
+        ``ValueError`` naming it (pycocotools asserts).
+
+        Examples
+        --------
+        >>> gt = COCO({"images": [{"id": 1, "file_name": "a.jpg", "height": 8, "width": 8}],
+        ...            "categories": [{"id": 1, "name": "dot"}], "annotations": []})
+        >>> res = gt.loadRes([{"image_id": 1, "category_id": 1, "bbox": [1, 1, 2, 3],
+        ...                    "score": 0.5}])
+        >>> ann = res.loadAnns(1)[0]
+        >>> ann["area"], ann["iscrowd"], ann["segmentation"]
+        (6, 0, [[1, 1, 1, 4, 3, 4, 3, 1]])
+        """
+        source = "<list>"
+        if isinstance(resFile, (str, os.PathLike)):
+            source = str(resFile)
+            anns = load_json(resFile)
+        elif isinstance(resFile, np.ndarray):
+            anns = _numpy_results(resFile)
+        else:
+            anns = resFile
+        if not isinstance(anns, list):
+            raise TypeError(f"results must be a list of dicts, a JSON file holding one or an "
+                            f"(N, 7) array, got {type(anns).__name__}")
+        anns = [dict(ann) if isinstance(ann, dict) else ann for ann in anns]
+        for i, ann in enumerate(anns):
+            if not isinstance(ann, dict) or ann.get("image_id") not in self.imgs:
+                raise ValueError(f"{source}: results[{i}] has image_id "
+                                 f"{ann.get('image_id') if isinstance(ann, dict) else ann!r}"
+                                 f", which is not among the image ids of {self.source}")
+        if anns and "bbox" in anns[0] and anns[0]["bbox"] != []:
+            for k, ann in enumerate(anns, 1):
+                x, y, w, h = ann["bbox"]
+                if "segmentation" not in ann:
+                    ann["segmentation"] = [[x, y, x, y + h, x + w, y + h, x + w, y]]
+                ann.update(area=w * h, id=k, iscrowd=0)
+        elif anns and "segmentation" in anns[0]:
+            for k, ann in enumerate(anns, 1):
+                ann["area"] = masks.area(ann["segmentation"])
+                if "bbox" not in ann:
+                    ann["bbox"] = masks.to_bbox(ann["segmentation"])
+                ann.update(id=k, iscrowd=0)
+        elif anns:
+            raise ValueError(f"{source}: results[0] has neither a 'bbox' nor a 'segmentation'")
+        res = COCO()
+        res.source = f"results on {self.source}"
+        res.dataset = {"images": list(self.dataset.get("images", [])),
+                       "categories": [dict(c) for c in self.dataset.get("categories", [])],
+                       "annotations": anns}
+        res.createIndex()
+        return res
+
     # ---------------------------------------------------------------- helpers
     def _known(self, ids, table: dict, what: str) -> list[int]:
         ids = _as_list(ids)
@@ -230,7 +293,15 @@ class COCO:
         return ids
 
 
-# ------------------------------------------------------------------ validation
+# ------------------------------------------------------------------ helpers
+def _numpy_results(data: np.ndarray) -> list[dict]:
+    """``COCO.loadNumpyAnnotations``: rows ``[image_id, x, y, w, h, score, category_id]``."""
+    if data.ndim != 2 or data.shape[1] != 7:
+        raise ValueError(f"results as an array must have shape (N, 7), got {data.shape}")
+    return [{"image_id": int(row[0]), "bbox": [row[1], row[2], row[3], row[4]],
+             "score": row[5], "category_id": int(row[6])} for row in data]
+
+
 def _as_list(ids) -> list:
     if isinstance(ids, (str, int, np.integer)):
         return [ids]

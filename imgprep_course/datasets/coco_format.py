@@ -345,7 +345,9 @@ def _renumber(message: str, source: str, instances: list[int]) -> str:
 
 
 def _check_segmentation(segm, size: tuple, where: str) -> None:
-    """Polygons need 3+ points; an RLE needs a size matching its image.
+    """Polygons need 3+ points (an odd last number is dropped, as pycocotools does); an
+    RLE needs a size matching its image (pycocotools' ``annToRLE`` would return it at
+    its own size, which no mask of the image's size can match).
 
     Cheap checks only, so loading stays fast on the real files: the coordinates and the
     counts themselves are checked by :mod:`~imgprep_course.datasets.masks` when a mask
@@ -356,9 +358,9 @@ def _check_segmentation(segm, size: tuple, where: str) -> None:
             if not isinstance(polygon, list):
                 raise ValueError(f"{where} segmentation[{k}] must be a list of numbers "
                                  f"x1, y1, x2, y2, ..., got {type(polygon).__name__}")
-            if len(polygon) % 2 or len(polygon) < 6:
+            if len(polygon) < 6:   # an odd last number is dropped, as by pycocotools
                 raise ValueError(f"{where} segmentation[{k}] has {len(polygon)} numbers; a "
-                                 f"polygon needs an even number, at least 6 (three points)")
+                                 f"polygon needs at least 6 (three points)")
         return
     if not isinstance(segm, dict):
         raise ValueError(f"{where} has 'segmentation' of type {type(segm).__name__}; it "
@@ -369,7 +371,8 @@ def _check_segmentation(segm, size: tuple, where: str) -> None:
                          f"(it has {sorted(map(str, segm))})")
     if not isinstance(segm["size"], (list, tuple)) or list(segm["size"]) != list(size):
         raise ValueError(f"{where} has an RLE of size {segm['size']!r}, but its image is "
-                         f"[height, width] = {list(size)}")
+                         f"[height, width] = {list(size)} (pycocotools would keep the RLE at "
+                         f"its own size, where no mask of the image can match it)")
     if not isinstance(segm["counts"], (list, str, bytes)):
         raise ValueError(f"{where} has RLE counts of type {type(segm['counts']).__name__}; "
                          f"they must be a list of run lengths or a compressed string")

@@ -56,13 +56,14 @@ from imgprep_course._validation import as_array, as_crowd
 from imgprep_course.boxes import as_boxes
 from imgprep_course.datasets import _rle, _rle_ops
 from imgprep_course.datasets._rle_checks import (Runs, check_coordinates, image_size,
-                                                 iou_kind, one_size, pack, polygon_xy,
+                                                 one_size, pack, polygon_xy,
                                                  raise_not_binary, read_rles, rle_dicts,
                                                  split)
+from imgprep_course.datasets._rle_groups import group_iou, iou_operands, n_items
 
 __all__ = ["RLE", "Runs", "encode", "decode", "area", "to_bbox", "from_polygons",
            "from_boxes", "merge", "iou", "group_iou", "compress", "uncompress", "unpack",
-           "from_segmentation"]
+           "from_segmentation", "drop_odd_coordinate"]
 
 RLE = dict[str, Any]
 """An RLE dict: ``{"size": [height, width], "counts": bytes | str | list of int}``."""
@@ -204,7 +205,11 @@ def from_polygons(polygons: Sequence, height: int, width: int) -> list[RLE]:
     Returns
     -------
     list of dict
-        One RLE per polygon (:func:`merge` them for an annotation's mask).
+        One RLE per polygon (:func:`merge` them for an annotation's mask), always a
+        list, as pycocotools' ``frPyObjects`` returns for a list of polygons: a polygon
+        here is itself a list, so one polygon is ``[polygon]``, never ambiguous with a
+        list of them (``frPyObjects`` of one flat polygon returns one RLE; here that is
+        ``from_polygons([polygon], h, w)[0]``).
 
     Examples
     --------
@@ -240,7 +245,9 @@ def from_boxes(boxes, height: int, width: int) -> RLE | list[RLE]:
     Returns
     -------
     dict or list of dict
-        One RLE for a ``(4,)`` box, a list for ``(N, 4)`` boxes.
+        One RLE for a ``(4,)`` box, a list for ``(N, 4)`` boxes: pycocotools'
+        convention (``frPyObjects`` of one ``[x, y, w, h]`` returns one RLE) and this
+        module's (one in, one out).
 
     Examples
     --------
@@ -306,10 +313,10 @@ def iou(dt, gt, iscrowd=None) -> np.ndarray:
     >>> iou([a], [b, a]).tolist()
     [[0.3333333333333333, 1.0]]
     """
-    dt, gt, boxes = _iou_operands(dt, gt)
-    crowd = as_crowd(iscrowd, _count(gt))
-    if _count(dt) == 0 or _count(gt) == 0:
-        return np.zeros((_count(dt), _count(gt)))
+    dt, gt, boxes = iou_operands(dt, gt)
+    crowd = as_crowd(iscrowd, n_items(gt))
+    if n_items(dt) == 0 or n_items(gt) == 0:
+        return np.zeros((n_items(dt), n_items(gt)))
     if boxes:
         return _rle_ops.box_ious(dt, gt, crowd)
     size = one_size(dt.sizes, "dt")
@@ -319,92 +326,6 @@ def iou(dt, gt, iscrowd=None) -> np.ndarray:
     one_size(gt.sizes, "gt")
     return _rle_ops.mask_ious(dt.runs, dt.offsets, dt.sizes,
                               gt.runs, gt.offsets, gt.sizes, crowd)
-
-
-def group_iou(dt, gt, iscrowd, dt_start, dt_count, gt_start, gt_count,
-              dt_rows=None, gt_rows=None) -> np.ndarray:
-    """:func:`iou` of many groups at once, the blocks flat, one after another.
-
-    COCO evaluation compares detections with ground truths image by image and
-    category by category: thousands of small :func:`iou` calls, made here in one.
-
-    Parameters
-    ----------
-    dt, gt : Runs, list of dict, or (N, 4) array_like
-        All detections and all ground truths, as for :func:`iou` (a :class:`Runs` from
-        :func:`unpack` avoids reading the RLEs again). The RLEs of one group must share
-        one size.
-    iscrowd : (len(gt_rows),) array_like of bool, or None
-        Crowd flags, in the order of ``gt_rows``.
-    dt_start, dt_count, gt_start, gt_count : (G,) array_like of int
-        Group ``i`` compares detections ``dt_rows[dt_start[i]:dt_start[i] +
-        dt_count[i]]`` with ground truths ``gt_rows[gt_start[i]:gt_start[i] +
-        gt_count[i]]``.
-    dt_rows, gt_rows : (K,) array_like of int, optional
-        Which detections (ground truths) take part, in group order; all, in their
-        order, by default.
-
-    Returns
-    -------
-    ndarray of float64
-        Group ``i``'s ``(dt_count[i], gt_count[i])`` block of :func:`iou`, row-major,
-        then group ``i + 1``'s.
-
-    Examples
-    --------
-    >>> boxes = [[0, 0, 2, 2], [1, 0, 2, 2], [5, 5, 1, 1]]
-    >>> group_iou(boxes, boxes, None, [0, 2], [2, 1], [0, 2], [1, 1]).tolist()
-    [1.0, 0.3333333333333333, 1.0]
-    """
-    dt, gt, boxes = _iou_operands(dt, gt)
-    n_dt, n_gt = _count(dt), _count(gt)
-    dt_rows = np.arange(n_dt) if dt_rows is None else _indices(dt_rows, "dt_rows", n_dt)
-    gt_rows = np.arange(n_gt) if gt_rows is None else _indices(gt_rows, "gt_rows", n_gt)
-    crowd = as_crowd(iscrowd, gt_rows.size)
-    groups = [_indices(v, name, None) for v, name in ((dt_start, "dt_start"),
-              (dt_count, "dt_count"), (gt_start, "gt_start"), (gt_count, "gt_count"))]
-    if len({g.size for g in groups}) != 1:
-        raise ValueError(f"dt_start, dt_count, gt_start and gt_count must have one entry "
-                         f"per group, got sizes {[g.size for g in groups]}")
-    dt_start, dt_count, gt_start, gt_count = groups
-    for start, count, rows, name in ((dt_start, dt_count, dt_rows, "dt"),
-                                     (gt_start, gt_count, gt_rows, "gt")):
-        if (start + count > rows.size).any():
-            raise ValueError(f"a group runs past the end of {name}_rows ({rows.size})")
-    offsets = np.concatenate(([0], np.cumsum(dt_count * gt_count)))
-    if boxes:
-        return _rle_ops.group_box_ious(dt[dt_rows], gt[gt_rows], crowd, dt_start, dt_count,
-                                       gt_start, gt_count, offsets)
-    return _rle_ops.group_mask_ious(dt.runs, dt.offsets, dt_rows, dt.sizes[dt_rows],
-                                    gt.runs, gt.offsets, gt_rows, gt.sizes[gt_rows], crowd,
-                                    dt_start, dt_count, gt_start, gt_count, offsets)
-
-
-def _iou_operands(dt, gt) -> tuple:
-    """``dt, gt`` as two ``(N, 4)`` box arrays or two :class:`Runs`, and which."""
-    dt_kind, gt_kind = iou_kind(dt, "dt"), iou_kind(gt, "gt")
-    if "empty" not in (dt_kind, gt_kind) and dt_kind != gt_kind:
-        raise TypeError(f"dt holds {dt_kind} but gt holds {gt_kind}; give both as "
-                        f"lists of RLE dicts or both as (N, 4) xywh boxes")
-    if "boxes" in (dt_kind, gt_kind) or (dt_kind == gt_kind == "empty" and not
-                                         isinstance(dt, Runs) and not isinstance(gt, Runs)):
-        return as_boxes(dt, "dt", fmt="xywh"), as_boxes(gt, "gt", fmt="xywh"), True
-    return (read_rles(dt, "dt", allow_empty=True)[0],
-            read_rles(gt, "gt", allow_empty=True)[0], False)
-
-
-def _count(operand) -> int:
-    return operand.sizes.shape[0] if isinstance(operand, Runs) else len(operand)
-
-
-def _indices(values, name: str, n: int | None) -> np.ndarray:
-    """Non-negative int64 indices (below ``n`` when given)."""
-    array = as_array(values, name, ndim=1, kinds="iu", allow_empty=True).astype(np.int64)
-    if array.size and (array.min() < 0 or (n is not None and array.max() >= n)):
-        raise ValueError(f"{name} must hold indices in [0, {n}), got {array.min()} .. "
-                         f"{array.max()}" if n is not None else
-                         f"{name} must not be negative, got {array.min()}")
-    return array
 
 
 def compress(rles: RLE | Sequence[RLE]) -> RLE | list[RLE]:
@@ -455,9 +376,12 @@ def unpack(rles: Sequence[RLE]) -> Runs:
 def from_segmentation(segmentation, height: int, width: int) -> RLE:
     """One compressed RLE for a COCO annotation's ``segmentation`` field.
 
-    Polygons (a list, possibly empty) are rasterised and merged; an RLE, compressed or
-    not, is checked against the image size and compressed. This is
-    ``COCO.annToRLE``, except that the counts always come back as ``bytes``.
+    Polygons (a list, possibly empty) are rasterised and merged (a flat polygon with an
+    odd number of coordinates loses the last one, as in pycocotools); an RLE, compressed
+    or not, is checked against the image size and compressed. This is
+    ``COCO.annToRLE``, except that the counts always come back as ``bytes`` and that an
+    RLE of another size than its image is refused (``annToRLE`` returns it at its own
+    size; pycocotools' evaluation then matches it only with masks of that size).
 
     Examples
     --------
@@ -474,11 +398,26 @@ def from_segmentation(segmentation, height: int, width: int) -> RLE:
         unpacked, _ = read_rles(segmentation, "segmentation")
         if tuple(unpacked.sizes[0]) != (height, width):
             raise ValueError(f"segmentation has size {unpacked.sizes[0].tolist()} "
-                             f"but the image is {height}x{width}")
+                             f"but the image is {height}x{width} (pycocotools' annToRLE "
+                             f"would return it at its own size, which no mask of the "
+                             f"image's size can match)")
         return pack(split(unpacked), height, width)[0]
     if not isinstance(segmentation, (list, tuple)):
         raise TypeError(f"segmentation must be a list of polygons or an RLE dict, "
                         f"got {type(segmentation).__name__}")
     if not segmentation:
         return pack([np.array([height * width])], height, width)[0]
-    return merge(from_polygons(segmentation, height, width))
+    return merge(from_polygons(drop_odd_coordinate(segmentation), height, width))
+
+
+def drop_odd_coordinate(polygons: list) -> list:
+    """Flat polygons with an odd number of coordinates lose the last one, as in
+    pycocotools (``frPyObjects`` reads ``len // 2`` points).
+
+    Examples
+    --------
+    >>> drop_odd_coordinate([[0, 0, 4, 0, 0, 3, 9], [1, 1, 2, 1, 1, 2]])
+    [[0, 0, 4, 0, 0, 3], [1, 1, 2, 1, 1, 2]]
+    """
+    return [p[:len(p) - 1] if isinstance(p, (list, tuple)) and len(p) % 2 else p
+            for p in polygons]

@@ -54,12 +54,19 @@ class GroundTruth:
         return fmt.unique(ids, records, self.source, name)
 
     def index(self, records: list, source: str | None, name: str, field: str,
-              what: str) -> np.ndarray:
+              what: str, unknown: str = "raise") -> np.ndarray:
         """Positions of the records' ``field`` (an image or category id) among the ids;
-        ``source`` names the records' file."""
+        ``source`` names the records' file. An unknown id raises, or with
+        ``unknown="drop"`` gets position -1."""
         known = self.image_ids if what == "image" else self.category_ids
         values = fmt.ids_of(fmt.column(records, field, source, name), records, source, name,
                             field, strings=known.dtype.kind == "U")
+        if unknown == "drop":
+            found = np.isin(values, known)
+            out = np.full(values.size, -1, np.int64)
+            out[found] = fmt.positions(values[found], known, records, source, name, field,
+                                       what)
+            return out
         return fmt.positions(values, known, records, source, name, field, what)
 
     def _annotations(self, anns: list, iou_type: str) -> Annotations:
@@ -87,13 +94,22 @@ class GroundTruth:
         return Annotations.with_masks(image, category, ids, np.zeros(n), areas, iscrowd, rles)
 
     def detections(self, results: list, source: str | None, iou_type: str) -> Annotations:
-        """The results as ``COCO.loadRes`` reads them."""
+        """The results as ``COCO.loadRes`` reads them and ``COCOeval`` uses them: those of
+        a category the ground truth does not list are left out, as pycocotools ignores
+        them (their ids ``1..N`` still count them)."""
         name = "results"
         n = len(results)
         if n == 0:
             return no_annotations(iou_type)
         image = self.index(results, source, name, "image_id", "image")
-        category = self.index(results, source, name, "category_id", "category")
+        category = self.index(results, source, name, "category_id", "category",
+                              unknown="drop")
+        dt = self._detections(results, source, iou_type, image, category)
+        return dt if (category >= 0).all() else dt.take(np.flatnonzero(category >= 0))
+
+    def _detections(self, results: list, source: str | None, iou_type: str, image,
+                    category) -> Annotations:
+        name, n = "results", len(results)
         scores = fmt.numbers(fmt.column(results, "score", source, name), results, source,
                              name, "score")
         first = results[0]
@@ -143,7 +159,9 @@ def mask_runs(segmentations: list, sizes: np.ndarray, records: list, source: str
 
     ``sizes[i]`` is the ``(height, width)`` of record ``i``'s image. Polygons are
     rasterised in one call per image size; a multi-polygon annotation is the union of
-    its polygons.
+    its polygons; a polygon with an odd number of coordinates loses the last one. An RLE
+    keeps its own size, even when it is not its image's: as in pycocotools, it then
+    matches only masks of that size (the IoU of two sizes is -1).
     """
     rles: list = list(segmentations)
     polygons: dict = {}  # (height, width) -> [(annotation, polygon), ...]
@@ -151,7 +169,8 @@ def mask_runs(segmentations: list, sizes: np.ndarray, records: list, source: str
         if isinstance(segmentation, list) and segmentation and all(
                 isinstance(p, (list, tuple)) for p in segmentation):
             key = (int(sizes[i, 0]), int(sizes[i, 1]))
-            polygons.setdefault(key, []).extend((i, p) for p in segmentation)
+            polygons.setdefault(key, []).extend(
+                (i, p) for p in masks.drop_odd_coordinate(segmentation))
         elif not isinstance(segmentation, dict):
             rles[i] = _one_segmentation(segmentation, sizes[i], records, i, source, name)
     for (height, width), items in polygons.items():
@@ -176,9 +195,6 @@ def mask_runs(segmentations: list, sizes: np.ndarray, records: list, source: str
         i = int(match.group(1))
         label = fmt.record_label(source, name, i, records[i])
         raise type(error)(f"{label}: 'segmentation'{str(error)[match.end():]}") from None
-    fmt.refuse_first((unpacked.sizes != sizes).any(axis=1), records, source, name,
-                     lambda i: f"has a 'segmentation' of size {unpacked.sizes[i].tolist()} "
-                               f"but its image is {sizes[i, 0]}x{sizes[i, 1]}")
     return unpacked
 
 

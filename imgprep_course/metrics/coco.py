@@ -31,14 +31,22 @@ pycocotools' conventions and quirks that change numbers, all kept on purpose:
   the last recall. A category with no non-ignored ground truth in an area range keeps
   -1 and is left out of the means.
 
-Where pycocotools fails on bad input, or quietly drops it, these functions raise a
-``ValueError`` or ``TypeError`` that names the annotation and the field: detections or
-ground truths for images or categories that the ground truth does not list (pycocotools
-asserts on unknown images and drops unknown categories), boxes of negative size, NaN
-scores, missing fields, duplicate annotation ids (pycocotools evaluates one of the two
-twice), masks whose size is not their image's (pycocotools gives them IoU -1, so they
-never match). A missing ``iscrowd`` means 0. An empty results list is valid: every
-category with ground truth scores 0 (pycocotools crashes on it).
+Inputs pycocotools evaluates are evaluated the same way: ids given as floats equal to
+integers (``"image_id": 1.0``); detections of a category the ground truth does not list
+(pycocotools ignores them, and so do these functions); polygons with an odd number of
+coordinates (the last one is dropped, as pycocotools reads ``len // 2`` points); RLE
+masks of another size than their image (kept at their own size: they match masks of
+that size, and against any other size the IoU is -1, as pycocotools' ``rleIou``).
+
+Where pycocotools fails on bad input, or quietly evaluates something else, these
+functions raise a ``ValueError`` or ``TypeError`` that names the file, the record (its
+index and id) and the field: detections or ground truths of images the ground truth
+does not list (pycocotools asserts on them), ground truths of unknown categories,
+boxes of negative size, NaN scores, values that are not numbers (``"score": "0.9"``
+or ``true``: pycocotools' numpy arithmetic would compare strings or count a bool as 1),
+missing fields, duplicate annotation ids (pycocotools evaluates one of the two twice).
+A missing ``iscrowd`` means 0. An empty results list is valid: every category with
+ground truth scores 0 (pycocotools crashes on it).
 """
 
 from __future__ import annotations

@@ -18,7 +18,10 @@ py-faster-rcnn's ``lib/datasets/voc_eval.py``), for every class at once:
 
 Two deliberate differences, both where the Python port is not well defined: ties in
 confidence keep the input order (a stable sort, as MATLAB's ``sort`` in the original
-devkit; the port's ``np.argsort`` default may order them either way), and where no
+devkit; the port's ``np.argsort`` default, an unstable quicksort, may order them either
+way: on the tied scores of Padilla et al.'s published example, in
+review_object_detection_metrics, the port gives 22.35% and 23.81% where a stable sort,
+and so this function, gives their published 24.57% and 26.84%), and where no
 detection has counted yet (the top-ranked ones all hit difficult objects) precision is
 0 instead of the port's 0/0 = NaN, which makes the port's 11-point AP NaN. Classes
 without a single non-difficult ground truth have no recall and are left out.
