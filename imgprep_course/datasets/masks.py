@@ -52,13 +52,17 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from imgprep_course._jit import lazy_module
 from imgprep_course._validation import as_array, as_crowd
 from imgprep_course.boxes import as_boxes
-from imgprep_course.datasets import _rle, _rle_ops
 from imgprep_course.datasets._rle_checks import (Runs, check_coordinates, image_size,
                                                  iou_kind, one_size, pack, polygon_xy,
-                                                 raise_not_binary, read_rles, rle_dicts,
-                                                 split)
+                                                 raise_not_binary, read_counts, read_rles,
+                                                 rle_dicts, split)
+
+# The compiled kernels, loaded (with numba) on first use: box IoUs need neither.
+_rle = lazy_module("imgprep_course.datasets._rle")
+_rle_ops = lazy_module("imgprep_course.datasets._rle_ops")
 
 __all__ = ["RLE", "Runs", "encode", "decode", "area", "to_bbox", "from_polygons",
            "from_boxes", "merge", "iou", "group_iou", "compress", "uncompress", "unpack",
@@ -138,13 +142,13 @@ def decode(rles: RLE | Sequence[RLE]) -> np.ndarray:
     >>> decode([{"size": [2, 3], "counts": b"06"}] * 2).shape
     (2, 3, 2)
     """
-    unpacked, single = read_rles(rles, "rles")
-    height, width = one_size(unpacked.sizes, "rles")
-    n = unpacked.sizes.shape[0]
-    flat = np.zeros((n, height * width), np.uint8)
-    _rle.decode_runs(unpacked.runs, unpacked.offsets, flat)
+    counts = read_counts(rles, "rles")
+    height, width = one_size(counts.sizes, "rles")
+    n = counts.sizes.shape[0]
+    flat = np.empty((n, height * width), np.uint8)
+    counts.check(*_rle.decode_counts(counts.chars, counts.lengths, counts.sizes, flat))
     masks = flat.reshape(n, width, height).transpose(2, 1, 0)
-    return masks[:, :, 0] if single else masks
+    return masks[:, :, 0] if counts.single else masks
 
 
 def area(rles: RLE | Sequence[RLE]) -> np.uint32 | np.ndarray:
@@ -157,8 +161,8 @@ def area(rles: RLE | Sequence[RLE]) -> np.uint32 | np.ndarray:
     >>> area([{"size": [2, 3], "counts": "6"}, {"size": [2, 3], "counts": "06"}])
     array([0, 6], dtype=uint32)
     """
-    unpacked, single = read_rles(rles, "rles", allow_empty=True)
-    areas = _rle_ops.areas(unpacked.runs, unpacked.offsets).astype(np.uint32)
+    areas, _, single = _measure(rles, boxes=False)
+    areas = areas.astype(np.uint32)
     return areas[0] if single else areas
 
 
@@ -178,9 +182,20 @@ def to_bbox(rles: RLE | Sequence[RLE]) -> np.ndarray:
     >>> to_bbox({"size": [2, 3], "counts": [1, 2, 3]}).tolist()
     [0.0, 0.0, 2.0, 2.0]
     """
-    unpacked, single = read_rles(rles, "rles", allow_empty=True)
-    boxes = _rle_ops.bboxes(unpacked.runs, unpacked.offsets, unpacked.sizes)
+    _, boxes, single = _measure(rles, boxes=True)
     return boxes[0] if single else boxes
+
+
+def _measure(rles, boxes: bool) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Areas and (if ``boxes``) boxes of RLE dicts or :class:`Runs`; and whether one."""
+    if isinstance(rles, Runs):
+        out = _rle_ops.boxes_and_areas(rles.runs, rles.offsets, rles.sizes)
+        return out[1], out[0], False
+    counts = read_counts(rles, "rles", allow_empty=True)
+    areas, found, *problem = _rle_ops.measure_counts(counts.chars, counts.lengths,
+                                                      counts.sizes, boxes)
+    counts.check(*problem)
+    return areas, found, counts.single
 
 
 def from_polygons(polygons: Sequence, height: int, width: int) -> list[RLE]:
@@ -274,9 +289,11 @@ def merge(rles: Sequence[RLE], intersect: bool = False) -> RLE:
     if isinstance(rles, dict):
         raise TypeError("rles must be a list of RLE dicts, got one dict; "
                         "wrap it in a list")
-    unpacked, _ = read_rles(rles, "rles")
-    height, width = one_size(unpacked.sizes, "rles")
-    runs = _rle_ops.merge_runs(unpacked.runs, unpacked.offsets, bool(intersect))
+    counts = read_counts(rles, "rles")
+    height, width = one_size(counts.sizes, "rles")
+    runs, *problem = _rle_ops.merge_counts(counts.chars, counts.lengths, counts.sizes,
+                                           bool(intersect))
+    counts.check(*problem)
     return pack([runs], height, width)[0]
 
 
@@ -311,14 +328,17 @@ def iou(dt, gt, iscrowd=None) -> np.ndarray:
     if _count(dt) == 0 or _count(gt) == 0:
         return np.zeros((_count(dt), _count(gt)))
     if boxes:
-        return _rle_ops.box_ious(dt, gt, crowd)
+        return _box_ious(dt[:, None], gt[None, :], crowd[None, :])
     size = one_size(dt.sizes, "dt")
     if tuple(gt.sizes[0]) != size:
         raise ValueError(f"gt[0] has size {gt.sizes[0].tolist()} but dt[0] has "
                          f"{list(size)}; IoU needs masks of one size")
     one_size(gt.sizes, "gt")
-    return _rle_ops.mask_ious(dt.runs, dt.offsets, dt.sizes,
-                              gt.runs, gt.offsets, gt.sizes, crowd)
+    n_dt, n_gt = _count(dt), _count(gt)
+    pairs = np.arange(n_dt * n_gt)
+    return _rle_ops.pair_ious(dt.runs, dt.offsets, dt.sizes, gt.runs, gt.offsets,
+                              gt.sizes, pairs // n_gt, pairs % n_gt,
+                              np.tile(crowd, n_dt)).reshape(n_dt, n_gt)
 
 
 def group_iou(dt, gt, iscrowd, dt_start, dt_count, gt_start, gt_count,
@@ -371,13 +391,33 @@ def group_iou(dt, gt, iscrowd, dt_start, dt_count, gt_start, gt_count,
                                      (gt_start, gt_count, gt_rows, "gt")):
         if (start + count > rows.size).any():
             raise ValueError(f"a group runs past the end of {name}_rows ({rows.size})")
-    offsets = np.concatenate(([0], np.cumsum(dt_count * gt_count)))
+    # every pair of every group, group by group, each block row-major
+    sizes = dt_count * gt_count
+    group = np.repeat(np.arange(sizes.size), sizes)
+    local = np.arange(group.size) - (np.cumsum(sizes) - sizes)[group]
+    d = dt_start[group] + local // np.maximum(gt_count[group], 1)
+    g = gt_start[group] + local % np.maximum(gt_count[group], 1)
     if boxes:
-        return _rle_ops.group_box_ious(dt[dt_rows], gt[gt_rows], crowd, dt_start, dt_count,
-                                       gt_start, gt_count, offsets)
-    return _rle_ops.group_mask_ious(dt.runs, dt.offsets, dt_rows, dt.sizes[dt_rows],
-                                    gt.runs, gt.offsets, gt_rows, gt.sizes[gt_rows], crowd,
-                                    dt_start, dt_count, gt_start, gt_count, offsets)
+        return _box_ious(dt[dt_rows[d]], gt[gt_rows[g]], crowd[g])
+    return _rle_ops.pair_ious(dt.runs, dt.offsets, dt.sizes, gt.runs, gt.offsets, gt.sizes,
+                              dt_rows[d], gt_rows[g], crowd[g])
+
+
+def _box_ious(dt: np.ndarray, gt: np.ndarray, crowd: np.ndarray) -> np.ndarray:
+    """pycocotools' box IoU (``bbIou``) of broadcastable ``[..., 4]`` xywh boxes.
+
+    Its operations in its order: the overlap's width is ``min(x + w) - max(x)``, a
+    pair without positive overlap width and height is 0, the union is ``(area_dt +
+    area_gt) - intersection``, or the detection's area against a crowd.
+    """
+    w = (np.minimum(dt[..., 2] + dt[..., 0], gt[..., 2] + gt[..., 0])
+         - np.maximum(dt[..., 0], gt[..., 0]))
+    h = (np.minimum(dt[..., 3] + dt[..., 1], gt[..., 3] + gt[..., 1])
+         - np.maximum(dt[..., 1], gt[..., 1]))
+    inter = w * h
+    dt_area = dt[..., 2] * dt[..., 3]
+    union = np.where(crowd, dt_area, dt_area + gt[..., 2] * gt[..., 3] - inter)
+    return np.divide(inter, union, out=np.zeros(np.shape(inter)), where=(w > 0) & (h > 0))
 
 
 def _iou_operands(dt, gt) -> tuple:

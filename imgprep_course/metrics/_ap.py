@@ -12,7 +12,6 @@ denominator. Three integrations are in use:
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
 from imgprep_course._validation import as_array
@@ -124,8 +123,12 @@ def coco_ap(recall, precision, recall_thresholds=COCO_RECALL_THRESHOLDS) -> floa
     """
     rec, prec = _curve(recall, precision)
     thresholds = as_array(recall_thresholds, "recall_thresholds", ndim=1, kinds="f")
-    q = np.zeros(thresholds.size)
-    interpolate_precision(rec, prec, thresholds, q, np.zeros(rec.size), q.copy())
+    envelope = np.maximum.accumulate(prec[::-1])[::-1]
+    # the first rank whose recall reaches each threshold (a running maximum keeps the
+    # search right on a curve that is not sorted; a real one is)
+    ranks = np.searchsorted(np.maximum.accumulate(rec), thresholds, side="left")
+    q = np.where(ranks < rec.size, envelope[np.minimum(ranks, rec.size - 1)]
+                 if rec.size else 0.0, 0.0)
     return float(np.mean(q))
 
 
@@ -140,73 +143,74 @@ def _curve(recall, precision) -> tuple[np.ndarray, np.ndarray]:
     return rec.astype(np.float64), prec.astype(np.float64)
 
 
-@numba.njit(cache=True, nogil=True)
-def interpolate_precision(rc, pr, recall_thresholds, q_out, scores, s_out) -> None:
-    """Write the precision envelope of ``pr`` at ``recall_thresholds`` into ``q_out``.
+def accumulate_coco(order: np.ndarray, starts: np.ndarray, matched: np.ndarray,
+                    ignored: np.ndarray, dt_scores: np.ndarray, n_positives: np.ndarray,
+                    recall_thresholds: np.ndarray):
+    """pycocotools' accumulate for one max-detections value, every category at once.
 
-    The kernel of :func:`coco_ap` and of the COCO evaluator's accumulate step. ``pr`` is
-    overwritten with its envelope; ``s_out`` gets ``scores`` at the same ranks (as
-    pycocotools' ``eval['scores']``). Entries past the last recall reached stay as they
-    are (0 in pycocotools).
+    ``order`` lists detection rows by category then score (stable), each image
+    contributing its first ``maxDet``; category ``k`` is ``order[starts[k]:starts[k + 1]]``.
+    ``matched`` and ``ignored`` are ``(T, A, D)`` (thresholds x area ranges x
+    detections), ``n_positives`` is ``(K, A)``. As pycocotools: precision is
+    ``tp / (tp + fp + np.spacing(1))``, its envelope taken from the right and read at
+    the first rank whose recall ``tp / n_positives`` reaches each recall threshold
+    (``searchsorted(side="left")``), 0 past the last recall reached; -1 where a
+    category has no positives.
+
+    Returns
+    -------
+    precision, scores : (T, R, K, A) ndarrays
+    recall : (T, K, A) ndarray
     """
-    nd = rc.size
-    for i in range(nd - 1, 0, -1):
-        if pr[i] > pr[i - 1]:
-            pr[i - 1] = pr[i]
-    j = 0
-    for r in range(recall_thresholds.size):
-        while j < nd and rc[j] < recall_thresholds[r]:
-            j += 1
-        if j == nd:
-            break
-        q_out[r] = pr[j]
-        s_out[r] = scores[j]
+    n_thr, n_area = matched.shape[:2]
+    n_cat, n_rec, n = starts.size - 1, recall_thresholds.size, order.size
+    counts = np.diff(starts)
+    category = np.repeat(np.arange(n_cat), counts)
+    kept = ~ignored[:, :, order]
+    tp_count = _cumsum_by_segment(matched[:, :, order] & kept, starts)
+    fp_count = _cumsum_by_segment(~matched[:, :, order] & kept, starts)
+    tp, fp = tp_count.astype(np.float64), fp_count.astype(np.float64)
+    positives = n_positives.T.astype(np.float64)                     # (A, K)
+    has = positives > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rc = tp / positives[:, category]
+    pr = tp / (fp + tp + np.spacing(1))
+    for k in range(n_cat):  # the envelope: running maximum from the right, per category
+        part = pr[:, :, starts[k]:starts[k + 1]]
+        part[...] = np.maximum.accumulate(part[:, :, ::-1], axis=2)[:, :, ::-1]
+
+    last = np.maximum(starts[1:] - 1, 0)  # (T, A, K) below
+    recall = np.where(counts > 0, rc[:, :, last], 0.0) if n else np.zeros((n_thr,) + has.shape)
+    # First rank reaching each recall threshold: the first whose tp count reaches the
+    # smallest integer v with v / n_positives >= threshold (division is monotonic), found
+    # for every row and category in one searchsorted over keys that increase throughout.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        need = np.ceil(recall_thresholds[None, None, :] * positives[:, :, None])  # (A, K, R)
+        need = np.where((need - 1) / positives[:, :, None] >= recall_thresholds, need - 1,
+                        need)
+        need = np.where(need / positives[:, :, None] < recall_thresholds, need + 1, need)
+    need = np.where(has[:, :, None], need, 0).astype(np.int64)
+    span = n + 2
+    row = np.arange(n_thr * n_area).reshape(n_thr, n_area, 1)
+    keys = (row * n_cat + category) * span + tp_count
+    queries = (row[..., None] * n_cat + np.arange(n_cat)[:, None]) * span + need[None]
+    found = np.searchsorted(keys.ravel(), queries.ravel()).reshape(queries.shape)
+    local = found - row[..., None] * n - starts[:-1, None]               # (T, A, K, R)
+    inside = local < counts[:, None]
+    at = np.minimum(starts[:-1, None] + local, max(n - 1, 0))
+    rows = np.arange(n_thr)[:, None, None, None], np.arange(n_area)[None, :, None, None]
+    precision = np.where(inside, pr[rows[0], rows[1], at] if n else 0.0, 0.0)
+    scores = np.where(inside, dt_scores[order[at]] if n else 0.0, 0.0)
+    missing = ~has.T[None, :, :]                                          # (1, K, A)
+    precision = np.where(missing[:, None], -1.0, precision.transpose(0, 3, 2, 1))
+    scores = np.where(missing[:, None], -1.0, scores.transpose(0, 3, 2, 1))
+    recall = np.where(missing, -1.0, recall.transpose(0, 2, 1))
+    return precision, recall, scores
 
 
-@numba.njit(cache=True, nogil=True)
-def accumulate_coco(orders, starts, matched, ignored, dt_scores, n_positives,
-                    recall_thresholds, precision, recall, scores) -> None:
-    """pycocotools' accumulate, per category x area x max-dets x IoU threshold.
-
-    Here, next to :func:`interpolate_precision`, because numba's cache does not notice
-    when a kernel called from another file changes.
-
-    ``orders[m]`` lists detection rows by category then score (stable), each image
-    contributing its first ``max_dets[m]``; ``starts[m, k]`` is where category ``k``
-    begins. Precision is ``tp / (tp + fp + eps)`` with numpy's ``spacing(1)``.
-    """
-    n_thr, n_area = matched.shape[0], matched.shape[1]
-    n_rec = recall_thresholds.size
-    eps = np.spacing(1.0)
-    for m in range(len(orders)):
-        order = orders[m]
-        for k in range(starts.shape[1] - 1):
-            s, e = starts[m, k], starts[m, k + 1]
-            nd = e - s
-            rc = np.empty(nd)
-            pr = np.empty(nd)
-            sc = np.empty(nd)
-            for j in range(nd):
-                sc[j] = dt_scores[order[s + j]]
-            for a in range(n_area):
-                npig = n_positives[k, a]
-                if npig == 0:
-                    continue
-                for t in range(n_thr):
-                    tp = 0.0
-                    fp = 0.0
-                    for j in range(nd):
-                        d = order[s + j]
-                        if not ignored[t, a, d]:
-                            if matched[t, a, d]:
-                                tp += 1.0
-                            else:
-                                fp += 1.0
-                        rc[j] = tp / npig
-                        pr[j] = tp / (fp + tp + eps)
-                    recall[t, k, a, m] = rc[nd - 1] if nd else 0.0
-                    q = np.zeros(n_rec)
-                    ss = np.zeros(n_rec)
-                    interpolate_precision(rc, pr, recall_thresholds, q, sc, ss)
-                    precision[t, :, k, a, m] = q
-                    scores[t, :, k, a, m] = ss
+def _cumsum_by_segment(flags: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Running count of ``flags`` along the last axis, restarting at each segment."""
+    total = np.cumsum(flags, axis=2)
+    before = np.concatenate((np.zeros(flags.shape[:2] + (1,), total.dtype), total), axis=2)
+    lengths = np.diff(starts)
+    return total - np.repeat(before[:, :, starts[:-1]], lengths, axis=2)
