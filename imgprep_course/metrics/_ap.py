@@ -146,7 +146,7 @@ def _curve(recall, precision) -> tuple[np.ndarray, np.ndarray]:
 def accumulate_coco(order: np.ndarray, starts: np.ndarray, matched: np.ndarray,
                     ignored: np.ndarray, dt_scores: np.ndarray, n_positives: np.ndarray,
                     recall_thresholds: np.ndarray):
-    """pycocotools' accumulate for one max-detections value, every category at once.
+    """pycocotools' accumulate for one max-detections value, every threshold and area.
 
     ``order`` lists detection rows by category then score (stable), each image
     contributing its first ``maxDet``; category ``k`` is ``order[starts[k]:starts[k + 1]]``.
@@ -157,60 +157,58 @@ def accumulate_coco(order: np.ndarray, starts: np.ndarray, matched: np.ndarray,
     (``searchsorted(side="left")``), 0 past the last recall reached; -1 where a
     category has no positives.
 
+    Only the true positives are visited: the first rank reaching a recall of ``v /
+    n_positives`` is the ``v``-th true positive (``v`` the smallest count that reaches
+    the threshold; division is monotonic), and the envelope there is the highest
+    precision at that or a later true positive, since precision only rises at one.
+
     Returns
     -------
     precision, scores : (T, R, K, A) ndarrays
     recall : (T, K, A) ndarray
     """
     n_thr, n_area = matched.shape[:2]
-    n_cat, n_rec, n = starts.size - 1, recall_thresholds.size, order.size
-    counts = np.diff(starts)
-    category = np.repeat(np.arange(n_cat), counts)
-    kept = ~ignored[:, :, order]
-    tp_count = _cumsum_by_segment(matched[:, :, order] & kept, starts)
-    fp_count = _cumsum_by_segment(~matched[:, :, order] & kept, starts)
-    tp, fp = tp_count.astype(np.float64), fp_count.astype(np.float64)
-    positives = n_positives.T.astype(np.float64)                     # (A, K)
-    has = positives > 0
+    n_cat, n_rec, n_rows = starts.size - 1, recall_thresholds.size, n_thr * n_area
+    positives = n_positives.astype(np.float64)                          # (K, A)
     with np.errstate(divide="ignore", invalid="ignore"):
-        rc = tp / positives[:, category]
-    pr = tp / (fp + tp + np.spacing(1))
-    for k in range(n_cat):  # the envelope: running maximum from the right, per category
-        part = pr[:, :, starts[k]:starts[k + 1]]
-        part[...] = np.maximum.accumulate(part[:, :, ::-1], axis=2)[:, :, ::-1]
-
-    last = np.maximum(starts[1:] - 1, 0)  # (T, A, K) below
-    recall = np.where(counts > 0, rc[:, :, last], 0.0) if n else np.zeros((n_thr,) + has.shape)
-    # First rank reaching each recall threshold: the first whose tp count reaches the
-    # smallest integer v with v / n_positives >= threshold (division is monotonic), found
-    # for every row and category in one searchsorted over keys that increase throughout.
-    with np.errstate(divide="ignore", invalid="ignore"):
-        need = np.ceil(recall_thresholds[None, None, :] * positives[:, :, None])  # (A, K, R)
+        need = np.ceil(recall_thresholds * positives[:, :, None])       # (K, A, R)
         need = np.where((need - 1) / positives[:, :, None] >= recall_thresholds, need - 1,
                         need)
         need = np.where(need / positives[:, :, None] < recall_thresholds, need + 1, need)
-    need = np.where(has[:, :, None], need, 0).astype(np.int64)
-    span = n + 2
-    row = np.arange(n_thr * n_area).reshape(n_thr, n_area, 1)
-    keys = (row * n_cat + category) * span + tp_count
-    queries = (row[..., None] * n_cat + np.arange(n_cat)[:, None]) * span + need[None]
-    found = np.searchsorted(keys.ravel(), queries.ravel()).reshape(queries.shape)
-    local = found - row[..., None] * n - starts[:-1, None]               # (T, A, K, R)
-    inside = local < counts[:, None]
-    at = np.minimum(starts[:-1, None] + local, max(n - 1, 0))
-    rows = np.arange(n_thr)[:, None, None, None], np.arange(n_area)[None, :, None, None]
-    precision = np.where(inside, pr[rows[0], rows[1], at] if n else 0.0, 0.0)
-    scores = np.where(inside, dt_scores[order[at]] if n else 0.0, 0.0)
-    missing = ~has.T[None, :, :]                                          # (1, K, A)
-    precision = np.where(missing[:, None], -1.0, precision.transpose(0, 3, 2, 1))
-    scores = np.where(missing[:, None], -1.0, scores.transpose(0, 3, 2, 1))
-    recall = np.where(missing, -1.0, recall.transpose(0, 2, 1))
-    return precision, recall, scores
-
-
-def _cumsum_by_segment(flags: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """Running count of ``flags`` along the last axis, restarting at each segment."""
-    total = np.cumsum(flags, axis=2)
-    before = np.concatenate((np.zeros(flags.shape[:2] + (1,), total.dtype), total), axis=2)
-    lengths = np.diff(starts)
-    return total - np.repeat(before[:, :, starts[:-1]], lengths, axis=2)
+    need = np.where(positives[:, :, None] > 0, need, 0).astype(np.int64)
+    kept = ~ignored[:, :, order].reshape(n_rows, -1)
+    true = matched[:, :, order].reshape(n_rows, -1) & kept
+    precision = np.zeros((n_cat, n_rows, n_rec))
+    scores = np.zeros((n_cat, n_rows, n_rec))
+    recall = np.zeros((n_cat, n_rows))
+    rows = np.arange(n_rows)[:, None]
+    for k in range(n_cat):
+        start, end = starts[k], starts[k + 1]
+        if start == end:
+            continue
+        kept_so_far = np.cumsum(kept[:, start:end], axis=1, dtype=np.int64)
+        row, at = np.nonzero(true[:, start:end])
+        tp = np.arange(row.size) - np.searchsorted(row, row) + 1          # 1, 2, ... per row
+        fp = kept_so_far[row, at] - tp
+        found = np.bincount(row, minlength=n_rows)
+        width = max(1, int(found.max(initial=0)))
+        envelope = np.zeros((n_rows, width))
+        envelope[row, tp - 1] = tp / (fp.astype(np.float64) + tp + np.spacing(1))
+        envelope = np.maximum.accumulate(envelope[:, ::-1], axis=1)[:, ::-1]
+        where = np.zeros((n_rows, width), np.int64)
+        where[row, tp - 1] = at
+        v = np.tile(need[k], (n_thr, 1))                                  # (T * A, R)
+        reached = found[:, None] >= np.maximum(v, 1)
+        column = np.clip(v - 1, 0, width - 1)
+        precision[k] = np.where(reached, envelope[rows, column], 0.0)
+        rank = np.where(v == 0, 0, where[rows, column])
+        scores[k] = np.where(reached | (v == 0), dt_scores[order[start + rank]], 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            recall[k] = found / np.tile(positives[k], n_thr)
+    missing = (positives == 0)[:, None, :]                                # (K, 1, A)
+    shape = (n_cat, n_thr, n_area)
+    precision = np.where(missing[..., None], -1.0, precision.reshape(shape + (n_rec,)))
+    scores = np.where(missing[..., None], -1.0, scores.reshape(shape + (n_rec,)))
+    recall = np.where(missing, -1.0, recall.reshape(shape))
+    return (precision.transpose(1, 3, 0, 2), recall.transpose(1, 0, 2),
+            scores.transpose(1, 3, 0, 2))
