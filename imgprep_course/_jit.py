@@ -43,8 +43,8 @@ def kernel(function=None, **options):
     Examples
     --------
     >>> from imgprep_course.datasets import _rle   # its kernels are declared so
-    >>> type(_rle.parse_counts).__name__, _rle.parse_counts.targetoptions
-    ('CPUDispatcher', {'nopython': True})
+    >>> type(_rle.parse_counts).__name__, _rle.parse_counts.targetoptions["nopython"]
+    ('CPUDispatcher', True)
     """
     import numba
 
