@@ -126,15 +126,12 @@ def polygon_cases(n: int, noise: np.ndarray) -> list:
     rng = np.random.default_rng(1)
     boxes = np.concatenate([rng.uniform(0, 300, (n, 2)), rng.uniform(1, 300, (n, 2))],
                            axis=1).round(2)
-    box_list = boxes.tolist()
     uncompressed = masks.uncompress(masks.encode(np.moveaxis(noise[:20], 0, 2)))
     return [
         ("frPyObjects polygons", lambda: coco.frPyObjects(polys, HEIGHT, WIDTH),
          lambda: masks.from_polygons(polys, HEIGHT, WIDTH)),
         ("frPyObjects boxes", lambda: coco.frPyObjects(boxes, HEIGHT, WIDTH),
          lambda: masks.from_boxes(boxes, HEIGHT, WIDTH)),
-        ("frPyObjects box list", lambda: coco.frPyObjects(box_list, HEIGHT, WIDTH),
-         lambda: masks.from_boxes(box_list, HEIGHT, WIDTH)),
         ("frPyObjects uncompr.", lambda: coco.frPyObjects(uncompressed, HEIGHT, WIDTH),
          lambda: masks.compress(uncompressed)),
     ]
