@@ -1,24 +1,31 @@
 """Cold start: the first result of a fresh process with empty compilation caches.
 
 Each measurement is a new Python process with ``NUMBA_CACHE_DIR`` pointing at a new,
-empty folder (so every numba kernel it needs is compiled, as on a fresh install), timed
-two ways: from process start (what a user waits for after ``python script.py`` or a new
-kernel) and from after the imports (what the first call costs), in wall-clock seconds and
-in CPU seconds of the process (which a busy machine inflates much less). A second process on the
-same, now filled, cache shows the warm figure. Peers run the same work in their own fresh
-processes and are printed beside.
+empty folder (so every numba kernel it needs is compiled, as on a fresh install). Peers
+run the same work in their own fresh processes and are printed beside.
 
 Sections (``--only NAME`` runs one):
 
 ``augment``
     The first batch of ``ImageGenerator.flow`` (32 images of 224x224x3 uint8, rotation,
     shifts, zoom, flips; float32 out, as lesson 02's first generator cell) against
-    albumentations and Keras' ``ImageDataGenerator`` on the same settings. The bar (issue
-    #14): at most 2 s.
+    albumentations and Keras' ``ImageDataGenerator`` on the same settings, timed from
+    process start and from after the imports, in wall-clock and CPU seconds (which a busy
+    machine inflates much less), then once more on the filled cache (warm). The bar
+    (issue #14): at most 2 s.
+``coco-eval``
+    ``python -m imgprep_course coco-eval`` on the shapes set (200 images, detections of
+    :func:`imgprep_course.metrics.simulate_detector`), from process start to the 12
+    numbers, ``bbox`` and ``segm``, beside pycocotools and faster-coco-eval. The bar: at
+    most 1.5 s.
+``lessons``
+    Run All of each solution notebook (``solutions/*.ipynb``, or those named with
+    ``--lessons``) in a fresh kernel, timed with nbclient from kernel start to the last
+    cell. The bar: at most 15 s each.
 
-Run on a machine with little else running (``uptime``)::
+Run on a machine with little else running (the script prints the load average)::
 
-    python benchmarks/cold_start.py
+    python benchmarks/cold_start.py [--only augment] [--repeats 2] [--lessons 01_rescaling]
 """
 
 from __future__ import annotations
@@ -30,6 +37,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from coco_eval import PEER_SCRIPT, PEERS  # noqa: E402  (the peers, run as there)
+
+COCO_BAR, LESSON_BAR = 1.5, 15.0
 
 #: The child's code: imports, then the first batch; prints its own timings as JSON.
 AUGMENT_CHILD = {
@@ -96,13 +111,15 @@ def run_child(code: str, cache_dir: str) -> dict:
     return result
 
 
-def augment(repeats: int) -> None:
-    """Cold (and warm) first batch of each library; best of ``repeats`` cold runs."""
+def augment(folder: Path, args) -> list[str]:
+    """Cold (and warm) first batch of each library, best of ``args.repeats`` cold runs;
+    return the missed bars."""
+    missed = []
     print("augment: first batch of 32 images 224x224x3 (uint8 in, float32 out)")
     for library, code in AUGMENT_CHILD.items():
         try:
             colds = []
-            for _ in range(repeats):
+            for _ in range(args.repeats):
                 with tempfile.TemporaryDirectory(prefix="cold-numba-") as cache:
                     colds.append(run_child(code, cache))
                     warm = run_child(code, cache)
@@ -120,22 +137,113 @@ def augment(repeats: int) -> None:
             verdict_start = "meets" if cold["process"] <= 2.0 else "MISSES"
             print(f"{'':>17}bar <= 2 s: first batch after imports {verdict}; from process "
                   f"start {verdict_start}")
+            if cold["process"] > 2.0:
+                missed.append("augment first batch")
+    return missed
 
 
-SECTIONS = {"augment": augment}
+def cold_env(folder: Path) -> dict:
+    """The environment with a new, empty numba cache folder under ``folder``."""
+    cache = Path(tempfile.mkdtemp(prefix="numba_cache_", dir=folder))
+    return dict(os.environ, NUMBA_CACHE_DIR=str(cache))
+
+
+def timed(command: list, env: dict) -> float:
+    """Seconds from process start to exit (the command must succeed)."""
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, env=env)
+    seconds = time.perf_counter() - start
+    if done.returncode:
+        raise SystemExit(f"{command[:4]} failed:\n{done.stderr[-3000:]}")
+    return seconds
+
+
+def shapes_set(folder: Path) -> tuple[Path, Path]:
+    """The shapes set's instances file and a results file of simulated detections."""
+    from imgprep_course.datasets import make_shapes
+    from imgprep_course.metrics import simulate_detector
+
+    root = make_shapes(folder / "shapes", quiet=True)
+    instances = root / "coco" / "instances.json"
+    annotations = json.loads(instances.read_text())["annotations"]
+    boxes, scores, labels, images = simulate_detector(
+        [a["bbox"] for a in annotations], [a["category_id"] for a in annotations],
+        [a["image_id"] for a in annotations], noise=0.1, seed=0, fmt="xywh")
+    results = [{"image_id": int(i), "category_id": int(c), "bbox": b, "score": float(s)}
+               for b, s, c, i in zip(boxes.round(2).tolist(), scores, labels, images)]
+    path = folder / "detections.json"
+    path.write_text(json.dumps(results))
+    return instances, path
+
+
+def coco_eval_cold(folder: Path, args) -> list[str]:
+    """Time every tool's fresh process on the shapes set; return the missed bars."""
+    instances, results = shapes_set(folder)
+    missed = []
+    print(f"coco-eval on the shapes set ({instances}), fresh process, empty numba cache")
+    for iou_type in ("bbox", "segm"):
+        ours = timed([sys.executable, "-m", "imgprep_course", "coco-eval", str(instances),
+                      str(results), "--iou-type", iou_type], cold_env(folder))
+        peers = {peer: timed([sys.executable, "-c", PEER_SCRIPT.format(**names),
+                              str(instances), str(results), iou_type], dict(os.environ))
+                 for peer, names in PEERS.items()}
+        verdict = "meets" if ours <= COCO_BAR else "MISSES"
+        if ours > COCO_BAR:
+            missed.append(f"coco-eval {iou_type}")
+        print(f"  {iou_type}: imgprep_course {ours:5.2f} s ({verdict} the bar of "
+              f"{COCO_BAR} s); " + ", ".join(f"{peer} {s:5.2f} s" for peer, s in
+                                             peers.items()))
+    return missed
+
+
+def lessons_cold(folder: Path, args) -> list[str]:
+    """Run All of each solution notebook in a fresh kernel; return the missed bars."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    missed = []
+    print("Run All of each solution notebook, fresh kernel, empty numba cache")
+    for path in sorted((ROOT / "solutions").glob("*.ipynb")):
+        if args.lessons and path.stem not in args.lessons:
+            continue
+        notebook = nbformat.read(path, as_version=4)
+        saved = dict(os.environ)
+        os.environ.update(cold_env(folder))  # the kernel inherits this environment
+        try:
+            client = NotebookClient(notebook, timeout=600, kernel_name="python3",
+                                    resources={"metadata": {"path": str(path.parent)}})
+            start = time.perf_counter()
+            client.execute()
+            seconds = time.perf_counter() - start
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+        verdict = "meets" if seconds <= LESSON_BAR else "MISSES"
+        if seconds > LESSON_BAR:
+            missed.append(path.stem)
+        print(f"  {path.stem:<18}{seconds:7.1f} s ({verdict} the bar of {LESSON_BAR:.0f} s)")
+    return missed
+
+
+SECTIONS = {"augment": augment, "coco-eval": coco_eval_cold, "lessons": lessons_cold}
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", choices=sorted(SECTIONS), help="run one section")
     parser.add_argument("--repeats", type=int, default=2,
-                        help="cold runs per library, best kept (default 2)")
+                        help="augment: cold runs per library, best kept (default 2)")
+    parser.add_argument("--lessons", nargs="*", default=[],
+                        help="lessons: solution notebooks to run, by name (default: all)")
     args = parser.parse_args(argv)
     print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
-    for name, section in SECTIONS.items():
-        if args.only in (None, name):
-            section(args.repeats)
+    missed = []
+    with tempfile.TemporaryDirectory(prefix="cold_start_") as name:
+        for section_name, section in SECTIONS.items():
+            if args.only in (None, section_name):
+                missed += section(Path(name), args)
     print(f"load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    print("all bars met" if not missed else f"bars missed: {', '.join(missed)}")
     return 0
 
 

@@ -1,6 +1,7 @@
 """What importing the library loads: the metrics stay free of image, XML and progress-bar code."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -33,3 +34,27 @@ def test_datasets_names_still_resolve_on_first_use():
                  "assert d.masks.__name__ == 'imgprep_course.datasets.masks'; "
                  "assert set(d.__all__) <= set(dir(d))")
     assert any(m.startswith("imgprep_course.datasets.shapes") for m in loaded_by(statement))
+
+
+def test_box_evaluation_loads_no_numba():
+    # numba's import alone takes a good part of a second: a COCO box evaluation (and
+    # the coco-eval CLI on boxes) is plain numpy and must not pay it
+    statement = ("import imgprep_course.metrics as m; "
+                 "m.evaluate_coco_arrays([[0, 0, 2, 2]], [.9], [1], [0], [[0, 0, 2, 2]], "
+                 "[1], [0]); m.box_iou([[0, 0, 1, 1]], [[0, 0, 2, 2]])")
+    loaded = loaded_by(statement)
+    assert "imgprep_course.metrics._coco_core" in loaded
+    assert not {m for m in loaded if m == "numba" or m.startswith("numba.")}
+
+
+def test_numba_cache_switch():
+    # one switch turns the on-disk cache of every kernel off (the grader uses it)
+    code = ("import imgprep_course.datasets._rle as k, imgprep_course.datasets._rle_ops as o; "
+            "print(type(k.parse_counts._cache).__name__, type(o.pair_ious._cache).__name__)")
+    names = {}
+    for value in ("0", "1"):
+        env = dict(os.environ, IMGPREP_COURSE_NUMBA_CACHE=value)
+        names[value] = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                                      text=True, check=True, env=env).stdout.split()
+    assert names["0"] == ["NullCache", "NullCache"]
+    assert names["1"] == ["FunctionCache", "FunctionCache"]

@@ -2,30 +2,37 @@
 
 Every kernel works on run lengths in COCO's order: the mask flattened column by
 column (column-major), runs alternating background / foreground and starting with
-background. Several RLEs travel together as one concatenated ``runs`` array plus
-``offsets`` (RLE ``i`` holds ``runs[offsets[i]:offsets[i + 1]]``).
+background. Several RLEs travel together either as compressed counts strings
+(``chars``, one string after another, string ``i`` ``lengths[i]`` characters long)
+or as one concatenated ``runs`` array plus ``offsets`` (RLE ``i`` holds
+``runs[offsets[i]:offsets[i + 1]]``). Here: counts strings to runs and back, masks to
+counts strings (eight pixels at a time) and back. Kernels that need one RLE at a time
+(decode here; area, box and merge in :mod:`~imgprep_course.datasets._rle_ops`) read
+the strings directly, parsing each into a small reused buffer, so that a stack of
+large high-entropy masks never becomes one huge array of runs.
 
-This module turns counts strings into runs and back, and masks into runs and back;
-:mod:`~imgprep_course.datasets._rle_ops` measures, compares, merges and rasterises
-runs. Encoding finds pycocotools' runs by faster means (eight pixels at a time); the
-counts strings are pycocotools' to the byte. The Python layer in ``masks.py`` (and
-``_rle_checks.py``) validates input before anything reaches them.
+The Python layer in ``masks.py`` validates input before anything reaches them.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba.cpython.unsafe.numbers import trailing_zeros
 
-# Error codes of ``parse_counts``; ``masks.py`` turns them into messages.
+from imgprep_course._jit import kernel
+
+# Error codes of the parsing kernels; ``masks.py`` turns them into messages.
 OK, BAD_CHARACTER, TRUNCATED, TOO_LONG, NEGATIVE_RUN, WRONG_TOTAL = range(6)
 
 # What ``_scan_runs`` returns instead of a number of runs.
-NOT_BINARY, FULL = -1, -2
+NOT_BINARY = -1
+
+# The most characters one run can take (a 64-bit value in 5-bit groups, plus sign).
+MAX_CHARS_PER_RUN = 13
 
 
 # --------------------------------------------------------------------------- codec
-@njit(cache=True)
+@kernel
 def _append_runs_as_chars(runs, n_runs, chars, n_chars):
     """Append ``runs[:n_runs]`` as COCO counts characters to ``chars[:n_chars]``.
 
@@ -35,11 +42,12 @@ def _append_runs_as_chars(runs, n_runs, chars, n_chars):
     of the last group is the sign. Returns the (possibly reallocated) buffer and
     its new length.
     """
+    if chars.size - n_chars < MAX_CHARS_PER_RUN * n_runs:
+        grown = np.empty(max(2 * chars.size, n_chars + MAX_CHARS_PER_RUN * n_runs),
+                         np.uint8)
+        grown[:n_chars] = chars[:n_chars]
+        chars = grown
     for i in range(n_runs):
-        if chars.size - n_chars < 16:
-            grown = np.empty(2 * chars.size + 16, np.uint8)
-            grown[:n_chars] = chars[:n_chars]
-            chars = grown
         value = np.int64(runs[i])
         if i > 2:
             value -= runs[i - 2]
@@ -55,11 +63,11 @@ def _append_runs_as_chars(runs, n_runs, chars, n_chars):
     return chars, n_chars
 
 
-@njit(cache=True)
+@kernel
 def runs_to_chars(runs, offsets):
     """Counts strings of several RLEs, concatenated, and where each one starts."""
     n = offsets.size - 1
-    chars = np.empty(max(16, 4 * runs.size), np.uint8)
+    chars = np.empty(max(16, 2 * runs.size), np.uint8)
     starts = np.zeros(n + 1, np.int64)
     n_chars = 0
     for i in range(n):
@@ -69,64 +77,73 @@ def runs_to_chars(runs, offsets):
     return chars[:n_chars], starts
 
 
-@njit(cache=True)
+@kernel
+def _parse_one(text, total, runs):
+    """Run lengths of one counts string into ``runs`` (room for ``text.size``).
+
+    Returns ``n_runs, error, where``: ``error`` is one of this module's codes and
+    ``where`` a character position (``BAD_CHARACTER``: that character; ``TRUNCATED``:
+    the end; ``TOO_LONG``: the end of a number of more than 12 characters), the run
+    index (``NEGATIVE_RUN``) or the sum of the runs (``WRONG_TOTAL``, when they do not
+    add up to ``total``). An empty string gives no runs and no error.
+    """
+    error, where = _check_characters(text)
+    if error != OK:
+        return 0, error, where
+    n_runs = 0
+    covered = np.int64(0)
+    p = 0
+    while p < text.size:
+        value = np.int64(0)
+        shift = 0
+        while True:
+            group = np.int64(text[p]) - 48
+            value |= (group & 0x1F) << shift
+            p += 1
+            shift += 5
+            if not group & 0x20:
+                break
+        if shift > 60:
+            return n_runs, TOO_LONG, p
+        if group & 0x10:
+            value |= np.int64(-1) << shift
+        if n_runs > 2:
+            value += runs[n_runs - 2]
+        if value < 0:
+            return n_runs, NEGATIVE_RUN, n_runs
+        runs[n_runs] = value
+        n_runs += 1
+        covered += value
+    if text.size and covered != total:
+        return n_runs, WRONG_TOTAL, covered
+    return n_runs, OK, 0
+
+
+@kernel
 def parse_counts(chars, lengths, sizes):
     """Run lengths from concatenated counts strings, checking each string.
 
     String ``i`` is the next ``lengths[i]`` characters of ``chars``, for an RLE of
-    size ``sizes[i]``; a length of 0 stands for an RLE given uncompressed, which
-    gets no runs here. Returns ``runs, offsets, bad, error, where``: ``bad`` is the
-    index of the first bad string (or -1), ``error`` one of the error codes of this
-    module and ``where`` a character position (``BAD_CHARACTER``: that character;
-    ``TRUNCATED``: the end; ``TOO_LONG``: the end of a number of more than 12
-    characters), the run index (``NEGATIVE_RUN``) or the sum of the runs
-    (``WRONG_TOTAL``).
+    size ``sizes[i]``. Returns ``runs, offsets, bad, error, where``: ``bad`` is the
+    index of the first bad string (or -1), ``error`` and ``where`` say what is wrong
+    with it (see :func:`_parse_one`).
     """
     n = lengths.size
     runs = np.empty(chars.size, np.int64)
     offsets = np.zeros(n + 1, np.int64)
-    n_runs = 0
     start = 0
     for i in range(n):
         text = chars[start:start + lengths[i]]
         start += lengths[i]
-        error, where = _check_characters(text)
-        first = n_runs
-        total = np.int64(0)
-        p = 0
-        while p < text.size and error == OK:
-            value = np.int64(0)
-            shift = 0
-            while True:
-                group = np.int64(text[p]) - 48
-                value |= (group & 0x1F) << shift
-                p += 1
-                shift += 5
-                if not group & 0x20:
-                    break
-            if shift > 60:
-                error, where = TOO_LONG, p
-                break
-            if group & 0x10:
-                value |= np.int64(-1) << shift
-            k = n_runs - first
-            if k > 2:
-                value += runs[n_runs - 2]
-            if value < 0:
-                error, where = NEGATIVE_RUN, k
-                break
-            runs[n_runs] = value
-            n_runs += 1
-            total += value
-        if error == OK and text.size and total != sizes[i, 0] * sizes[i, 1]:
-            error, where = WRONG_TOTAL, total
+        n_runs, error, where = _parse_one(text, sizes[i, 0] * sizes[i, 1],
+                                          runs[offsets[i]:])
         if error != OK:
             return runs[:0], offsets, i, error, where
-        offsets[i + 1] = n_runs
-    return runs[:n_runs], offsets, -1, OK, 0
+        offsets[i + 1] = offsets[i] + n_runs
+    return runs[:offsets[n]], offsets, -1, OK, 0
 
 
-@njit(cache=True)
+@kernel
 def _check_characters(text):
     """``OK, 0``; or ``BAD_CHARACTER`` and its position; or ``TRUNCATED`` and the
     length, when the last character says more follows."""
@@ -143,26 +160,16 @@ def _check_characters(text):
 
 
 # ---------------------------------------------------------------- masks <-> runs
-@njit(cache=True)
-def _byte_of_bit(bit):
-    """Index (0-7) of the byte of a uint64 holding its single set bit ``bit``."""
-    byte = 0
-    for k in range(1, 8):
-        byte += (bit >> np.uint64(8 * k)) != 0
-    return byte
-
-
-@njit(cache=True)
+@kernel
 def _scan_runs(pixels, words, offset, start, n_pixels, runs):
     """Run lengths of ``pixels[start:start + n_pixels]`` (uint8, 0 or 1).
 
-    ``words`` is ``pixels[offset:]`` seen as uint64. The pixels are read eight at
-    a time (fewer before the first and after the last whole word): a word of eight
-    copies of the current value is passed over in one comparison, and in any other
-    word each change of value is found with bit operations, so the work grows with
-    the number of runs more than with the number of pixels. Returns the number of
-    runs written to ``runs``, ``NOT_BINARY`` at a byte other than 0 and 1, or
-    ``FULL`` when ``runs`` may be too short.
+    ``words`` is ``pixels[offset:]`` seen as uint64; ``runs`` has room for
+    ``n_pixels + 1``. The pixels are read eight at a time (fewer before the first and
+    after the last whole word): a word of eight copies of the current value is passed
+    over in one comparison, and in any other word the pixels that differ from the one
+    before them are marked in one shift and xor and visited lowest first. Returns the
+    number of runs written to ``runs``, or ``NOT_BINARY`` at a byte other than 0 and 1.
     """
     ones = np.uint64(0x0101010101010101)
     end = start + n_pixels
@@ -171,7 +178,8 @@ def _scan_runs(pixels, words, offset, start, n_pixels, runs):
     head_end = min(offset + 8 * first_word, end)
     tail_start = max(offset + 8 * last_word, head_end)
     n_blocks = last_word - first_word + 2
-    same = np.uint64(0)  # eight copies of the current value
+    current = np.uint64(0)  # the value of the last pixel seen
+    same = np.uint64(0)     # eight copies of it
     n_runs = 0
     run_start = start
     for block in range(n_blocks):
@@ -181,6 +189,7 @@ def _scan_runs(pixels, words, offset, start, n_pixels, runs):
             if word == same:
                 continue
             valid = ~np.uint64(0)
+            last_byte = np.uint64(56)
         else:
             lo, hi = (start, head_end) if block == 0 else (tail_start, end)
             if lo >= hi:
@@ -189,25 +198,23 @@ def _scan_runs(pixels, words, offset, start, n_pixels, runs):
             for k in range(hi - lo):
                 word |= np.uint64(pixels[lo + k]) << np.uint64(8 * k)
             valid = (np.uint64(1) << np.uint64(8 * (hi - lo))) - np.uint64(1)
+            last_byte = np.uint64(8 * (hi - lo - 1))
         if word & ~ones & valid:
             return NOT_BINARY
-        if n_runs + 9 > runs.size:
-            return FULL
-        changed = (word ^ same) & valid
+        changed = (word ^ ((word << np.uint64(8)) | current)) & valid
         while changed:
-            lowest = changed & (~changed + np.uint64(1))
-            byte = _byte_of_bit(lowest)
-            runs[n_runs] = lo + byte - run_start
+            position = lo + np.int64(trailing_zeros(changed) >> np.uint64(3))
+            runs[n_runs] = position - run_start
             n_runs += 1
-            run_start = lo + byte
-            same ^= ones
-            later = ~((lowest << np.uint64(8)) - np.uint64(1))
-            changed = (word ^ same) & valid & later
+            run_start = position
+            changed &= changed - np.uint64(1)
+        current = (word >> last_byte) & np.uint64(1)
+        same = current * ones
     runs[n_runs] = end - run_start
     return n_runs + 1
 
 
-@njit(cache=True)
+@kernel
 def encode_column_major(pixels, words, offset, height, width, n):
     """COCO counts strings of ``n`` masks stored one after another, column by column.
 
@@ -217,15 +224,12 @@ def encode_column_major(pixels, words, offset, height, width, n):
     holding a value other than 0 and 1 (then nothing else is meaningful), or -1.
     """
     n_pixels = height * width
-    runs = np.empty(4096, np.int64)
+    runs = np.empty(n_pixels + 1, np.int64)
     chars = np.empty(4096, np.uint8)
     starts = np.zeros(n + 1, np.int64)
     n_chars = 0
     for i in range(n):
         n_runs = _scan_runs(pixels, words, offset, i * n_pixels, n_pixels, runs)
-        while n_runs == FULL:
-            runs = np.empty(2 * runs.size, np.int64)
-            n_runs = _scan_runs(pixels, words, offset, i * n_pixels, n_pixels, runs)
         if n_runs == NOT_BINARY:
             return chars[:0], starts, i
         chars, n_chars = _append_runs_as_chars(runs, n_runs, chars, n_chars)
@@ -233,7 +237,7 @@ def encode_column_major(pixels, words, offset, height, width, n):
     return chars[:n_chars], starts, -1
 
 
-@njit(cache=True)
+@kernel
 def _changes(mask, changes):
     """Mark, in row-major ``changes``, each pixel of the C-ordered ``mask`` that differs
     from the pixel before it in column-major order (the one above it, or the last of
@@ -257,14 +261,13 @@ def _changes(mask, changes):
     return seen
 
 
-@njit(cache=True)
-def _runs_from_changes(words, height, width, xs, ys, runs):
+@kernel
+def _runs_from_changes(words, height, width, columns, rows, runs):
     """Run lengths from a change map (``_changes``, as uint64 ``words``).
 
     The changes are found row by row, skipping zero words, then put in column-major
-    order with a counting sort over the columns. ``xs``, ``ys`` and ``runs`` are
-    buffers of one size; returns the number of runs, or ``FULL`` when they may be
-    too short.
+    order with a counting sort over the columns. ``columns``, ``rows`` and ``runs``
+    are buffers with room for ``height * width + 1``; returns the number of runs.
     """
     n_pixels = height * width
     n_changes = 0
@@ -273,25 +276,22 @@ def _runs_from_changes(words, height, width, xs, ys, runs):
     for w in range(words.size):
         word = words[w]
         while word:
-            lowest = word & (~word + np.uint64(1))
-            word ^= lowest
-            p = 8 * w + _byte_of_bit(lowest)
+            p = 8 * w + np.int64(trailing_zeros(word) >> np.uint64(3))
+            word &= word - np.uint64(1)
             if p >= n_pixels:
                 break
             while p >= row_start + width:
                 row += 1
                 row_start += width
-            if n_changes + 1 >= runs.size:
-                return FULL
-            xs[n_changes] = p - row_start
-            ys[n_changes] = row
+            columns[n_changes] = p - row_start
+            rows[n_changes] = row
             per_column[p - row_start + 1] += 1
             n_changes += 1
     for x in range(width):
         per_column[x + 1] += per_column[x]
     for k in range(n_changes):
-        x = xs[k]
-        runs[per_column[x]] = x * height + ys[k]
+        x = columns[k]
+        runs[per_column[x]] = x * height + rows[k]
         per_column[x] += 1
     runs[n_changes] = n_pixels - (runs[n_changes - 1] if n_changes else 0)
     for k in range(n_changes - 1, 0, -1):
@@ -299,7 +299,7 @@ def _runs_from_changes(words, height, width, xs, ys, runs):
     return n_changes + 1
 
 
-@njit(cache=True)
+@kernel
 def encode_row_major(masks):
     """COCO counts strings of the C-ordered masks ``masks[i]`` (``(N, H, W)``, uint8).
 
@@ -308,34 +308,51 @@ def encode_row_major(masks):
     n, height, width = masks.shape
     words = np.zeros((height * width + 7) // 8, np.uint64)
     changes = words.view(np.uint8)
-    xs = np.empty(4096, np.int64)
-    ys = np.empty(4096, np.int64)
-    runs = np.empty(4096, np.int64)
+    columns = np.empty(height * width + 1, np.int64)
+    rows = np.empty(height * width + 1, np.int64)
+    runs = np.empty(height * width + 1, np.int64)
     chars = np.empty(4096, np.uint8)
     starts = np.zeros(n + 1, np.int64)
     n_chars = 0
     for i in range(n):
         if _changes(masks[i], changes) > 1:
             return chars[:0], starts, i
-        n_runs = _runs_from_changes(words, height, width, xs, ys, runs)
-        while n_runs == FULL:
-            xs = np.empty(2 * runs.size, np.int64)
-            ys = np.empty(2 * runs.size, np.int64)
-            runs = np.empty(2 * runs.size, np.int64)
-            n_runs = _runs_from_changes(words, height, width, xs, ys, runs)
+        n_runs = _runs_from_changes(words, height, width, columns, rows, runs)
         chars, n_chars = _append_runs_as_chars(runs, n_runs, chars, n_chars)
         starts[i + 1] = n_chars
     return chars[:n_chars], starts, -1
 
 
-@njit(cache=True)
-def decode_runs(runs, offsets, out):
-    """Paint RLE ``i`` into ``out[i]``, a zeroed row of ``height * width`` pixels."""
-    for i in range(offsets.size - 1):
+@kernel
+def _longest(lengths):
+    """Room for the runs of the longest string (at least 1)."""
+    longest = 1
+    for length in lengths:
+        longest = max(longest, length)
+    return longest
+
+
+@kernel
+def decode_counts(chars, lengths, sizes, out):
+    """Paint RLE ``i`` (counts string ``i``) into ``out[i]``, a row of ``H * W`` pixels.
+
+    Every pixel is written (``out`` may be uninitialised). Returns ``bad, error,
+    where`` as :func:`parse_counts`.
+    """
+    runs = np.empty(_longest(lengths), np.int64)
+    start = 0
+    for i in range(lengths.size):
+        text = chars[start:start + lengths[i]]
+        start += lengths[i]
+        n_runs, error, where = _parse_one(text, sizes[i, 0] * sizes[i, 1], runs)
+        if error != OK:
+            return i, error, where
         row = out[i]
         position = 0
-        for j in range(offsets[i], offsets[i + 1]):
-            length = runs[j]
-            if (j - offsets[i]) % 2 == 1:
-                row[position:position + length] = 1
-            position += length
+        value = np.uint8(0)
+        for j in range(n_runs):
+            for k in range(position, position + runs[j]):
+                row[k] = value
+            position += runs[j]
+            value ^= np.uint8(1)
+    return -1, OK, 0

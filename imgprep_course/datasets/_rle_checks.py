@@ -13,8 +13,10 @@ from typing import NamedTuple
 
 import numpy as np
 
+from imgprep_course._jit import lazy_module
 from imgprep_course._validation import as_array
-from imgprep_course.datasets import _rle
+
+_rle = lazy_module("imgprep_course.datasets._rle")
 
 # Polygon and box coordinates beyond this many pixels from the origin are refused:
 # tracing their boundary at 5x scale would take gigabytes.
@@ -33,13 +35,29 @@ class Runs(NamedTuple):
     offsets: np.ndarray  # (N + 1,) int64
 
 
-def read_rles(rles, name: str, allow_empty: bool = False) -> tuple[Runs, bool]:
-    """Validate one RLE or a list of them; return their runs and whether it was one.
+class Counts(NamedTuple):
+    """Validated RLEs as counts strings, the form the kernels read (see :func:`read_counts`)."""
 
-    A :class:`Runs` (already read) is returned as it is.
+    chars: np.ndarray    # uint8, every string one after another
+    lengths: np.ndarray  # (N,) int64
+    sizes: np.ndarray    # (N, 2) int64
+    texts: list          # the strings, for error messages
+    name: str
+    single: bool
+
+    def check(self, bad: int, error: int, where: int) -> None:
+        """Raise for a kernel's report of a bad string (``bad >= 0``), naming it."""
+        if bad >= 0:
+            label = self.name if self.single else f"{self.name}[{bad}]"
+            _raise_malformed(label, self.texts[bad], error, where, self.sizes[bad])
+
+
+def read_counts(rles, name: str, allow_empty: bool = False) -> Counts:
+    """Check one RLE or a list of them and give their counts strings.
+
+    Uncompressed runs are checked here and compressed; compressed strings are checked
+    by the kernel that reads them (:meth:`Counts.check` raises for them).
     """
-    if isinstance(rles, Runs):
-        return rles, False
     single = isinstance(rles, dict)
     if single:
         items = [rles]
@@ -77,19 +95,27 @@ def read_rles(rles, name: str, allow_empty: bool = False) -> tuple[Runs, bool]:
         else:
             given_runs[i] = _uncompressed_runs(counts, label(i), height * width)
             texts.append(b"")
-    sizes = np.array(sizes, np.int64).reshape(-1, 2)
-    lengths = np.fromiter(map(len, texts), np.int64, len(texts))
-    runs, offsets, bad, error, where = _rle.parse_counts(
-        np.frombuffer(b"".join(texts), np.uint8), lengths, sizes)
-    if bad >= 0:
-        _raise_malformed(label(bad), texts[bad], error, where, sizes[bad])
-    unpacked = Runs(sizes, runs, offsets)
     if given_runs:
-        pieces = split(unpacked)
-        for i, piece in given_runs.items():
-            pieces[i] = piece
-        unpacked = Runs(sizes, *_concatenate(pieces))
-    return unpacked, single
+        chars, starts = _rle.runs_to_chars(*_concatenate(list(given_runs.values())))
+        text, bounds = chars.tobytes(), starts.tolist()
+        for k, i in enumerate(given_runs):
+            texts[i] = text[bounds[k]:bounds[k + 1]]
+    lengths = np.fromiter(map(len, texts), np.int64, len(texts))
+    return Counts(np.frombuffer(b"".join(texts), np.uint8), lengths,
+                  np.array(sizes, np.int64).reshape(-1, 2), texts, name, single)
+
+
+def read_rles(rles, name: str, allow_empty: bool = False) -> tuple[Runs, bool]:
+    """Validate one RLE or a list of them; return their runs and whether it was one.
+
+    A :class:`Runs` (already read) is returned as it is.
+    """
+    if isinstance(rles, Runs):
+        return rles, False
+    counts = read_counts(rles, name, allow_empty)
+    runs, offsets, *problem = _rle.parse_counts(counts.chars, counts.lengths, counts.sizes)
+    counts.check(*problem)
+    return Runs(counts.sizes, runs, offsets), counts.single
 
 
 def _uncompressed_runs(counts, label: str, total: int) -> np.ndarray:

@@ -8,25 +8,29 @@ from __future__ import annotations
 
 import numpy as np
 
+from imgprep_course._jit import lazy_module
 from imgprep_course._validation import as_array, as_crowd
 from imgprep_course.boxes import as_boxes
-from imgprep_course.datasets import _rle_ops
 from imgprep_course.datasets._rle_checks import Runs, iou_kind, read_rles
+
+# loaded (with numba) on first use: box IoUs need no kernel
+_rle_ops = lazy_module("imgprep_course.datasets._rle_ops")
 
 
 def group_iou(dt, gt, iscrowd, dt_start, dt_count, gt_start, gt_count,
               dt_rows=None, gt_rows=None) -> np.ndarray:
-    """:func:`~imgprep_course.datasets.masks.iou` of many groups at once, the blocks flat, one after another.
+    """:func:`~imgprep_course.datasets.masks.iou` of many groups at once, the blocks
+    flat, one after another.
 
     COCO evaluation compares detections with ground truths image by image and
-    category by category: thousands of small :func:`~imgprep_course.datasets.masks.iou` calls, made here in one.
+    category by category: thousands of small IoU calls, made here in one.
 
     Parameters
     ----------
     dt, gt : Runs, list of dict, or (N, 4) array_like
-        All detections and all ground truths, as for :func:`~imgprep_course.datasets.masks.iou` (a :class:`Runs` from
-        :func:`unpack` avoids reading the RLEs again). The RLEs of one group must share
-        one size.
+        All detections and all ground truths, as for
+        :func:`~imgprep_course.datasets.masks.iou` (a :class:`Runs` from
+        :func:`~imgprep_course.datasets.masks.unpack` avoids reading the RLEs again).
     iscrowd : (len(gt_rows),) array_like of bool, or None
         Crowd flags, in the order of ``gt_rows``.
     dt_start, dt_count, gt_start, gt_count : (G,) array_like of int
@@ -40,8 +44,8 @@ def group_iou(dt, gt, iscrowd, dt_start, dt_count, gt_start, gt_count,
     Returns
     -------
     ndarray of float64
-        Group ``i``'s ``(dt_count[i], gt_count[i])`` block of :func:`~imgprep_course.datasets.masks.iou`, row-major,
-        then group ``i + 1``'s. Two RLEs of different sizes have IoU -1, as in
+        Group ``i``'s ``(dt_count[i], gt_count[i])`` block of IoUs, row-major, then
+        group ``i + 1``'s. Two RLEs of different sizes have IoU -1, as in
         pycocotools (``rleIou``), so that they never match.
 
     Examples
@@ -66,49 +70,42 @@ def group_iou(dt, gt, iscrowd, dt_start, dt_count, gt_start, gt_count,
                                      (gt_start, gt_count, gt_rows, "gt")):
         if (start + count > rows.size).any():
             raise ValueError(f"a group runs past the end of {name}_rows ({rows.size})")
-    offsets = np.concatenate(([0], np.cumsum(dt_count * gt_count)))
+    # every pair of every group, group by group, each block row-major
+    sizes = dt_count * gt_count
+    group = np.repeat(np.arange(sizes.size), sizes)
+    local = np.arange(group.size) - (np.cumsum(sizes) - sizes)[group]
+    d = dt_start[group] + local // np.maximum(gt_count[group], 1)
+    g = gt_start[group] + local % np.maximum(gt_count[group], 1)
     if boxes:
-        return _rle_ops.group_box_ious(dt[dt_rows], gt[gt_rows], crowd, dt_start, dt_count,
-                                       gt_start, gt_count, offsets)
-    dt_sizes, gt_sizes = dt.sizes[dt_rows], gt.sizes[gt_rows]
-    mixed = _groups_of_mixed_sizes(dt_sizes, gt_sizes, dt_start, dt_count, gt_start,
-                                   gt_count)
-    out = _rle_ops.group_mask_ious(dt.runs, dt.offsets, dt_rows, dt_sizes, gt.runs,
-                                   gt.offsets, gt_rows, gt_sizes, crowd, dt_start,
-                                   np.where(mixed, 0, dt_count), gt_start, gt_count, offsets)
-    for i in np.flatnonzero(mixed):   # rare: pair by pair, -1 where the sizes differ
-        block = [[_pair_iou(dt, gt, d, g, crowd[k], dt_sizes[j], gt_sizes[k])
-                  for k, g in enumerate(gt_rows[gt_start[i]:gt_start[i] + gt_count[i]],
-                                        gt_start[i])]
-                 for j, d in enumerate(dt_rows[dt_start[i]:dt_start[i] + dt_count[i]],
-                                       dt_start[i])]
-        out[offsets[i]:offsets[i + 1]] = np.ravel(block)
+        return box_ious(dt[dt_rows[d]], gt[gt_rows[g]], crowd[g])
+    d, g, crowd = dt_rows[d], gt_rows[g], crowd[g]
+    same = (dt.sizes[d] == gt.sizes[g]).all(axis=1)
+    out = np.full(d.size, -1.0)   # RLEs of different sizes, as pycocotools' rleIou
+    out[same] = _rle_ops.pair_ious(dt.runs, dt.offsets, dt.sizes, gt.runs, gt.offsets,
+                                   gt.sizes, d[same], g[same], crowd[same])
     return out
 
 
-def _groups_of_mixed_sizes(dt_sizes, gt_sizes, dt_start, dt_count, gt_start,
-                           gt_count) -> np.ndarray:
-    """Which groups hold RLEs of more than one size (bool, one per group)."""
-    sizes = np.concatenate([dt_sizes, gt_sizes]).reshape(-1, 2)
-    if len(sizes) == 0 or (sizes == sizes[0]).all():
-        return np.zeros(dt_start.size, bool)
-    mixed = np.zeros(dt_start.size, bool)
-    for i in range(dt_start.size):
-        block = np.concatenate([dt_sizes[dt_start[i]:dt_start[i] + dt_count[i]],
-                                gt_sizes[gt_start[i]:gt_start[i] + gt_count[i]]])
-        mixed[i] = len(block) > 0 and (block != block[0]).any()
-    return mixed
+def box_ious(dt: np.ndarray, gt: np.ndarray, crowd: np.ndarray) -> np.ndarray:
+    """pycocotools' box IoU (``bbIou``) of broadcastable ``[..., 4]`` xywh boxes.
 
+    Its operations in its order: the overlap's width is ``min(x + w) - max(x)``, a
+    pair without positive overlap width and height is 0, the union is ``(area_dt +
+    area_gt) - intersection``, or the detection's area against a crowd.
 
-def _pair_iou(dt: Runs, gt: Runs, d: int, g: int, crowd: bool, dt_size, gt_size) -> float:
-    """One IoU, or -1 when the two RLEs differ in size (pycocotools' ``rleIou``)."""
-    if (dt_size != gt_size).any():
-        return -1.0
-    (a, a_offsets), (b, b_offsets) = [
-        (r.runs[r.offsets[k]:r.offsets[k + 1]], np.array([0, r.offsets[k + 1] - r.offsets[k]]))
-        for r, k in ((dt, d), (gt, g))]
-    return float(_rle_ops.mask_ious(a, a_offsets, dt_size[None], b, b_offsets, gt_size[None],
-                                    np.array([crowd]))[0, 0])
+    Examples
+    --------
+    >>> box_ious(np.array([[0., 0, 2, 2]]), np.array([[1., 0, 2, 2]]), np.array([False]))
+    array([0.33333333])
+    """
+    w = (np.minimum(dt[..., 2] + dt[..., 0], gt[..., 2] + gt[..., 0])
+         - np.maximum(dt[..., 0], gt[..., 0]))
+    h = (np.minimum(dt[..., 3] + dt[..., 1], gt[..., 3] + gt[..., 1])
+         - np.maximum(dt[..., 1], gt[..., 1]))
+    inter = w * h
+    dt_area = dt[..., 2] * dt[..., 3]
+    union = np.where(crowd, dt_area, dt_area + gt[..., 2] * gt[..., 3] - inter)
+    return np.divide(inter, union, out=np.zeros(np.shape(inter)), where=(w > 0) & (h > 0))
 
 
 def iou_operands(dt, gt) -> tuple:

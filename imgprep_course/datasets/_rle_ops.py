@@ -2,8 +2,8 @@
 
 Runs are as in :mod:`~imgprep_course.datasets._rle` (column-major, background first,
 several RLEs as one ``runs`` array plus ``offsets``). Here they are measured (area,
-box), compared (box and mask IoU, also for many groups at once, as COCO evaluation
-needs), merged and made from polygons.
+box; from counts strings, one RLE at a time), compared (mask IoU of chosen pairs, as
+COCO evaluation needs them), merged and made from polygons.
 
 Where a result depends on the order of the steps (polygon rasterisation, box
 rounding, the walk that merges two RLEs, the IoU divisions), the kernels take
@@ -13,84 +13,139 @@ pycocotools' ``maskApi.c`` steps in its order, so results agree bit for bit.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from imgprep_course._jit import kernel
+from imgprep_course.datasets._rle import OK, _longest, _parse_one
 
 # Polygons are scaled by this factor before their boundary is traced.
 POLYGON_UPSAMPLING = 5
 
 
 # ------------------------------------------------------------------ measurements
-@njit(cache=True)
-def areas(runs, offsets):
-    """Foreground pixel count of each RLE: the sum of its odd runs."""
-    n = offsets.size - 1
-    out = np.zeros(n, np.int64)
-    for i in range(n):
-        total = 0
-        for j in range(offsets[i] + 1, offsets[i + 1], 2):
-            total += runs[j]
-        out[i] = total
-    return out
+@kernel
+def _area(runs):
+    """Foreground pixel count of one RLE: the sum of its odd runs."""
+    total = 0
+    for j in range(1, runs.size, 2):
+        total += runs[j]
+    return total
 
 
-@njit(cache=True)
-def bboxes(runs, offsets, sizes):
-    """``[x, y, width, height]`` of the foreground of each RLE (zeros when empty).
+@kernel
+def _bbox(runs, height, width, out):
+    """``out[:] = [x, y, width, height]`` of the foreground of one RLE (zeros if empty).
 
-    A foreground run spanning two columns or more makes the box span every row.
+    A foreground run spanning two columns or more makes the box span every row. The
+    column of a position is kept up to date as the runs go by (a division only where
+    a run crosses into another column).
     """
+    x_min, y_min = width, height
+    x_max, y_max = -1, -1
+    end = 0
+    column, column_start = 0, 0
+    for j in range(runs.size - runs.size % 2):
+        start = end
+        end += runs[j]
+        if j % 2 == 0 or runs[j] == 0:
+            continue
+        if start - column_start >= height:
+            column = start // height
+            column_start = column * height
+        x_start, y_start = column, start - column_start
+        if end - 1 - column_start >= height:
+            column = (end - 1) // height
+            column_start = column * height
+        x_end, y_end = column, end - 1 - column_start
+        x_min = min(x_min, x_start)
+        x_max = max(x_max, x_end)
+        if x_start < x_end:
+            y_min, y_max = 0, height - 1
+        else:
+            y_min = min(y_min, y_start)
+            y_max = max(y_max, y_end)
+    out[:] = 0
+    if x_max >= 0:
+        out[0] = x_min
+        out[1] = y_min
+        out[2] = x_max - x_min + 1
+        out[3] = y_max - y_min + 1
+
+
+@kernel
+def boxes_and_areas(runs, offsets, sizes):
+    """Box and area of each of several RLEs (runs and offsets)."""
     n = offsets.size - 1
-    out = np.zeros((n, 4))
+    boxes = np.zeros((n, 4))
+    areas = np.zeros(n, np.int64)
     for i in range(n):
-        height = sizes[i, 0]
-        x_min, y_min = sizes[i, 1], height
-        x_max, y_max = -1, -1
-        end = 0
-        first = offsets[i]
-        n_runs = offsets[i + 1] - first
-        for j in range(n_runs - n_runs % 2):
-            start = end
-            end += runs[first + j]
-            if j % 2 == 0 or runs[first + j] == 0:
-                continue
-            x_start, y_start = start // height, start % height
-            x_end, y_end = (end - 1) // height, (end - 1) % height
-            x_min = min(x_min, x_start)
-            x_max = max(x_max, x_end)
-            if x_start < x_end:
-                y_min, y_max = 0, height - 1
-            else:
-                y_min = min(y_min, y_start)
-                y_max = max(y_max, y_end)
-        if x_max >= 0:
-            out[i, 0] = x_min
-            out[i, 1] = y_min
-            out[i, 2] = x_max - x_min + 1
-            out[i, 3] = y_max - y_min + 1
-    return out
+        part = runs[offsets[i]:offsets[i + 1]]
+        _bbox(part, sizes[i, 0], sizes[i, 1], boxes[i])
+        areas[i] = _area(part)
+    return boxes, areas
 
 
-@njit(cache=True)
-def box_ious(dt, gt, crowd):
-    """IoU of ``[x, y, w, h]`` boxes, ``(len(dt), len(gt))``; crowd: over dt's area."""
-    out = np.zeros((dt.shape[0], gt.shape[0]))
-    for g in range(gt.shape[0]):
-        gt_area = gt[g, 2] * gt[g, 3]
-        for d in range(dt.shape[0]):
-            dt_area = dt[d, 2] * dt[d, 3]
-            w = min(dt[d, 2] + dt[d, 0], gt[g, 2] + gt[g, 0]) - max(dt[d, 0], gt[g, 0])
-            if w <= 0:
-                continue
-            h = min(dt[d, 3] + dt[d, 1], gt[g, 3] + gt[g, 1]) - max(dt[d, 1], gt[g, 1])
-            if h <= 0:
-                continue
-            inter = w * h
-            union = dt_area if crowd[g] else dt_area + gt_area - inter
-            out[d, g] = inter / union
-    return out
+@kernel
+def measure_counts(chars, lengths, sizes, boxes):
+    """Area of each RLE and, with ``boxes``, its box (else zeros), from counts strings.
+
+    Returns ``areas, bboxes, bad, error, where`` (see :func:`parse_counts`).
+    """
+    n = lengths.size
+    areas = np.zeros(n, np.int64)
+    out = np.zeros((n, 4))
+    runs = np.empty(_longest(lengths), np.int64)
+    start = 0
+    for i in range(n):
+        text = chars[start:start + lengths[i]]
+        start += lengths[i]
+        n_runs, error, where = _parse_one(text, sizes[i, 0] * sizes[i, 1], runs)
+        if error != OK:
+            return areas, out, i, error, where
+        areas[i] = _area(runs[:n_runs])
+        if boxes:
+            _bbox(runs[:n_runs], sizes[i, 0], sizes[i, 1], out[i])
+    return areas, out, -1, OK, 0
 
 
-@njit(cache=True)
+@kernel
+def merge_counts(chars, lengths, sizes, intersect):
+    """Union (or intersection) of RLEs of one size, folded left to right.
+
+    Returns ``runs, bad, error, where`` (see :func:`parse_counts`).
+    """
+    total = sizes[0, 0] * sizes[0, 1]
+    longest = _longest(lengths)
+    merged = np.empty(0, np.int64)
+    result = np.empty(0, np.int64)
+    b = np.empty(longest, np.int64)
+    room = 0
+    n_merged = 0
+    start = 0
+    for i in range(lengths.size):
+        text = chars[start:start + lengths[i]]
+        start += lengths[i]
+        n_runs, error, where = _parse_one(text, total, b)
+        if error != OK:
+            return merged[:0], i, error, where
+        if i == 0:
+            room = 2 * longest + 2
+            merged = np.empty(room, np.int64)
+            result = np.empty(room, np.int64)
+            merged[:n_runs] = b[:n_runs]
+            n_merged = n_runs
+            continue
+        if n_merged + n_runs > room:
+            room = 2 * (n_merged + n_runs)
+            grown = np.empty(room, np.int64)
+            grown[:n_merged] = merged[:n_merged]
+            merged = grown
+            result = np.empty(room, np.int64)
+        n_merged, _, _ = _combine(merged[:n_merged], b[:n_runs], intersect, result)
+        merged, result = result, merged
+    return merged[:n_merged].copy(), -1, OK, 0
+
+
+@kernel
 def _combine(a, b, intersect, out):
     """Walk two RLEs of one size together, as pycocotools does.
 
@@ -136,101 +191,35 @@ def _combine(a, b, intersect, out):
     return n_out, inter, union
 
 
-@njit(cache=True)
-def mask_ious(dt_runs, dt_offsets, dt_sizes, gt_runs, gt_offsets, gt_sizes, crowd):
-    """IoU of every detection RLE with every ground-truth RLE (all of one size).
+@kernel
+def pair_ious(dt_runs, dt_offsets, dt_sizes, gt_runs, gt_offsets, gt_sizes, dt_index,
+              gt_index, crowd):
+    """IoU of RLE ``dt_index[p]`` with RLE ``gt_index[p]`` for each pair ``p``.
 
-    Pairs whose boxes do not overlap are 0 without walking their runs; against a
-    crowd ground truth the union is the detection's area.
+    Pairs whose boxes do not overlap are 0 without walking their runs; against a crowd
+    ground truth (``crowd[p]``) the union is the detection's area.
     """
-    out = box_ious(bboxes(dt_runs, dt_offsets, dt_sizes),
-                   bboxes(gt_runs, gt_offsets, gt_sizes), crowd)
-    dt_areas = areas(dt_runs, dt_offsets)
+    dt_boxes, dt_areas = boxes_and_areas(dt_runs, dt_offsets, dt_sizes)
+    gt_boxes, _ = boxes_and_areas(gt_runs, gt_offsets, gt_sizes)
+    out = np.zeros(dt_index.size)
     no_runs = np.empty(0, np.int64)
-    for g in range(out.shape[1]):
-        b = gt_runs[gt_offsets[g]:gt_offsets[g + 1]]
-        for d in range(out.shape[0]):
-            if out[d, g] <= 0:
-                continue
+    for p in range(dt_index.size):
+        d, g = dt_index[p], gt_index[p]
+        for axis in range(2):
+            if (min(dt_boxes[d, axis + 2] + dt_boxes[d, axis],
+                    gt_boxes[g, axis + 2] + gt_boxes[g, axis])
+                    - max(dt_boxes[d, axis], gt_boxes[g, axis]) <= 0):
+                break
+        else:
             a = dt_runs[dt_offsets[d]:dt_offsets[d + 1]]
+            b = gt_runs[gt_offsets[g]:gt_offsets[g + 1]]
             _, inter, union = _combine(a, b, False, no_runs)
-            if inter == 0:
-                out[d, g] = 0.0
-            else:
-                out[d, g] = inter / (dt_areas[d] if crowd[g] else union)
+            if inter:
+                out[p] = inter / (dt_areas[d] if crowd[p] else union)
     return out
 
 
-# ------------------------------------------------------------------------ groups
-@njit(cache=True, nogil=True)
-def group_box_ious(dt, gt, crowd, dt_start, dt_count, gt_start, gt_count, offsets):
-    """Box IoUs of every group, by :func:`box_ious`: each block flat, row-major.
-
-    Group ``i`` compares boxes ``dt[dt_start[i]:dt_start[i] + dt_count[i]]`` with
-    ``gt[gt_start[i]:gt_start[i] + gt_count[i]]``; its block goes to
-    ``out[offsets[i]:offsets[i + 1]]``.
-    """
-    out = np.zeros(offsets[-1])
-    for i in range(dt_start.size):
-        nd, ng, d0, g0 = dt_count[i], gt_count[i], dt_start[i], gt_start[i]
-        if nd == 0 or ng == 0:
-            continue
-        block = box_ious(dt[d0:d0 + nd], gt[g0:g0 + ng], crowd[g0:g0 + ng])
-        out[offsets[i]:offsets[i + 1]] = block.ravel()
-    return out
-
-
-@njit(cache=True, nogil=True)
-def group_mask_ious(dt_runs, dt_starts, dt_rows, dt_sizes, gt_runs, gt_starts, gt_rows,
-                    gt_sizes, crowd, dt_start, dt_count, gt_start, gt_count, offsets):
-    """Mask IoUs of every group, by :func:`mask_ious`: each block flat, row-major.
-
-    Each group's masks are copied next to each other first (rows are reordered without
-    moving the runs, so a group's masks lie anywhere).
-    """
-    out = np.zeros(offsets[-1])
-    for i in range(dt_start.size):
-        nd, ng, d0, g0 = dt_count[i], gt_count[i], dt_start[i], gt_start[i]
-        if nd == 0 or ng == 0:
-            continue
-        dt_local, dt_offsets = _pack_runs(dt_runs, dt_starts, dt_rows[d0:d0 + nd])
-        gt_local, gt_offsets = _pack_runs(gt_runs, gt_starts, gt_rows[g0:g0 + ng])
-        block = mask_ious(dt_local, dt_offsets, dt_sizes[d0:d0 + nd], gt_local,
-                          gt_offsets, gt_sizes[g0:g0 + ng], crowd[g0:g0 + ng])
-        out[offsets[i]:offsets[i + 1]] = block.ravel()
-    return out
-
-
-@njit(cache=True, nogil=True)
-def _pack_runs(runs, starts, rows):
-    """The RLEs ``rows``, next to each other: their runs and offsets."""
-    offsets = np.zeros(rows.size + 1, np.int64)
-    for j in range(rows.size):
-        offsets[j + 1] = offsets[j] + starts[rows[j] + 1] - starts[rows[j]]
-    out = np.empty(offsets[-1], runs.dtype)
-    for j in range(rows.size):
-        out[offsets[j]:offsets[j + 1]] = runs[starts[rows[j]]:starts[rows[j] + 1]]
-    return out, offsets
-
-
-# ------------------------------------------------------------------- combination
-@njit(cache=True)
-def merge_runs(runs, offsets, intersect):
-    """Union (or intersection) of several RLEs of one size, folded left to right."""
-    merged = np.empty(runs.size, np.int64)
-    n_merged = offsets[1] - offsets[0]
-    merged[:n_merged] = runs[offsets[0]:offsets[1]]
-    result = np.empty(runs.size, np.int64)
-    for i in range(1, offsets.size - 1):
-        b = runs[offsets[i]:offsets[i + 1]]
-        n_result, _, _ = _combine(merged[:n_merged], b, intersect, result)
-        merged, result = result, merged
-        n_merged = n_result
-    return merged[:n_merged].copy()
-
-
-# ---------------------------------------------------------------------- polygons
-@njit(cache=True)
+@kernel
 def polygon_runs(xy, height, width):
     """Run lengths of the polygon ``xy`` (``(K, 2)`` x, y vertices) rasterised.
 

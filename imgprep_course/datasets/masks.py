@@ -52,14 +52,18 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from imgprep_course._jit import lazy_module
 from imgprep_course._validation import as_array, as_crowd
 from imgprep_course.boxes import as_boxes
-from imgprep_course.datasets import _rle, _rle_ops
 from imgprep_course.datasets._rle_checks import (Runs, check_coordinates, image_size,
                                                  one_size, pack, polygon_xy,
-                                                 raise_not_binary, read_rles, rle_dicts,
-                                                 split)
-from imgprep_course.datasets._rle_groups import group_iou, iou_operands, n_items
+                                                 raise_not_binary, read_counts, read_rles,
+                                                 rle_dicts, split)
+from imgprep_course.datasets._rle_groups import box_ious, group_iou, iou_operands, n_items
+
+# The compiled kernels, loaded (with numba) on first use: box IoUs need neither.
+_rle = lazy_module("imgprep_course.datasets._rle")
+_rle_ops = lazy_module("imgprep_course.datasets._rle_ops")
 
 __all__ = ["RLE", "Runs", "encode", "decode", "area", "to_bbox", "from_polygons",
            "from_boxes", "merge", "iou", "group_iou", "compress", "uncompress", "unpack",
@@ -139,13 +143,13 @@ def decode(rles: RLE | Sequence[RLE]) -> np.ndarray:
     >>> decode([{"size": [2, 3], "counts": b"06"}] * 2).shape
     (2, 3, 2)
     """
-    unpacked, single = read_rles(rles, "rles")
-    height, width = one_size(unpacked.sizes, "rles")
-    n = unpacked.sizes.shape[0]
-    flat = np.zeros((n, height * width), np.uint8)
-    _rle.decode_runs(unpacked.runs, unpacked.offsets, flat)
+    counts = read_counts(rles, "rles")
+    height, width = one_size(counts.sizes, "rles")
+    n = counts.sizes.shape[0]
+    flat = np.empty((n, height * width), np.uint8)
+    counts.check(*_rle.decode_counts(counts.chars, counts.lengths, counts.sizes, flat))
     masks = flat.reshape(n, width, height).transpose(2, 1, 0)
-    return masks[:, :, 0] if single else masks
+    return masks[:, :, 0] if counts.single else masks
 
 
 def area(rles: RLE | Sequence[RLE]) -> np.uint32 | np.ndarray:
@@ -158,8 +162,8 @@ def area(rles: RLE | Sequence[RLE]) -> np.uint32 | np.ndarray:
     >>> area([{"size": [2, 3], "counts": "6"}, {"size": [2, 3], "counts": "06"}])
     array([0, 6], dtype=uint32)
     """
-    unpacked, single = read_rles(rles, "rles", allow_empty=True)
-    areas = _rle_ops.areas(unpacked.runs, unpacked.offsets).astype(np.uint32)
+    areas, _, single = _measure(rles, boxes=False)
+    areas = areas.astype(np.uint32)
     return areas[0] if single else areas
 
 
@@ -179,9 +183,20 @@ def to_bbox(rles: RLE | Sequence[RLE]) -> np.ndarray:
     >>> to_bbox({"size": [2, 3], "counts": [1, 2, 3]}).tolist()
     [0.0, 0.0, 2.0, 2.0]
     """
-    unpacked, single = read_rles(rles, "rles", allow_empty=True)
-    boxes = _rle_ops.bboxes(unpacked.runs, unpacked.offsets, unpacked.sizes)
+    _, boxes, single = _measure(rles, boxes=True)
     return boxes[0] if single else boxes
+
+
+def _measure(rles, boxes: bool) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Areas and (if ``boxes``) boxes of RLE dicts or :class:`Runs`; and whether one."""
+    if isinstance(rles, Runs):
+        out = _rle_ops.boxes_and_areas(rles.runs, rles.offsets, rles.sizes)
+        return out[1], out[0], False
+    counts = read_counts(rles, "rles", allow_empty=True)
+    areas, found, *problem = _rle_ops.measure_counts(counts.chars, counts.lengths,
+                                                      counts.sizes, boxes)
+    counts.check(*problem)
+    return areas, found, counts.single
 
 
 def from_polygons(polygons: Sequence, height: int, width: int) -> list[RLE]:
@@ -281,9 +296,11 @@ def merge(rles: Sequence[RLE], intersect: bool = False) -> RLE:
     if isinstance(rles, dict):
         raise TypeError("rles must be a list of RLE dicts, got one dict; "
                         "wrap it in a list")
-    unpacked, _ = read_rles(rles, "rles")
-    height, width = one_size(unpacked.sizes, "rles")
-    runs = _rle_ops.merge_runs(unpacked.runs, unpacked.offsets, bool(intersect))
+    counts = read_counts(rles, "rles")
+    height, width = one_size(counts.sizes, "rles")
+    runs, *problem = _rle_ops.merge_counts(counts.chars, counts.lengths, counts.sizes,
+                                           bool(intersect))
+    counts.check(*problem)
     return pack([runs], height, width)[0]
 
 
@@ -318,14 +335,17 @@ def iou(dt, gt, iscrowd=None) -> np.ndarray:
     if n_items(dt) == 0 or n_items(gt) == 0:
         return np.zeros((n_items(dt), n_items(gt)))
     if boxes:
-        return _rle_ops.box_ious(dt, gt, crowd)
+        return box_ious(dt[:, None], gt[None, :], crowd[None, :])
     size = one_size(dt.sizes, "dt")
     if tuple(gt.sizes[0]) != size:
         raise ValueError(f"gt[0] has size {gt.sizes[0].tolist()} but dt[0] has "
                          f"{list(size)}; IoU needs masks of one size")
     one_size(gt.sizes, "gt")
-    return _rle_ops.mask_ious(dt.runs, dt.offsets, dt.sizes,
-                              gt.runs, gt.offsets, gt.sizes, crowd)
+    n_dt, n_gt = n_items(dt), n_items(gt)
+    pairs = np.arange(n_dt * n_gt)
+    return _rle_ops.pair_ious(dt.runs, dt.offsets, dt.sizes, gt.runs, gt.offsets,
+                              gt.sizes, pairs // n_gt, pairs % n_gt,
+                              np.tile(crowd, n_dt)).reshape(n_dt, n_gt)
 
 
 def compress(rles: RLE | Sequence[RLE]) -> RLE | list[RLE]:

@@ -12,7 +12,6 @@ denominator. Three integrations are in use:
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
 from imgprep_course._validation import as_array
@@ -124,8 +123,12 @@ def coco_ap(recall, precision, recall_thresholds=COCO_RECALL_THRESHOLDS) -> floa
     """
     rec, prec = _curve(recall, precision)
     thresholds = as_array(recall_thresholds, "recall_thresholds", ndim=1, kinds="f")
-    q = np.zeros(thresholds.size)
-    interpolate_precision(rec, prec, thresholds, q, np.zeros(rec.size), q.copy())
+    envelope = np.maximum.accumulate(prec[::-1])[::-1]
+    # the first rank whose recall reaches each threshold (a running maximum keeps the
+    # search right on a curve that is not sorted; a real one is)
+    ranks = np.searchsorted(np.maximum.accumulate(rec), thresholds, side="left")
+    q = np.where(ranks < rec.size, envelope[np.minimum(ranks, rec.size - 1)]
+                 if rec.size else 0.0, 0.0)
     return float(np.mean(q))
 
 
@@ -140,73 +143,72 @@ def _curve(recall, precision) -> tuple[np.ndarray, np.ndarray]:
     return rec.astype(np.float64), prec.astype(np.float64)
 
 
-@numba.njit(cache=True, nogil=True)
-def interpolate_precision(rc, pr, recall_thresholds, q_out, scores, s_out) -> None:
-    """Write the precision envelope of ``pr`` at ``recall_thresholds`` into ``q_out``.
+def accumulate_coco(order: np.ndarray, starts: np.ndarray, matched: np.ndarray,
+                    ignored: np.ndarray, dt_scores: np.ndarray, n_positives: np.ndarray,
+                    recall_thresholds: np.ndarray):
+    """pycocotools' accumulate for one max-detections value, every threshold and area.
 
-    The kernel of :func:`coco_ap` and of the COCO evaluator's accumulate step. ``pr`` is
-    overwritten with its envelope; ``s_out`` gets ``scores`` at the same ranks (as
-    pycocotools' ``eval['scores']``). Entries past the last recall reached stay as they
-    are (0 in pycocotools).
+    ``order`` lists detection rows by category then score (stable), each image
+    contributing its first ``maxDet``; category ``k`` is ``order[starts[k]:starts[k + 1]]``.
+    ``matched`` and ``ignored`` are ``(T, A, D)`` (thresholds x area ranges x
+    detections), ``n_positives`` is ``(K, A)``. As pycocotools: precision is
+    ``tp / (tp + fp + np.spacing(1))``, its envelope taken from the right and read at
+    the first rank whose recall ``tp / n_positives`` reaches each recall threshold
+    (``searchsorted(side="left")``), 0 past the last recall reached; -1 where a
+    category has no positives.
+
+    Only the true positives are visited: the first rank reaching a recall of ``v /
+    n_positives`` is the ``v``-th true positive (``v`` the smallest count that reaches
+    the threshold; division is monotonic), and the envelope there is the highest
+    precision at that or a later true positive, since precision only rises at one.
+
+    Returns
+    -------
+    precision, scores : (T, R, K, A) ndarrays
+    recall : (T, K, A) ndarray
     """
-    nd = rc.size
-    for i in range(nd - 1, 0, -1):
-        if pr[i] > pr[i - 1]:
-            pr[i - 1] = pr[i]
-    j = 0
-    for r in range(recall_thresholds.size):
-        while j < nd and rc[j] < recall_thresholds[r]:
-            j += 1
-        if j == nd:
-            break
-        q_out[r] = pr[j]
-        s_out[r] = scores[j]
-
-
-@numba.njit(cache=True, nogil=True)
-def accumulate_coco(orders, starts, matched, ignored, dt_scores, n_positives,
-                    recall_thresholds, precision, recall, scores) -> None:
-    """pycocotools' accumulate, per category x area x max-dets x IoU threshold.
-
-    Here, next to :func:`interpolate_precision`, because numba's cache does not notice
-    when a kernel called from another file changes.
-
-    ``orders[m]`` lists detection rows by category then score (stable), each image
-    contributing its first ``max_dets[m]``; ``starts[m, k]`` is where category ``k``
-    begins. Precision is ``tp / (tp + fp + eps)`` with numpy's ``spacing(1)``.
-    """
-    n_thr, n_area = matched.shape[0], matched.shape[1]
-    n_rec = recall_thresholds.size
-    eps = np.spacing(1.0)
-    for m in range(len(orders)):
-        order = orders[m]
-        for k in range(starts.shape[1] - 1):
-            s, e = starts[m, k], starts[m, k + 1]
-            nd = e - s
-            rc = np.empty(nd)
-            pr = np.empty(nd)
-            sc = np.empty(nd)
-            for j in range(nd):
-                sc[j] = dt_scores[order[s + j]]
-            for a in range(n_area):
-                npig = n_positives[k, a]
-                if npig == 0:
-                    continue
-                for t in range(n_thr):
-                    tp = 0.0
-                    fp = 0.0
-                    for j in range(nd):
-                        d = order[s + j]
-                        if not ignored[t, a, d]:
-                            if matched[t, a, d]:
-                                tp += 1.0
-                            else:
-                                fp += 1.0
-                        rc[j] = tp / npig
-                        pr[j] = tp / (fp + tp + eps)
-                    recall[t, k, a, m] = rc[nd - 1] if nd else 0.0
-                    q = np.zeros(n_rec)
-                    ss = np.zeros(n_rec)
-                    interpolate_precision(rc, pr, recall_thresholds, q, sc, ss)
-                    precision[t, :, k, a, m] = q
-                    scores[t, :, k, a, m] = ss
+    n_thr, n_area = matched.shape[:2]
+    n_cat, n_rec, n_rows = starts.size - 1, recall_thresholds.size, n_thr * n_area
+    positives = n_positives.astype(np.float64)                          # (K, A)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        need = np.ceil(recall_thresholds * positives[:, :, None])       # (K, A, R)
+        need = np.where((need - 1) / positives[:, :, None] >= recall_thresholds, need - 1,
+                        need)
+        need = np.where(need / positives[:, :, None] < recall_thresholds, need + 1, need)
+    need = np.where(positives[:, :, None] > 0, need, 0).astype(np.int64)
+    kept = ~ignored[:, :, order].reshape(n_rows, -1)
+    true = matched[:, :, order].reshape(n_rows, -1) & kept
+    precision = np.zeros((n_cat, n_rows, n_rec))
+    scores = np.zeros((n_cat, n_rows, n_rec))
+    recall = np.zeros((n_cat, n_rows))
+    rows = np.arange(n_rows)[:, None]
+    for k in range(n_cat):
+        start, end = starts[k], starts[k + 1]
+        if start == end:
+            continue
+        kept_so_far = np.cumsum(kept[:, start:end], axis=1, dtype=np.int64)
+        row, at = np.nonzero(true[:, start:end])
+        tp = np.arange(row.size) - np.searchsorted(row, row) + 1          # 1, 2, ... per row
+        fp = kept_so_far[row, at] - tp
+        found = np.bincount(row, minlength=n_rows)
+        width = max(1, int(found.max(initial=0)))
+        envelope = np.zeros((n_rows, width))
+        envelope[row, tp - 1] = tp / (fp.astype(np.float64) + tp + np.spacing(1))
+        envelope = np.maximum.accumulate(envelope[:, ::-1], axis=1)[:, ::-1]
+        where = np.zeros((n_rows, width), np.int64)
+        where[row, tp - 1] = at
+        v = np.tile(need[k], (n_thr, 1))                                  # (T * A, R)
+        reached = found[:, None] >= np.maximum(v, 1)
+        column = np.clip(v - 1, 0, width - 1)
+        precision[k] = np.where(reached, envelope[rows, column], 0.0)
+        rank = np.where(v == 0, 0, where[rows, column])
+        scores[k] = np.where(reached | (v == 0), dt_scores[order[start + rank]], 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            recall[k] = found / np.tile(positives[k], n_thr)
+    missing = (positives == 0)[:, None, :]                                # (K, 1, A)
+    shape = (n_cat, n_thr, n_area)
+    precision = np.where(missing[..., None], -1.0, precision.reshape(shape + (n_rec,)))
+    scores = np.where(missing[..., None], -1.0, scores.reshape(shape + (n_rec,)))
+    recall = np.where(missing, -1.0, recall.reshape(shape))
+    return (precision.transpose(1, 3, 0, 2), recall.transpose(1, 0, 2),
+            scores.transpose(1, 3, 0, 2))

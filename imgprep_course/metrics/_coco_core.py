@@ -2,21 +2,22 @@
 
 The algorithm is pycocotools' (``cocoeval.py``: ``evaluate``, ``evaluateImg``,
 ``accumulate``, ``summarize``), reorganised around sorted arrays instead of a dict per
-image x category: one sort groups everything, the IoUs of all groups are one array, and
-two numba kernels do the matching and the accumulation. Every quirk that changes numbers
-is kept (see :mod:`imgprep_course.metrics.coco` for the list).
+image x category: one sort groups everything, the IoUs of every detection x ground truth
+pair of a group are one array, the matching runs over all groups at once, one loop step
+per detection rank, and the accumulation over all categories at once. Plain numpy (the
+box path compiles nothing, so a fresh process starts fast); only mask IoUs run in the
+masks module's compiled kernels. Every quirk that changes numbers is kept (see :mod:`imgprep_course.metrics.coco` for the list).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 
 from imgprep_course.datasets import masks
 from imgprep_course.metrics._ap import COCO_RECALL_THRESHOLDS, accumulate_coco
-from imgprep_course.metrics._matching import match_groups
+from imgprep_course.metrics._matching import match_ranked
 
 #: pycocotools' IoU thresholds ``.50:.05:.95``, built the same way.
 COCO_IOU_THRESHOLDS = np.linspace(.5, 0.95, int(np.round((0.95 - .5) / .05)) + 1,
@@ -94,37 +95,38 @@ def evaluate(gt: Annotations, dt: Annotations, n_images: int, n_categories: int,
     keep = rank < max_dets[-1]
     dt, dt_key, rank = dt.take(dt_order[keep]), dt_key[keep], rank[keep]
 
-    groups = np.union1d(gt_key, dt_key)
-    dt_start = np.searchsorted(dt_key, groups, side="left")
-    dt_count = np.searchsorted(dt_key, groups, side="right") - dt_start
-    gt_start = np.searchsorted(gt_key, groups, side="left")
-    gt_count = np.searchsorted(gt_key, groups, side="right") - gt_start
-    ious, iou_offsets = _group_ious(gt, dt, dt_start, dt_count, gt_start, gt_count)
+    pair_dt, pair_gt, ious = _pair_ious(gt, dt, gt_key, dt_key)
+    thresholds = np.asarray(iou_thresholds, np.float64)
+    usable = ious >= min(thresholds.min(initial=1.0), 1 - 1e-10)  # the others never match
+    by_rank = np.flatnonzero(usable)[np.argsort(rank[pair_dt[usable]], kind="stable")]
+    pair_dt, pair_gt, ious = pair_dt[by_rank], pair_gt[by_rank], ious[by_rank]
 
     ranges = np.asarray(list(area_ranges.values()), np.float64)
     gt_outside = (gt.areas[None, :] < ranges[:, :1]) | (gt.areas[None, :] > ranges[:, 1:])
     dt_outside = (dt.areas[None, :] < ranges[:, :1]) | (dt.areas[None, :] > ranges[:, 1:])
     gt_ignored = gt.iscrowd[None, :] | gt_outside
-    matched, ignored = match_groups(ious, iou_offsets, dt_start, dt_count, gt_start,
-                                    gt_count, gt.iscrowd, gt_ignored, gt.ids == 0,
-                                    dt_outside, np.asarray(iou_thresholds, np.float64))
+    matches = match_ranked(pair_dt, pair_gt, ious, rank[pair_dt], thresholds, gt_ignored,
+                           gt.iscrowd, dt_key.size)
+    # pycocotools records a match as the ground truth's id, 0 meaning none (see coco.py)
+    t, a, d = np.nonzero(matches >= 0)
+    matched = np.zeros(matches.shape, bool)
+    matched[t, a, d] = gt.ids[matches[t, a, d]] != 0
+    ignored = ~matched & dt_outside[None]
+    ignored[t, a, d] |= gt_ignored[a, matches[t, a, d]]
 
     n_positives = np.stack([np.bincount(gt.category[~row], minlength=n_categories)
                             for row in gt_ignored], axis=1)
-    orders, starts = [], []
+    outcomes = []
     for max_det in max_dets:
         chosen = np.flatnonzero(rank < max_det)
         # pycocotools concatenates each image's first max_det detections (images in id
         # order) and then sorts them by score with a stable mergesort
         by_score = chosen[np.lexsort((-dt.scores[chosen], dt.category[chosen]))]
-        orders.append(by_score)
-        starts.append(np.searchsorted(dt.category[by_score], np.arange(n_categories + 1)))
-    shape = (len(iou_thresholds), len(recall_thresholds), n_categories, len(ranges),
-             len(max_dets))
-    precision, recall, scores = -np.ones(shape), -np.ones(shape[:1] + shape[2:]), -np.ones(shape)
-    accumulate_coco(numba.typed.List(orders), np.array(starts), matched, ignored, dt.scores,
-                    n_positives, np.asarray(recall_thresholds, np.float64), precision, recall,
-                    scores)
+        starts = np.searchsorted(dt.category[by_score], np.arange(n_categories + 1))
+        outcomes.append(accumulate_coco(by_score, starts, matched, ignored, dt.scores,
+                                        n_positives, np.asarray(recall_thresholds,
+                                                                np.float64)))
+    precision, recall, scores = (np.stack(parts, axis=-1) for parts in zip(*outcomes))
     stats = summarize_stats(precision, recall, iou_thresholds, list(area_ranges), max_dets)
     return Evaluation(precision, recall, scores, stats, n_positives)
 
@@ -161,14 +163,26 @@ def summarize_stats(precision: np.ndarray, recall: np.ndarray, iou_thresholds,
     return stats
 
 
-def _group_ious(gt: Annotations, dt: Annotations, dt_start, dt_count, gt_start,
-                gt_count) -> tuple[np.ndarray, np.ndarray]:
-    """IoUs of every group's detections x ground truths, flat, row-major per group."""
-    offsets = np.concatenate(([0], np.cumsum(dt_count * gt_count)))
+def _pair_ious(gt: Annotations, dt: Annotations, gt_key: np.ndarray,
+               dt_key: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every detection x ground truth of one group (image x category) and its IoU.
+
+    Pairs run by detection, then ground truth: group by group, each group's IoU block
+    row-major, as :func:`imgprep_course.datasets.masks.group_iou` returns them.
+    """
+    groups = np.union1d(gt_key, dt_key)
+    dt_start = np.searchsorted(dt_key, groups, side="left")
+    dt_count = np.searchsorted(dt_key, groups, side="right") - dt_start
+    gt_start = np.searchsorted(gt_key, groups, side="left")
+    gt_count = np.searchsorted(gt_key, groups, side="right") - gt_start
     if dt.boxes is None:
         ious = masks.group_iou(dt.rles, gt.rles, gt.iscrowd, dt_start, dt_count,
                                gt_start, gt_count, dt.mask_rows, gt.mask_rows)
     else:
         ious = masks.group_iou(dt.boxes, gt.boxes, gt.iscrowd, dt_start, dt_count,
                                gt_start, gt_count)
-    return ious, offsets[:-1]
+    first = np.searchsorted(gt_key, dt_key, side="left")
+    counts = np.searchsorted(gt_key, dt_key, side="right") - first
+    pair_dt = np.repeat(np.arange(dt_key.size), counts)
+    offsets = np.cumsum(counts) - counts
+    return pair_dt, first[pair_dt] + np.arange(pair_dt.size) - offsets[pair_dt], ious

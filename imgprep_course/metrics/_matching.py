@@ -6,13 +6,13 @@ at least the threshold. Two refinements come from COCO: a *crowd* ground truth s
 or objects outside the area range being scored) are tried only after the others, and
 only when no regular ground truth qualifies.
 
-The loops are numba kernels: :func:`match_groups` runs every image x category group of a
-COCO evaluation for all IoU thresholds and area ranges in one call.
+The work is array-at-a-time, in numpy: :func:`match_ranked` takes the candidate pairs of
+many groups at once (every image x category of a COCO evaluation) and every IoU threshold
+and area range together, and loops only over the rank of the detections in their group.
 """
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
 from imgprep_course._validation import as_array, as_crowd
@@ -55,94 +55,61 @@ def greedy_match(ious, scores, iou_threshold: float = 0.5, iscrowd=None) -> np.n
     n_dt, n_gt = iou.shape
     crowd = as_crowd(iscrowd, n_gt)
     order = np.argsort(-conf, kind="stable")
-    gt_order = np.argsort(crowd, kind="stable")
-    matches = np.empty(n_dt, np.int64)
-    match_one(np.ascontiguousarray(iou[order], np.float64).ravel(), 0, n_dt, n_gt,
-              gt_order, crowd, crowd, float(iou_threshold), np.zeros(n_gt, np.bool_),
-              matches)
-    out = np.empty(n_dt, np.int64)
-    out[order] = matches
-    return out
+    ranks = np.repeat(np.arange(n_dt), n_gt)
+    matches = match_ranked(order[ranks], np.tile(np.arange(n_gt), n_dt),
+                           iou[order].astype(np.float64).ravel(), ranks,
+                           np.array([float(iou_threshold)]), crowd[None, :], crowd, n_dt)
+    return matches[0, 0]
 
 
-@numba.njit(cache=True, nogil=True)
-def match_one(ious, offset, n_dt, n_gt, gt_order, crowd, gt_ignored, threshold, taken,
-              match_out) -> None:
-    """Match one group at one threshold; the loop of pycocotools' ``evaluateImg``.
+def match_ranked(pair_dt: np.ndarray, pair_gt: np.ndarray, ious: np.ndarray,
+                 ranks: np.ndarray, thresholds: np.ndarray, gt_ignored: np.ndarray,
+                 gt_crowd: np.ndarray, n_dt: int) -> np.ndarray:
+    """Greedy matching of many groups at once, at every threshold and ignore-set.
 
-    ``ious[offset + d * n_gt + g]`` is the IoU of detection ``d`` (in score order) with
-    ground truth ``g``; ``gt_order`` lists the ground truths, regular ones first. The
-    best IoU so far starts at ``min(threshold, 1 - 1e-10)``; a later ground truth with an
-    equal IoU replaces an earlier one; once a regular ground truth is the best, the
-    search stops at the first ignored one. ``match_out[d]`` gets the ground truth's
-    index or -1; ``taken`` is scratch space.
-    """
-    for g in range(n_gt):
-        taken[g] = False
-    for d in range(n_dt):
-        best = min(threshold, 1 - 1e-10)
-        m = -1
-        for k in range(n_gt):
-            g = gt_order[k]
-            if taken[g] and not crowd[g]:
-                continue
-            if m > -1 and not gt_ignored[m] and gt_ignored[g]:
-                break
-            iou = ious[offset + d * n_gt + g]
-            if iou < best:
-                continue
-            best = iou
-            m = g
-        match_out[d] = m
-        if m > -1:
-            taken[m] = True
+    The loop of pycocotools' ``evaluateImg``, run for all groups (image x category
+    pairs) side by side: detection ``pair_dt[p]`` and ground truth ``pair_gt[p]`` (rows
+    of the whole evaluation) have IoU ``ious[p]``; ``ranks[p]`` is the detection's rank
+    by score in its group. Pairs are sorted by rank, then detection, then ground truth
+    (in input order), and a group's ground truths are paired only with its own
+    detections. Pairs may be left out where the IoU is below every threshold.
 
-
-@numba.njit(cache=True, nogil=True)
-def match_groups(ious, iou_offsets, dt_start, dt_count, gt_start, gt_count, gt_crowd,
-                 gt_ignored, gt_id_is_zero, dt_outside, thresholds):
-    """Match every group at every IoU threshold and area range (COCO's evaluate).
-
-    Groups are image x category pairs; group ``i`` holds detections
-    ``dt_start[i]:dt_start[i] + dt_count[i]`` (score order, at most ``maxDets[-1]``) and
-    ground truths ``gt_start[i]:...`` (input order), whose IoUs start at
-    ``ious[iou_offsets[i]]``. ``gt_ignored[a, g]`` and ``dt_outside[a, d]`` say which
-    ground truths are ignored and which detections lie outside area range ``a``.
+    For each threshold ``t`` and each row ``a`` of ``gt_ignored`` (an area range), a
+    detection takes, among the ground truths not yet taken at ``t, a`` (crowds never
+    are) whose IoU is at least ``min(t, 1 - 1e-10)``: a regular one if any qualifies,
+    else an ignored one; of those the highest IoU; among equal IoUs the later one.
+    That is pycocotools' loop exactly (its best IoU starts at the threshold, an equal
+    IoU replaces the best so far, and the search stops at the first ignored ground
+    truth once a regular one is the best).
 
     Returns
     -------
-    dt_matched, dt_ignored : (T, A, D) bool arrays
-        pycocotools' ``dtMatches != 0`` (so a match with a ground truth whose id is 0
-        counts as unmatched, as there) and ``dtIgnore``.
+    (T, A, n_dt) ndarray of int64
+        The ground-truth row each detection matched, or -1.
     """
-    n_thr, n_area, n_dt = thresholds.size, gt_ignored.shape[0], dt_outside.shape[1]
-    dt_matched = np.zeros((n_thr, n_area, n_dt), np.bool_)
-    dt_ignored = np.zeros((n_thr, n_area, n_dt), np.bool_)
-    max_gt = max(1, gt_count.max()) if gt_count.size else 1
-    max_dt = max(1, dt_count.max()) if dt_count.size else 1
-    gt_order = np.empty(max_gt, np.int64)
-    taken = np.empty(max_gt, np.bool_)
-    matches = np.empty(max_dt, np.int64)
-    for i in range(dt_start.size):
-        nd, ng, d0, g0 = dt_count[i], gt_count[i], dt_start[i], gt_start[i]
-        if nd == 0:
+    n_thr, (n_area, n_gt) = thresholds.size, gt_ignored.shape
+    matches = np.full((n_thr, n_area, n_dt), -1, np.int64)
+    taken = np.zeros((n_thr, n_area, n_gt), bool)
+    lowest = np.minimum(thresholds, 1 - 1e-10)[:, None, None]
+    cuts = np.concatenate(([0], np.flatnonzero(np.diff(ranks)) + 1, [ranks.size]))
+    for start, end in zip(cuts[:-1], cuts[1:]):
+        if start == end:
             continue
-        crowd = gt_crowd[g0:g0 + ng]
-        for a in range(n_area):
-            ignored = gt_ignored[a, g0:g0 + ng]
-            k = 0
-            for flag in (False, True):
-                for g in range(ng):
-                    if ignored[g] == flag:
-                        gt_order[k] = g
-                        k += 1
-            for t in range(n_thr):
-                match_one(ious, iou_offsets[i], nd, ng, gt_order, crowd, ignored,
-                          thresholds[t], taken, matches)
-                for d in range(nd):
-                    m = matches[d]
-                    real = m > -1 and not gt_id_is_zero[g0 + m]
-                    dt_matched[t, a, d0 + d] = real
-                    dt_ignored[t, a, d0 + d] = ((m > -1 and ignored[m])
-                                                or (not real and dt_outside[a, d0 + d]))
-    return dt_matched, dt_ignored
+        dt, gt, iou = pair_dt[start:end], pair_gt[start:end], ious[start:end]
+        first = np.flatnonzero(np.concatenate(([True], dt[1:] != dt[:-1])))
+        owner = np.repeat(np.arange(first.size), np.diff(np.append(first, dt.size)))
+        valid = (iou >= lowest) & (~taken[:, :, gt] | gt_crowd[gt])
+        regular = valid & ~gt_ignored[:, gt]
+        some_regular = np.logical_or.reduceat(regular, first, axis=2)[:, :, owner]
+        candidate = np.where(some_regular, regular, valid)
+        value = np.where(candidate, iou, -np.inf)
+        best = np.maximum.reduceat(value, first, axis=2)[:, :, owner]
+        position = np.where(candidate & (value == best), np.arange(dt.size), -1)
+        choice = np.maximum.reduceat(position, first, axis=2)
+        found = choice >= 0
+        winner = gt[choice]
+        matches[:, :, dt[first]] = np.where(found, winner, -1)
+        keep = found & ~gt_crowd[winner]
+        t, a, _ = np.nonzero(keep)
+        taken[t, a, winner[keep]] = True
+    return matches
