@@ -3,8 +3,9 @@
 Every kernel is declared with :func:`kernel`, so that one switch decides whether
 compiled machine code is kept in numba's on-disk cache (``__pycache__``, or
 ``NUMBA_CACHE_DIR``): it is unless the environment variable
-``IMGPREP_COURSE_NUMBA_CACHE`` is ``0`` when the kernel modules are imported (the
-grader's answer processes set it, so that no answer reads or writes compiled code).
+``IMGPREP_COURSE_NUMBA_CACHE`` is ``0`` when the kernel modules are imported (for a
+process that must neither read nor write compiled code; the grader instead points the
+cache at a private folder, see :mod:`imgprep_course.grading._trust`).
 
 Importing numba takes a good part of a second, so modules that merely *may* call a
 kernel reach the kernel modules through :func:`lazy_module`: numba is imported the

@@ -30,6 +30,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numba
 import numpy as np
 
+from imgprep_course._jit import kernel
+
 FILL_MODES = ("constant", "nearest", "reflect", "wrap")
 _MODE_CODES = {name: code for code, name in enumerate(FILL_MODES)}
 _CONSTANT, _NEAREST, _REFLECT, _WRAP = range(4)
@@ -50,7 +52,7 @@ def check_order(order: int) -> int:
     return int(order)
 
 
-@numba.njit(cache=True, nogil=True)
+@kernel(nogil=True)
 def _map_coordinate(x: float, n: int, mode: int) -> float:
     """scipy's ``map_coordinate``: fold a coordinate outside ``[0, n-1]`` into the image.
 
@@ -83,7 +85,7 @@ def _map_coordinate(x: float, n: int, mode: int) -> float:
     return x
 
 
-@numba.njit(cache=True, nogil=True)
+@kernel(nogil=True)
 def _index(i: int, n: int, mode: int) -> int:
     """Index ``i`` (at most one step outside the image after mapping) brought inside."""
     if mode == _WRAP:
@@ -94,7 +96,7 @@ def _index(i: int, n: int, mode: int) -> int:
     return n - 1 if i >= n else i
 
 
-@numba.njit(cache=True, nogil=True)
+@kernel(nogil=True)
 def _warp_rows(source, index, coefficients, out, height, width, channels, order, mode, cval,
                to_uint8, first, stop):
     """Resample output rows ``first .. stop-1`` of a batch (row ``j`` is row ``j % height``
