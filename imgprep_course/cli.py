@@ -25,6 +25,11 @@ def _grade(args: argparse.Namespace) -> int:
     return grade_cli(args)
 
 
+def _progress(args: argparse.Namespace) -> int:
+    from imgprep_course.exercises._progress import progress_command
+    return progress_command(args.notebooks, sandbox=args.sandbox)
+
+
 def _make_shapes(args: argparse.Namespace) -> int:
     from imgprep_course.datasets.shapes import make_shapes_cli
     return make_shapes_cli(args)
@@ -75,6 +80,14 @@ def make_parser() -> argparse.ArgumentParser:
                             "the default), always (required: fail where it is not), never")
     grade.add_argument("--quiet", action="store_true", help="no progress bar")
     grade.set_defaults(run=_grade)
+
+    progress = commands.add_parser(
+        "progress", help="a student's status per exercise and question, as grade scores it")
+    progress.add_argument("notebooks", nargs="*", metavar="NOTEBOOK",
+                          help="saved lesson notebooks (default: the lessons in this folder)")
+    progress.add_argument("--sandbox", choices=("auto", "required", "off"), default="auto",
+                          help="as for grade (default auto)")
+    progress.set_defaults(run=_progress)
 
     shapes = commands.add_parser(
         "make-shapes", help="write the synthetic shapes dataset (COCO, VOC, ImageNet layouts)")

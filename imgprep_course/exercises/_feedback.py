@@ -77,6 +77,10 @@ class Feedback:
     def _repr_mimebundle_(self, include=None, exclude=None):
         bundle = self.widget._repr_mimebundle_(include=include, exclude=exclude) or {}
         bundle["text/plain"] = self.text
+        # for renderers without the widget's model (a website, nbconvert, GitHub)
+        bundle["text/html"] = (f"<div class='imgprep-feedback' style='border:1px solid "
+                               f"{_COLOURS[self.status]};padding:4px 8px'>{self._html()}"
+                               f"{self._hint_box.value}</div>")
         return bundle
 
     def _make_headline(self) -> str:
@@ -105,13 +109,13 @@ class Feedback:
             return []
         last = self.results[-1]
         case = self._cases[last.index] if last.index < len(self._cases) else None
-        rows = []
+        rows = [("mistake", last.diagnosis)] if last.diagnosis else []
         if case is not None and case.hidden:
             rows.append(("input", "hidden (this case is graded, but not shown)"))
         elif case is not None:
             rows.append(("input", _describe_args(self.exercise.reference, case)))
             if last.status == "failed" and not case.hidden:
-                rows.append(("expected", describe(self.exercise.expected(case))))
+                rows.append(("expected", last.expected))
                 rows.append(("actual", last.actual))
         rows.append(("problem", last.message))
         return rows

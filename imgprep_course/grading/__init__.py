@@ -31,12 +31,13 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from imgprep_course.exercises import (LESSONS, CaseResult, Exercise, lesson_exercises,
-                                      pristine_setup)
+                                      lesson_questions, pristine_setup)
 from imgprep_course.grading._answers import (NotebookError, find_answer, read_notebook,
                                              refuses_reference)
 from imgprep_course.grading._child import (Limits, Workers, hidden_folders,
                                            sandbox_available)
 from imgprep_course.grading._codec import CodecError
+from imgprep_course.grading._questions import judge_question
 
 
 @dataclass
@@ -136,8 +137,8 @@ def grade_notebook(path, *, limits: Limits = Limits()) -> SubmissionGrade:
     --------
     >>> from imgprep_course.notebooks import course_root
     >>> grade = grade_notebook(course_root() / "solutions" / "00_start_here.ipynb")
-    >>> grade.score, grade.max_score, grade.exercises[0].status
-    (1, 1, 'passed')
+    >>> grade.score, grade.max_score, grade.exercises[0].status   # an exercise, 3 questions
+    (4, 4, 'passed')
     """
     return grade_paths([path], limits=limits)[0]
 
@@ -201,6 +202,9 @@ def _prepare(path: Path) -> tuple[SubmissionGrade, list]:
         else:
             grade.exercises.append(None)
             tasks.append((position, exercise, answer.source))
+    for question in lesson_questions(lesson):  # questions: their literal is read, never run
+        grade.exercises.append(_grade(question, [CaseResult(0, "error", unreadable)]
+                                      if unreadable else judge_question(question, cells)))
     return grade, tasks
 
 

@@ -25,8 +25,9 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from imgprep_course.exercises import lesson_exercises
+from imgprep_course.exercises import Question, lesson_exercises, lesson_questions
 from imgprep_course.exercises._feedback import Feedback
+from imgprep_course.exercises._question import QuestionFeedback
 
 
 def format_table(grades) -> str:
@@ -93,7 +94,8 @@ def write_gradebook(grades, path: Path) -> None:
     """One row per submission: path, lesson, score, max score, points per exercise."""
     columns = []
     for lesson in dict.fromkeys(g.lesson for g in grades if g.lesson):
-        columns += [(lesson, ex.id) for ex in lesson_exercises(lesson)]
+        columns += [(lesson, ex.id) for ex in (*lesson_exercises(lesson),
+                                                 *lesson_questions(lesson))]
     ids = Counter(exercise for _, exercise in columns)
     header = ["submission", "lesson", "score", "max_score"] + [
         exercise if ids[exercise] == 1 else f"{lesson}:{exercise}"
@@ -165,13 +167,16 @@ def summary_markdown(summary: dict) -> str:
 
 def _sections(grade):
     """(heading, detail lines, hints) per exercise, via the notebook's Feedback."""
-    for exercise, result in zip(lesson_exercises(grade.lesson), grade.exercises):
-        view = Feedback(exercise, result.decisive)
+    items = (*lesson_exercises(grade.lesson), *lesson_questions(grade.lesson))
+    for exercise, result in zip(items, grade.exercises):
+        view = (QuestionFeedback if isinstance(exercise, Question) else Feedback)(
+            exercise, result.decisive)
         details = [f"{k + ':':<9} {v}" for k, v in view.details()]
         if result.status == "not attempted" and result.message != "not attempted yet":
             details.append(f"problem:  {result.message}")
         hints = list(exercise.hints) if result.status != "passed" else []
-        heading = (f"Exercise {exercise.number} {exercise.id}: {exercise.title} -- "
+        kind = "Question" if isinstance(exercise, Question) else "Exercise"
+        heading = (f"{kind} {exercise.number} {exercise.id}: {exercise.title} -- "
                    f"{result.status} ({result.score}/{result.max_score})")
         yield heading, details, hints
 
