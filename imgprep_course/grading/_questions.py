@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 
 from imgprep_course.exercises import CaseResult, Question
-from imgprep_course.grading._answers import python_only
+from imgprep_course.exercises._answer import python_only
 
 #: Longest answer expression read, in characters: an answer is a letter, a few letters
 #: or a number, and ``literal_eval`` must not be handed a pathological expression.
