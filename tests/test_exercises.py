@@ -117,6 +117,13 @@ def test_feedback_displays_as_widget_with_plain_text():
     assert repr(feedback) == feedback.text
 
 
+def test_feedback_carries_a_static_html_copy_for_renderers_without_widgets():
+    feedback = _double().check(lambda x: x)
+    feedback.next_hint()
+    html = feedback._repr_mimebundle_()["text/html"]
+    assert "[FAILED] Exercise 9.1 double" in html and "Hint 1/2" in html
+
+
 def test_feedback_text_is_deterministic():
     assert _double().check(lambda x: x).text == _double().check(lambda x: x).text
 
