@@ -369,9 +369,9 @@ which_curve = Question(
         Choice("b", "B", True,
                "AP is the area under the precision envelope: B keeps a precision near "
                "0.7 all the way to recall 0.9, A's high precision ends at recall 0.4"),
-        Choice("c", "the same: both end with the same precision", False,
-               "AP integrates precision over recall; the last precision alone says "
-               "little"),
+        Choice("c", "the same: both start at precision 1", False,
+               "the start says little: AP integrates the precision over all the recalls "
+               "a curve reaches"),
     ),
 )
 
