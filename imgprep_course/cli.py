@@ -83,6 +83,11 @@ def _existing_files_are_paths(arguments: list[str]) -> list[str]:
     return result
 
 
+def _progress(args: argparse.Namespace) -> int:
+    from imgprep_course.exercises._progress import progress_command
+    return progress_command(args.notebooks, sandbox=args.sandbox)
+
+
 def _make_shapes(args: argparse.Namespace) -> int:
     """``make-shapes OUT [--images N] [--seed S] [--quiet]``."""
     from imgprep_course.datasets.shapes import make_shapes
@@ -164,6 +169,15 @@ def make_parser() -> argparse.ArgumentParser:
                             "recorded in grades.json so a regrade is reproducible)")
     grade.add_argument("--quiet", action="store_true", help="no progress bar")
     grade.set_defaults(run=_grade)
+
+    progress = commands.add_parser(
+        "progress", help="a student's status per exercise and question, as grade scores it")
+    progress.add_argument("notebooks", nargs="*", metavar="NOTEBOOK",
+                          help="saved lesson notebooks (default: the lessons in this folder)")
+    progress.add_argument("--sandbox", choices=("auto", "on", "off"), default="auto",
+                          help="auto (default): in the sandbox where this machine has one; "
+                               "on: refuse to run without it; off: without it")
+    progress.set_defaults(run=_progress)
 
     shapes = commands.add_parser(
         "make-shapes", help="write the synthetic shapes dataset (COCO, VOC, ImageNet layouts)")

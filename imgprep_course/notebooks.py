@@ -13,6 +13,10 @@ The lesson gets, at the indentation of ``# BEGIN SOLUTION``::
         # YOUR CODE HERE
         raise NotImplementedError
 
+A region at the top level that only assigns names (a question's answer,
+``shift_answer = "b"``) becomes ``shift_answer = ...  # YOUR ANSWER HERE`` instead, so
+the lesson still runs and the question's check says "not attempted yet".
+
 Cells tagged ``solution-only`` (self-tests that show the checker rejecting a wrong
 answer) are left out of the lesson. Outputs and execution counts are stripped. Each
 lesson records a digest of what the builder wrote, so a rebuild can tell a lesson a
@@ -21,6 +25,7 @@ student has edited (refused without ``force``) from one that is merely out of da
 
 from __future__ import annotations
 
+import ast
 import copy
 import hashlib
 import json
@@ -34,6 +39,7 @@ if TYPE_CHECKING:  # nbformat takes a second to import: only where a notebook is
 
 BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
 STUB = ("# YOUR CODE HERE", "raise NotImplementedError")
+ANSWER_STUB = "# YOUR ANSWER HERE"
 SOLUTION_ONLY = "solution-only"
 _MARKER = re.compile(r"^(\s*)(# BEGIN SOLUTION|# END SOLUTION)\s*$")
 _KEEP_CELL_METADATA = ("tags",)
@@ -61,24 +67,44 @@ def strip_solution(source: str, where: str = "cell") -> str:
         # YOUR CODE HERE
         raise NotImplementedError
     print(1)
+    >>> print(strip_solution('# BEGIN SOLUTION\\nanswer = "b"\\n# END SOLUTION\\n'
+    ...                      'ex.q.check(answer)'))
+    answer = ...  # YOUR ANSWER HERE
+    ex.q.check(answer)
     """
-    out, indent = [], None
+    out, indent, region = [], None, []
     for number, line in enumerate(source.split("\n"), start=1):
         marker = _MARKER.match(line)
         if marker and marker.group(2) == BEGIN:
             if indent is not None:
                 raise ValueError(f"{where}, line {number}: {BEGIN} inside another region")
-            indent = marker.group(1)
-            out += [indent + STUB[0], indent + STUB[1]]
+            indent, region = marker.group(1), []
         elif marker:
             if indent is None:
                 raise ValueError(f"{where}, line {number}: {END} without {BEGIN}")
+            out += _stub(indent, region)
             indent = None
         elif indent is None:
             out.append(line)
+        else:
+            region.append(line)
     if indent is not None:
         raise ValueError(f"{where}: {BEGIN} is never closed by {END}")
     return "\n".join(out)
+
+
+def _stub(indent: str, region: list[str]) -> list[str]:
+    """What replaces a solution region: the stub, or for a question's answer (top-level
+    assignments only) each name assigned ``...``, which its check reads as unanswered."""
+    if not indent:
+        try:
+            body = ast.parse("\n".join(region)).body
+        except SyntaxError:
+            body = []
+        if body and all(isinstance(node, ast.Assign) and len(node.targets) == 1
+                        and isinstance(node.targets[0], ast.Name) for node in body):
+            return [f"{node.targets[0].id} = ...  {ANSWER_STUB}" for node in body]
+    return [indent + STUB[0], indent + STUB[1]]
 
 
 def lesson_from_solution(solution: nbformat.NotebookNode, name: str = "notebook"

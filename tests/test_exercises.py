@@ -5,6 +5,7 @@ import pytest
 
 from imgprep_course.exercises import (LESSONS, Case, Exercise, compare, describe,
                                       lesson_exercises)
+from imgprep_course.exercises._compare import SHOWN_WHOLE, describe_pair
 from imgprep_course.exercises._feedback import Feedback
 
 
@@ -39,8 +40,8 @@ def test_a_wrong_answer_shows_the_first_failing_case_in_words():
     assert feedback.status == "failed"
     assert "case 1 of 3 failed (0/2 points)" in feedback.text
     assert "input:    x = array([0., 1., 2.], dtype=float64)" in feedback.text
-    assert "expected: array([0., 2., 4.], dtype=float64)" in feedback.text
-    assert "actual:   array([0., 3., 6.], dtype=float64)" in feedback.text
+    assert "expected: array([0., >>2.<<, 4.], dtype=float64)" in feedback.text
+    assert "actual:   array([0., >>3.<<, 6.], dtype=float64)" in feedback.text
     assert "is 3, expected 2 (2 of 3 values differ)" in feedback.text
 
 
@@ -116,8 +117,69 @@ def test_feedback_displays_as_widget_with_plain_text():
     assert repr(feedback) == feedback.text
 
 
+def test_feedback_carries_a_static_html_copy_for_renderers_without_widgets():
+    feedback = _double().check(lambda x: x)
+    feedback.next_hint()
+    html = feedback._repr_mimebundle_()["text/html"]
+    assert "[FAILED] Exercise 9.1 double" in html and "Hint 1/2" in html
+
+
 def test_feedback_text_is_deterministic():
     assert _double().check(lambda x: x).text == _double().check(lambda x: x).text
+
+
+def test_small_arrays_are_shown_whole_on_one_line():
+    assert describe(np.arange(16)) == f"array([{', '.join(map(str, range(16)))}], dtype=int64)"
+    mask = np.zeros((4, 5), np.uint8)
+    mask[1:3, 1:4] = 1
+    assert describe(mask) == ("array([[0, 0, 0, 0, 0], [0, 1, 1, 1, 0], [0, 1, 1, 1, 0], "
+                              "[0, 0, 0, 0, 0]], dtype=uint8)")
+    assert "shape" not in describe(np.zeros((4, 4)))
+    assert describe(np.zeros(SHOWN_WHOLE + 1)).startswith("array of shape (49,)")
+
+
+def test_close_arrays_get_the_digits_that_tell_them_apart_and_a_mark():
+    # lesson 1.3: both printed as array([0.0145, 0.0145, 0.0146]) before
+    expected = np.array([0.014521, 0.014533, 0.014581])
+    actual = np.array([0.014521, 0.014533, 0.014612])
+    shown_expected, shown_actual = describe_pair(expected, actual, rtol=1e-6, atol=1e-9)
+    assert shown_expected != shown_actual
+    assert ">>0.01458<<" in shown_expected and ">>0.01461<<" in shown_actual
+    assert shown_expected.count(">>") == 1 and "0.01452, 0.01453" in shown_expected
+
+
+def test_values_within_tolerance_are_not_marked():
+    expected = np.array([1.0, 2.0, 3.0])
+    shown, _ = describe_pair(expected, expected + np.array([1e-9, 0.5, 0.0]), rtol=1e-6,
+                             atol=1e-9)
+    assert shown == "array([1., >>2.<<, 3.], dtype=float64)"
+
+
+def test_summaries_of_big_arrays_never_show_rounding_as_a_difference():
+    # lesson 1.1: "mean -6.47787e-07" expected, "mean 0" actual, though the means agree
+    rng = np.random.default_rng(0)
+    actual = rng.random((5, 8, 6, 3))
+    actual -= actual.mean()
+    expected = (actual + 2e-7).astype(np.float32)   # float32 rounding, mean about 2e-7
+    expected[0, 1, 2, 0] += 0.25
+    expected[4, 7, 5, 2] -= 0.25
+    shown_expected, shown_actual = describe_pair(expected, actual, rtol=1e-4, atol=1e-4)
+    assert "mean 0," in shown_expected and "mean 0," in shown_actual
+    assert "; at (0, 1, 2, 0): >>" in shown_expected and "; at (0, 1, 2, 0): >>" in shown_actual
+    assert shown_expected.split("; at")[1] != shown_actual.split("; at")[1]
+
+
+def test_every_failing_pair_looks_different():
+    rng = np.random.default_rng(1)
+    for _ in range(300):
+        size = int(rng.integers(1, 60))
+        expected = rng.normal(0, 10.0 ** rng.integers(-6, 6), size)
+        actual = expected.copy()
+        actual[rng.integers(size)] *= 1 + 10.0 ** rng.uniform(-7, 0)
+        if compare(expected, actual, rtol=1e-7, atol=0, dtype_kind="f") is None:
+            continue
+        shown = describe_pair(expected, actual, rtol=1e-7, atol=0)
+        assert shown[0] != shown[1], shown
 
 
 def test_describe_is_short_for_big_arrays():

@@ -16,11 +16,14 @@ from pathlib import Path
 import pytest
 
 from imgprep_course.cli import main
-from imgprep_course.exercises import lesson_exercises
+from imgprep_course.exercises import lesson_exercises, lesson_questions
 from imgprep_course.exercises._compare import describe
 from imgprep_course.grading import ClassGrades, Limits, SubmissionGrade, _child, grade_paths
 from imgprep_course.grading._report import feedback_html, feedback_markdown, write_outputs
 from imgprep_course.notebooks import course_root
+
+#: The ids of lesson 01's questions (graded too: each solution answers them right).
+QUESTIONS_01 = tuple(q.id for q in lesson_questions("01_rescaling"))
 
 LIMITS = Limits(timeout=3, memory=2**30, sandbox=True)
 
@@ -186,12 +189,13 @@ def messy(notebook: dict) -> dict:
 def lesson_01_class(folder: Path) -> dict[str, tuple[int, dict]]:
     """The submissions: file name -> (expected score, expected status per exercise)."""
     passed = {"subtract_mean": "passed", "standardize": "passed", "dataset_stats": "passed",
-              "zca_matrix": "passed"}
+              "zca_matrix": "passed", **dict.fromkeys(QUESTIONS_01, "passed")}
     plans = {}
 
     def add(name, notebook, score, **statuses):
+        """``score`` counts the exercises; every submission answers the questions right."""
         (folder / name).write_text(json.dumps(notebook, indent=1), encoding="utf-8")
-        plans[name] = (score, {**passed, **statuses})
+        plans[name] = (score + len(QUESTIONS_01), {**passed, **statuses})
 
     add("01_rescaling_solution.ipynb", solution("01_rescaling"), 10)
     patched = with_answer(solution("01_rescaling"), "subtract_mean", PATCH_NUMPY)
@@ -222,7 +226,8 @@ def lesson_01_class(folder: Path) -> dict[str, tuple[int, dict]]:
         b"\xef\xbb\xbf" + json.dumps(messy(solution("01_rescaling")), indent=4,
                                      sort_keys=True).encode("utf-8"))
     # the cell that calls the check wins over the later scratch definition of standardize
-    plans["01_rescaling-messy.ipynb"] = (7, {**passed, "zca_matrix": "not attempted"})
+    plans["01_rescaling-messy.ipynb"] = (7 + len(QUESTIONS_01),
+                                         {**passed, "zca_matrix": "not attempted"})
     (folder / "notes.txt").write_text("a file next to the submissions\n")
     return plans
 
@@ -256,7 +261,7 @@ def test_every_hostile_or_messy_submission_gets_its_exact_score(graded_class):
         grade = grades[name]
         got = {e.id: e.status for e in grade.exercises}
         assert (grade.score, got) == (score, statuses), (name, grade)
-        assert grade.max_score == 10 and grade.lesson == "01_rescaling"
+        assert grade.max_score == 10 + len(QUESTIONS_01) and grade.lesson == "01_rescaling"
 
 
 def test_no_file_of_the_class_changes(graded_class):
@@ -294,16 +299,17 @@ def test_outputs_land_only_in_the_named_folder(graded_class, tmp_path):
     assert len(list((out / "feedback").glob("*.html"))) == len(grades)
     rows = (out / "gradebook.csv").read_text().splitlines()
     assert rows[0] == ("submission,lesson,score,max_score,sandbox,subtract_mean,standardize,"
-                       "dataset_stats,zca_matrix")
+                       "dataset_stats,zca_matrix," + ",".join(QUESTIONS_01))
     assert len(rows) == 1 + len(grades)
-    assert any(row.endswith("endless_loop.ipynb,01_rescaling,7,10,on,2,2,0,3") for row in rows)
+    assert any(row.endswith("endless_loop.ipynb,01_rescaling,10,13,on,2,2,0,3,1,1,1")
+               for row in rows)
     summary = json.loads((out / "summary.json").read_text())
     worst = summary["exercises"][0]
     assert (worst["id"], worst["submissions"] - worst["passed"]) == ("subtract_mean", 3)
     assert summary["cases"][0]["not passed"] >= 2
     assert "# Class summary (11 submissions)" in (out / "summary.md").read_text()
     page = (out / "feedback" / "fake_output.html").read_text()
-    assert "Score: <b>8/10</b>" in page and "<script" not in page
+    assert "Score: <b>11/13</b>" in page and "<script" not in page
 
 
 # ---------------------------------------------------------------------------- lesson 00
@@ -500,10 +506,11 @@ def test_json_contract_for_the_solution_and_the_untouched_lesson():
     solved, untouched = document["submissions"]
     for submission in (solved, untouched):
         assert list(submission) == ["path", "lesson", "score", "max_score", "exercises"]
-        assert submission["lesson"] == "01_rescaling" and submission["max_score"] == 10
+        assert submission["lesson"] == "01_rescaling" and submission["max_score"] == 13
         for exercise in submission["exercises"]:
             assert list(exercise) == ["id", "score", "max_score", "status", "message"]
-    assert solved["score"] == 10
+    assert [e["id"] for e in solved["exercises"]][4:] == list(QUESTIONS_01)
+    assert solved["score"] == 13
     assert {e["status"] for e in solved["exercises"]} == {"passed"}
     assert untouched["score"] == 0
     assert {e["status"] for e in untouched["exercises"]} == {"not attempted"}
@@ -523,15 +530,17 @@ def test_table_out_folder_and_exit_codes(tmp_path, capsys):
     status, stdout, _ = grade_command(capsys, str(tmp_path / "class"), "--out", str(out),
                                       "--feedback", "md")
     assert status == 0
-    assert "ada/00_start_here.ipynb  (00_start_here)  1/1" in stdout
+    assert "ada/00_start_here.ipynb  (00_start_here)  4/4" in stdout
     assert "to_float                1/1  passed" in stdout
-    assert "bob/00_start_here.ipynb  (00_start_here)  0/1" in stdout
+    assert "bob/00_start_here.ipynb  (00_start_here)  0/4" in stdout
     assert "not a notebook (invalid JSON" in stdout
     assert sorted(p.name for p in (out / "feedback").iterdir()) == [
         "ada__00_start_here.md", "bob__00_start_here.md"]
     rows = (out / "gradebook.csv").read_text().splitlines()
-    assert rows == ["submission,lesson,score,max_score,sandbox,to_float",
-                    f"{good},00_start_here,1,1,on,1", f"{broken},00_start_here,0,1,on,0"]
+    assert rows == ["submission,lesson,score,max_score,sandbox,to_float,uint8_sum_answer,"
+                    "crop_shape_answer,float_bytes_answer",
+                    f"{good},00_start_here,4,4,on,1,1,1,1",
+                    f"{broken},00_start_here,0,4,on,0,0,0,0"]
     status, stdout, _ = grade_command(capsys, str(tmp_path / "class"), "--out", str(out),
                                       "--json", "--sandbox", "off")
     assert [s["path"] for s in json.loads(stdout)["submissions"]] == [str(good), str(broken)]
@@ -553,9 +562,9 @@ def test_a_stub_loses_exactly_that_exercises_points(tmp_path, capsys):
     path.write_text(json.dumps(notebook))
     status, stdout, _ = grade_command(capsys, str(path), "--json", "--jobs", "2")
     submission = json.loads(stdout)["submissions"][0]
-    assert (status, submission["score"]) == (0, 8)
+    assert (status, submission["score"]) == (0, 8 + len(QUESTIONS_01))
     assert [e["status"] for e in submission["exercises"]] == [
-        "passed", "not attempted", "passed", "passed"]
+        "passed", "not attempted", "passed", "passed", *["passed"] * len(QUESTIONS_01)]
 
 
 KILLS_WORKER = '''import os, signal

@@ -233,8 +233,8 @@ def test_gradebook_has_a_row_per_submission_and_escapes_formulas(tmp_path):
     write_gradebook(grades, tmp_path / "book.csv")
     assert (tmp_path / "book.csv").read_text().splitlines() == [
         "submission,lesson,score,max_score,sandbox,subtract_mean,standardize,dataset_stats,"
-        "zca_matrix",
-        "'=student0.ipynb,01_rescaling,8,10,on,2,0,3,3", "mystery.ipynb,,0,0,on,,,,"]
+        "zca_matrix,xray_answer,test_statistics_answer,whitened_covariance_answer",
+        "'=student0.ipynb,01_rescaling,8,10,on,2,0,3,3,,,", "mystery.ipynb,,0,0,on,,,,,,,"]
 
 
 def test_feedback_names_are_distinct_and_safe():

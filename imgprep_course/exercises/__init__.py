@@ -22,7 +22,10 @@ import importlib
 
 from imgprep_course.exercises._compare import compare, describe
 from imgprep_course.exercises._answer import Answer, build_answer, pristine_setup
-from imgprep_course.exercises._core import DEFAULT_SEED, STATUSES, Case, CaseResult, Exercise
+from imgprep_course.exercises._core import (DEFAULT_SEED, STATUSES, Case, CaseResult, Exercise,
+                                           Misconception)
+from imgprep_course.exercises._progress import progress
+from imgprep_course.exercises._question import Choice, Question
 
 #: Lesson id (the notebook's file name without ``.ipynb``) -> module with its exercises.
 LESSONS = {
@@ -32,6 +35,18 @@ LESSONS = {
     "03_datasets": "imgprep_course.exercises.datasets",
     "04_map": "imgprep_course.exercises.detection",
 }
+
+
+def lesson_questions(lesson: str) -> tuple[Question, ...]:
+    """The questions of ``lesson``, in the lesson's order.
+
+    Examples
+    --------
+    >>> [q.number for q in lesson_questions("00_start_here")]
+    ['0.2', '0.3', '0.4']
+    """
+    lesson_exercises(lesson)   # the same check of the lesson's name
+    return importlib.import_module(LESSONS[lesson]).QUESTIONS
 
 
 def _remember_cells_in_a_kernel() -> None:
@@ -58,5 +73,6 @@ def lesson_exercises(lesson: str) -> tuple[Exercise, ...]:
     return importlib.import_module(LESSONS[lesson]).EXERCISES
 
 
-__all__ = ["Answer", "Case", "CaseResult", "DEFAULT_SEED", "Exercise", "LESSONS", "STATUSES",
-           "build_answer", "compare", "describe", "lesson_exercises", "pristine_setup"]
+__all__ = ["Answer", "Case", "CaseResult", "Choice", "DEFAULT_SEED", "Exercise", "LESSONS",
+           "Misconception", "Question", "STATUSES", "build_answer", "compare", "describe",
+           "lesson_exercises", "lesson_questions", "pristine_setup", "progress"]

@@ -9,7 +9,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from imgprep_course.exercises._compare import compare, describe
+from imgprep_course.exercises._compare import compare, describe_pair
 
 #: The seed of the hidden cases the notebook's check uses; the grader draws its own
 #: (``grade --seed``), so an answer cannot learn the hidden inputs it is graded on.
@@ -31,13 +31,31 @@ class Case:
 
 
 @dataclass(frozen=True)
+class Misconception:
+    """A common wrong answer, written as a function, and the mistake it shows, in words.
+
+    When a student's result on a case equals ``function``'s result there (within the
+    exercise's tolerances, same dtype), the feedback says ``says`` before the numbers.
+    """
+
+    function: Callable
+    says: str
+
+
+@dataclass(frozen=True)
 class CaseResult:
-    """What happened on one case: a status from :data:`STATUSES` and a message."""
+    """What happened on one case: a status from :data:`STATUSES` and a message.
+
+    ``expected`` and ``actual`` describe the two values of a failed visible case, with
+    the digits that tell them apart (:func:`~imgprep_course.exercises._compare.describe_pair`).
+    """
 
     index: int
     status: str
     message: str = ""
     actual: str = ""
+    expected: str = ""
+    diagnosis: str = ""
 
 
 @dataclass(frozen=True)
@@ -66,7 +84,10 @@ class Exercise:
         Tolerances for numbers (``numpy.isclose``); the defaults accept a float32
         computation of a float64 reference.
     dtype_kind : str or None
-        Required dtype kind of array results ("f" float, "u", "i", "b"), or ``None``.
+        Required dtype of array results: a kind ("f" float, "u", "i", "b"), an exact
+        dtype name ("float32"), or ``None``.
+    misconceptions : sequence of Misconception
+        Common wrong answers; a failed result equal to one of them is diagnosed.
 
     Examples
     --------
@@ -78,8 +99,8 @@ class Exercise:
     >>> print(double.check(lambda x: x * 3).text)
     [FAILED] Exercise 0.1 double: Double it -- case 1 of 1 failed (0/1 point)
       input:    x = array([0., 1., 2.], dtype=float64)
-      expected: array([0., 2., 4.], dtype=float64)
-      actual:   array([0., 3., 6.], dtype=float64)
+      expected: array([0., >>2.<<, 4.], dtype=float64)
+      actual:   array([0., >>3.<<, 6.], dtype=float64)
       problem:  your result at index (1,) is 3, expected 2 (2 of 3 values differ)
       1 hint available: click Hint.
     """
@@ -94,6 +115,7 @@ class Exercise:
     rtol: float = 1e-4
     atol: float = 1e-4
     dtype_kind: str | None = "f"
+    misconceptions: Sequence[Misconception] = ()
     _made: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
@@ -158,15 +180,34 @@ class Exercise:
         with values computed elsewhere; :meth:`run` calls it in the notebook.
         """
         if outcome == "returned":
-            problem = compare(self.expected(case), value, rtol=self.rtol, atol=self.atol,
+            expected = self.expected(case)
+            problem = compare(expected, value, rtol=self.rtol, atol=self.atol,
                               dtype_kind=self.dtype_kind, reveal=not case.hidden)
+            shown = ("", "") if case.hidden or not problem else describe_pair(
+                expected, value, rtol=self.rtol, atol=self.atol)
             return CaseResult(index, "failed" if problem else "passed", problem or "",
-                              actual="" if case.hidden else describe(value))
+                              actual=shown[1], expected=shown[0],
+                              diagnosis=self.diagnose(case, value) if problem else "")
         if outcome == "not implemented":
             return CaseResult(index, "not attempted", "not attempted yet")
         if outcome == "timeout":
             return CaseResult(index, "timeout", message or "ran out of time")
         return CaseResult(index, "error", message)
+
+    def diagnose(self, case: Case, value: Any) -> str:
+        """The first misconception whose result on ``case`` equals ``value``, in words."""
+        for wrong in self.misconceptions:
+            args, kwargs = copy.deepcopy((case.args, case.kwargs))
+            try:
+                result = wrong.function(*args, **kwargs)
+                dtype = result.dtype.name if isinstance(result, np.ndarray) else None
+                same = compare(result, value, rtol=self.rtol, atol=self.atol,
+                               dtype_kind=dtype) is None
+            except Exception:  # a misconception that cannot run here does not apply
+                continue
+            if same:
+                return f"this looks like a common mistake: {wrong.says}"
+        return ""
 
     def run(self, function: Callable, seed: int | None = None) -> list[CaseResult]:
         """Run ``function`` on every case (hidden ones drawn from ``seed``) in this
@@ -224,7 +265,11 @@ class Exercise:
         feedback's notes say why. Elsewhere, ``function`` itself is checked.
         """
         from imgprep_course.exercises._notebook import check
-        return check(self, function)
+        from imgprep_course.exercises._progress import record
+        feedback = check(self, function)
+        if getattr(function, "__name__", self.name) in (self.name, "<lambda>"):
+            record(self.id, feedback.status)   # another function's check is not the answer
+        return feedback
 
 
 def _freeze(value) -> None:

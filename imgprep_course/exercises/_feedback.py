@@ -78,4 +78,8 @@ class Feedback:
     def _repr_mimebundle_(self, include=None, exclude=None):
         bundle = self.widget._repr_mimebundle_(include=include, exclude=exclude) or {}
         bundle["text/plain"] = self.text
+        # for renderers without the widget's model (a website, nbconvert, GitHub)
+        bundle["text/html"] = (f"<div class='imgprep-feedback' style='border:1px solid "
+                               f"{COLOURS[self.status]};padding:4px 8px'>"
+                               f"{as_html(self.summary)}{self._hint_box.value}</div>")
         return bundle

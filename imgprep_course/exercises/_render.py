@@ -73,12 +73,14 @@ def summarise(exercise: Exercise, results: Sequence[CaseResult], *, seed: int | 
     if status not in ("passed", "not attempted") and results:
         last = results[-1]
         case = cases[last.index] if last.index < len(cases) else None
+        if last.diagnosis:
+            rows.append(("mistake", last.diagnosis))
         if case is not None and case.hidden:
             rows.append(("input", "hidden (this case is graded, but not shown)"))
         elif case is not None:
             rows.append(("input", _describe_args(exercise.reference, case)))
             if last.status == "failed":
-                rows.append(("expected", describe(exercise.expected(case))))
+                rows.append(("expected", last.expected or describe(exercise.expected(case))))
                 rows.append(("actual", last.actual))
         rows.append(("problem", last.message))
     hints = () if status == "passed" else tuple(exercise.hints)

@@ -4,7 +4,8 @@ import numpy as np
 
 from imgprep_course import boxes
 from imgprep_course.datasets import COCO, masks, parse_voc_xml, size_ranges
-from imgprep_course.exercises._core import Case, Exercise
+from imgprep_course.exercises._core import Case, Exercise, Misconception
+from imgprep_course.exercises._question import Choice, Question
 
 
 # ------------------------------------------------------------------ 3.1 read a VOC object
@@ -82,16 +83,49 @@ def _read_voc_object_cases(hidden):
             Case((_NO_DIFFICULT,)), Case((_shuffled_object(hidden),), hidden=True)]
 
 
+def _voc_object(xml_text, *, anywhere=False, convert=True):
+    """A plain ElementTree reading; ``anywhere`` searches the whole subtree (a mistake)."""
+    import xml.etree.ElementTree as ET
+
+    obj = ET.fromstring(xml_text)
+    prefix = ".//" if anywhere else ""
+    box = obj.find(prefix + "bndbox")
+    texts = [obj.findtext(prefix + "name").strip(), obj.findtext(prefix + "difficult", "0")]
+    texts += [box.findtext(key) for key in ("xmin", "ymin", "xmax", "ymax")]
+    if not convert:
+        return tuple(texts)
+    return (texts[0], int(texts[1]), *(float(t) for t in texts[2:]))
+
+
+def _voc_object_as_ints(xml_text):
+    name, difficult, *coordinates = _voc_object(xml_text)
+    return (name, difficult, *(int(c) for c in coordinates))
+
+
+_READ_VOC_MISTAKES = (
+    Misconception(lambda xml_text: _voc_object(xml_text, anywhere=True),
+                  "a <part>'s name or box: './/name' and iter() search the whole subtree, "
+                  "and a person's <part> elements have their own <name> and <bndbox>; "
+                  "read only the object's direct children (find('name'))"),
+    Misconception(lambda xml_text: _voc_object(xml_text, convert=False),
+                  "the values are still text: convert difficult with int() and the "
+                  "coordinates with float()"),
+    Misconception(_voc_object_as_ints,
+                  "coordinates truncated to int: VOC coordinates may have a decimal "
+                  "point (12.5), so read them with float()"),
+)
+
 read_voc_object = Exercise(
     name="read_voc_object", number="3.1", points=2,
     title="Read one object of a VOC annotation",
     reference=_read_voc_object_ref, make_cases=_read_voc_object_cases, dtype_kind=None,
+    misconceptions=_READ_VOC_MISTAKES,
     hints=("xml.etree.ElementTree.fromstring(xml_text) gives the <object> element; "
            "element.find('name') finds a direct child, element.findtext('name') its text.",
            "A <part> has its own <name> and <bndbox>: only look at the object's direct "
            "children (find, not iter or './/'). A missing <difficult> counts as 0.",
-           "box = obj.find('bndbox'); xmin = float(box.findtext('xmin')), and so on; "
-           "difficult = int(obj.findtext('difficult', '0')); strip the name's text."),
+           "Convert as you read: difficult to an int (findtext takes a default for a missing "
+           "element), the four coordinates to floats; strip the whitespace around the name."),
 )
 
 
@@ -112,16 +146,34 @@ def _xywh_to_voc_cases(hidden):
     ]
 
 
+def _xyxy_plus(xywh, low, high):
+    xywh = np.asarray(xywh, dtype=np.float64)
+    return np.concatenate([xywh[:, :2] + low, xywh[:, :2] + xywh[:, 2:] + high], axis=1)
+
+
+_XYWH_TO_VOC_MISTAKES = (
+    Misconception(lambda xywh: _xyxy_plus(xywh, 0, 0),
+                  "no +1: that is 0-based xyxy edges; VOC numbers pixels from 1 and its "
+                  "boxes name the first and the last pixel covered"),
+    Misconception(lambda xywh: _xyxy_plus(xywh, 1, 1),
+                  "+1 on every coordinate: the last pixel covered is already number "
+                  "x + w in 1-based numbering, so xmax = x + w"),
+    Misconception(lambda xywh: np.concatenate([np.asarray(xywh, np.float64)[:, :2] + 1,
+                                               np.asarray(xywh, np.float64)[:, 2:]], axis=1),
+                  "w and h are a size, not the far corner: xmax = x + w, ymax = y + h"),
+)
+
 xywh_to_voc = Exercise(
-    name="xywh_to_voc", number="3.2", points=2,
+    name="xywh_to_voc", number="3.2", points=1,
     title="Convert COCO boxes (x, y, w, h) to VOC boxes (1-based, inclusive)",
     reference=_xywh_to_voc_ref, make_cases=_xywh_to_voc_cases, rtol=0, atol=1e-3,
-    hints=("The box [0, 0, 1, 1] covers exactly the top-left pixel; in VOC that pixel "
-           "is number 1 in x and in y, so the VOC box is [1, 1, 1, 1].",
-           "xmin = x + 1 and ymin = y + 1 (0-based edge to 1-based pixel); the last "
-           "pixel covered is x + w in 1-based numbering, so xmax = x + w, ymax = y + h.",
-           "Work on whole columns: out = boxes.astype(float).copy(); "
-           "out[:, 2:] += out[:, :2]; out[:, :2] += 1."),
+    misconceptions=_XYWH_TO_VOC_MISTAKES,
+    hints=("The box [0, 0, 1, 1] covers exactly the top-left pixel; in VOC that pixel is "
+           "number 1 in x and in y, so the VOC box is [1, 1, 1, 1].",
+           "The first pixel covered moves from a 0-based edge to a 1-based number (+1); the "
+           "last pixel covered is number x + w in 1-based numbering, with no +1.",
+           "Work on whole columns: [:, :2] and [:, 2:] select the (x, y) and (w, h) pairs of "
+           "every box; do the arithmetic on a float copy, never on the input."),
 )
 
 
@@ -146,17 +198,35 @@ def _rle_counts_cases(hidden):
     ]
 
 
+def _runs(pixels, *, leading_zero=True):
+    pixels = np.asarray(pixels).astype(np.uint8)
+    edges = np.flatnonzero(np.diff(pixels)) + 1
+    runs = np.diff(np.r_[0, edges, pixels.size]).astype(np.int64)
+    if leading_zero and pixels.size and pixels[0] == 1:
+        runs = np.r_[0, runs]
+    return runs
+
+
+_RLE_MISTAKES = (
+    Misconception(lambda mask: _runs(np.asarray(mask).ravel()),
+                  "row-major RLE: the pixels were read row by row (C order); COCO reads "
+                  "them column by column, mask.flatten(order='F')"),
+    Misconception(lambda mask: _runs(np.asarray(mask).flatten(order="F"), leading_zero=False),
+                  "the first run must count zeros: when the first pixel is 1 the counts "
+                  "start with a run of length 0"),
+)
+
 rle_counts = Exercise(
     name="rle_counts", number="3.3", points=3,
     title="Run-length encode a binary mask the COCO way (uncompressed counts)",
     reference=_rle_counts_ref, make_cases=_rle_counts_cases, rtol=0, atol=0,
-    dtype_kind="i",
-    hints=("COCO reads the mask column by column: mask.flatten(order='F') (or mask.T.ravel()).",
-           "Runs alternate 0, 1, 0, ... and the first run counts zeros: if the first "
-           "pixel is 1, the counts start with a run of length 0.",
-           "Find where the value changes: edges = np.flatnonzero(np.diff(pixels)) + 1; "
-           "the runs are np.diff(np.r_[0, edges, pixels.size]); prepend 0 when "
-           "pixels[0] is 1."),
+    dtype_kind="i", misconceptions=_RLE_MISTAKES,
+    hints=("COCO reads the mask column by column (Fortran order, the transpose's rows).",
+           "Runs alternate 0, 1, 0, ... and the first run counts zeros: if the first pixel "
+           "is 1, the counts start with a run of length 0.",
+           "A run ends where the value changes: np.diff of the pixels is non-zero there and "
+           "np.flatnonzero gives the positions; the run lengths are the gaps between "
+           "consecutive boundaries, counting 0 and the end of the mask as boundaries."),
 )
 
 
@@ -182,16 +252,89 @@ def _size_histogram_cases(hidden):
     ]
 
 
+def _count(areas, small, medium, large):
+    areas = np.asarray(areas, dtype=np.float64)
+    return tuple(int(np.sum(rule(areas))) for rule in (small, medium, large))
+
+
+_SIZE_HISTOGRAM_MISTAKES = (
+    Misconception(lambda areas: _count(areas, lambda a: a <= 1024,
+                                       lambda a: (a >= 1024) & (a <= 9216),
+                                       lambda a: a >= 9216),
+                  "pycocotools' evaluation ranges, closed at both ends, so an area of "
+                  "exactly 1024 or 9216 counts twice; for statistics the ranges are "
+                  "half-open, [0, 1024), [1024, 9216), [9216, inf)"),
+    Misconception(lambda areas: _count(areas, lambda a: a < 1024,
+                                       lambda a: (a > 1024) & (a < 9216),
+                                       lambda a: a > 9216),
+                  "the COCO web page's strict inequalities, which leave an area of exactly "
+                  "1024 or 9216 in no range; each boundary belongs to the range above it"),
+    Misconception(lambda areas: _count(areas, lambda a: a < 32,
+                                       lambda a: (a >= 32) & (a < 96),
+                                       lambda a: a >= 96),
+                  "32 and 96 are side lengths: the area thresholds are 32**2 = 1024 and "
+                  "96**2 = 9216"),
+)
+
 size_histogram = Exercise(
-    name="size_histogram", number="3.4", points=2,
+    name="size_histogram", number="3.4", points=1,
     title="Count COCO's small, medium and large objects",
     reference=_size_histogram_ref, make_cases=_size_histogram_cases, dtype_kind=None,
+    misconceptions=_SIZE_HISTOGRAM_MISTAKES,
     hints=("Two thresholds, 32**2 = 1024 and 96**2 = 9216; each boundary value belongs to "
-           "the range above it.",
-           "With a NumPy array, (areas < 1024).sum() counts the small ones; medium is "
-           "(1024 <= areas) & (areas < 9216).",
-           "Return plain ints in a tuple: (int(small), int(medium), int(large)); an "
-           "area of exactly 1024 is medium, exactly 9216 is large."),
+           "the range above it (half-open ranges, the library's convention for statistics).",
+           "A comparison on an array gives a boolean array; its sum counts the True values, "
+           "and & combines two conditions (put each in parentheses).",
+           "Return plain Python ints in a tuple (int() of each count): an area of exactly "
+           "1024 is medium, exactly 9216 large."),
 )
 
 EXERCISES = (read_voc_object, xywh_to_voc, rle_counts, size_histogram)
+
+# ------------------------------------------------------------------------ questions
+size_by_area = Question(
+    name="size_range_answer", number="3.5", title="Predict: the size range of an object",
+    prompt="A COCO annotation has bbox [10, 20, 30, 40] (x, y, w, h) and area 702. In "
+           "which range does COCO's evaluation count it?",
+    choices=(
+        Choice("a", "small", True,
+               "the ranges go by the annotation's area, the mask's pixel count, 702 < "
+               "32**2 = 1024"),
+        Choice("b", "medium", False,
+               "1200 is the box's w x h; COCO's ranges use the area field, the mask's "
+               "pixel count"),
+        Choice("c", "large", False, "large starts at 96**2 = 9216"),
+    ),
+)
+
+voc_width = Question(
+    name="voc_width_answer", number="3.6", title="Predict: the width of a VOC box",
+    prompt="A VOC box has xmin = 1 and xmax = 10 (1-based pixel numbers, both ends "
+           "included). How many pixels wide is it?",
+    value=10, tolerance=0,
+    wrong_values=((9, "xmax - xmin counts the steps between the first and the last "
+                      "pixel; both ends are included, so xmax - xmin + 1"),
+                  (11, "one +1 is enough: pixels 1 to 10 are 10 pixels")),
+    explanation="Pixels 1, 2, ..., 10: ten pixels, xmax - xmin + 1 (the +1 of the VOC "
+                "devkit's areas and IoU).",
+)
+
+crowd_regions = Question(
+    name="crowd_answer", number="3.7", title="Choose: what iscrowd=1 means",
+    prompt="Which statements about COCO annotations with iscrowd=1 are true? (several)",
+    several=True,
+    choices=(
+        Choice("a", "their segmentation is stored as RLE", True,
+               "a crowd region is one mask over many objects, stored run-length encoded"),
+        Choice("b", "a detection matched to one is ignored, neither TP nor FP", True,
+               "pycocotools matches leftover detections to crowd regions and ignores them"),
+        Choice("c", "each counts as a ground truth object in the recall", False,
+               "crowd regions are ignored ground truth: they are not in the recall's "
+               "denominator"),
+        Choice("d", "they form a category of their own", False,
+               "iscrowd is a flag on an annotation of an ordinary category (a crowd of "
+               "people is category person)"),
+    ),
+)
+
+QUESTIONS = (size_by_area, voc_width, crowd_regions)

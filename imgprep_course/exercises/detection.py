@@ -8,7 +8,8 @@ import numpy as np
 
 from imgprep_course import metrics
 from imgprep_course.metrics.simulate import simulate_detector
-from imgprep_course.exercises._core import Case, Exercise
+from imgprep_course.exercises._core import Case, Exercise, Misconception
+from imgprep_course.exercises._question import Choice, Question
 
 
 def _random_boxes(rng, n: int, extent: float = 100.0, integer: bool = False) -> np.ndarray:
@@ -36,17 +37,44 @@ def _iou_cases(hidden):
     ]
 
 
+def _pairwise_iou(boxes_a, boxes_b, *, plus=0.0, clip=True, subtract=True):
+    a = np.asarray(boxes_a, np.float64)[:, None, :]
+    b = np.asarray(boxes_b, np.float64)[None, :, :]
+    width = np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0]) + plus
+    height = np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1]) + plus
+    if clip:
+        width, height = np.maximum(width, 0), np.maximum(height, 0)
+    intersection = width * height
+    area_a = (a[..., 2] - a[..., 0] + plus) * (a[..., 3] - a[..., 1] + plus)
+    area_b = (b[..., 2] - b[..., 0] + plus) * (b[..., 3] - b[..., 1] + plus)
+    return intersection / (area_a + area_b - (intersection if subtract else 0))
+
+
+_IOU_MISTAKES = (
+    Misconception(lambda boxes_a, boxes_b: _pairwise_iou(boxes_a, boxes_b, clip=False),
+                  "the overlap's width and height were not clipped at 0: two boxes apart "
+                  "in x and in y get two negative lengths, whose product is a positive "
+                  "'intersection'; use np.maximum(..., 0) on each"),
+    Misconception(lambda boxes_a, boxes_b: _pairwise_iou(boxes_a, boxes_b, plus=1.0),
+                  "the VOC devkit's +1 (integer pixels, inclusive ends): these boxes have "
+                  "continuous coordinates, so width = x2 - x1 with no +1"),
+    Misconception(lambda boxes_a, boxes_b: _pairwise_iou(boxes_a, boxes_b, subtract=False),
+                  "the union counts the intersection twice: union = area_a + area_b - "
+                  "intersection"),
+)
+
 iou = Exercise(
     name="iou", number="4.1", points=2,
     title="IoU of every box with every other box (xyxy)",
     reference=lambda boxes_a, boxes_b: metrics.box_iou(boxes_a, boxes_b, fmt="xyxy"),
-    make_cases=_iou_cases,
-    hints=("Broadcast: boxes_a[:, None, :] has shape (N, 1, 4) and boxes_b[None, :, :] "
-           "has shape (1, M, 4); combining them gives (N, M) arrays.",
-           "The overlap's width is min(x2_a, x2_b) - max(x1_a, x1_b); clip it at 0 with "
-           "np.maximum(..., 0) (and the height likewise), or boxes that are far apart "
-           "get a positive 'intersection' from two negative lengths.",
-           "union = area_a + area_b - intersection; IoU = intersection / union."),
+    make_cases=_iou_cases, misconceptions=_IOU_MISTAKES,
+    hints=("Broadcast: boxes_a[:, None, :] has shape (N, 1, 4) and boxes_b[None, :, :] has "
+           "shape (1, M, 4); combining them gives (N, M) arrays.",
+           "The overlap's width is the smaller right edge minus the larger left edge; clip "
+           "it at 0 (np.maximum), and the height likewise, or boxes that are far apart in x "
+           "and y get a positive 'intersection' from two negative lengths.",
+           "The union is the sum of the two areas minus the intersection, which they both "
+           "hold; IoU is the ratio of the two."),
 )
 
 
@@ -77,18 +105,58 @@ def _match_cases(hidden):
     ]
 
 
+def _greedy(ious, scores, threshold, *, by_score=True, first_of_ties=False, strict=False,
+            exclusive=True):
+    ious = np.asarray(ious, np.float64)
+    taken = np.zeros(ious.shape[1], dtype=bool)
+    is_tp = np.zeros(ious.shape[0], dtype=bool)
+    order = np.argsort(-np.asarray(scores), kind="stable") if by_score else range(len(ious))
+    for d in order:
+        free = np.where(taken, -1.0, ious[d])
+        if not free.size:
+            continue
+        ranked = free if first_of_ties else free[::-1]
+        g = int(np.argmax(ranked)) if first_of_ties else free.size - 1 - int(np.argmax(ranked))
+        if free[g] > threshold or (not strict and free[g] == threshold):
+            taken[g] = exclusive
+            is_tp[d] = True
+    return is_tp
+
+
+_MATCH_MISTAKES = (
+    Misconception(lambda ious, scores, threshold: _greedy(ious, scores, threshold,
+                                                          first_of_ties=True),
+                  "np.argmax takes the first of equal IoUs; this exercise's rule is "
+                  "pycocotools': on equal IoUs the later ground truth (column) wins, "
+                  "because its loop keeps a candidate when ious[d, j] >= best"),
+    Misconception(lambda ious, scores, threshold: _greedy(ious, scores, threshold,
+                                                          by_score=False),
+                  "detections visited in row order: go by score, highest first "
+                  "(np.argsort(-scores, kind='stable'))"),
+    Misconception(lambda ious, scores, threshold: _greedy(ious, scores, threshold,
+                                                          strict=True),
+                  "IoU > threshold: an IoU equal to the threshold counts as a match (>=)"),
+    Misconception(lambda ious, scores, threshold: _greedy(ious, scores, threshold,
+                                                          exclusive=False),
+                  "a ground truth matched more than one detection: once taken, it is no "
+                  "longer free, and a second detection on it is a duplicate, a false "
+                  "positive"),
+)
+
 match = Exercise(
-    name="match", number="4.2", points=2,
+    name="match", number="4.2", points=3,
     title="Greedy matching by score: which detections are true positives?",
     reference=lambda ious, scores, threshold: metrics.greedy_match(ious, scores,
                                                                    threshold) >= 0,
-    make_cases=_match_cases, dtype_kind="b",
-    hints=("Visit the detections in the order np.argsort(-scores, kind='stable') and keep "
-           "a boolean array 'taken' with one entry per ground truth (column).",
-           "For one detection d: best = threshold, m = -1; for each column g that is not "
-           "taken: if ious[d, g] >= best, then best = ious[d, g] and m = g.",
-           "If m >= 0 afterwards, mark taken[m] = True and is_tp[d] = True. Return is_tp "
-           "in the input order (index it with d, not with the rank)."),
+    make_cases=_match_cases, dtype_kind="b", misconceptions=_MATCH_MISTAKES,
+    hints=("Visit the detections by score, highest first: a stable argsort of the negated "
+           "scores keeps equal scores in row order. Keep one 'taken' flag per ground truth "
+           "(column).",
+           "For one detection, scan the free columns keeping the best IoU so far, starting "
+           "from the threshold: with >=, an equal IoU replaces the candidate, so the later "
+           "column wins, as in pycocotools (np.argmax would pick the first).",
+           "A candidate found is taken and its detection a true positive: set the flag at "
+           "the detection's own row, so that the result is in input order."),
 )
 
 
@@ -109,17 +177,36 @@ def _precision_recall_cases(hidden):
     ]
 
 
+def _cumulative(is_tp):
+    return np.cumsum(np.asarray(is_tp, bool)), np.arange(1, len(is_tp) + 1)
+
+
+_PRECISION_RECALL_MISTAKES = (
+    Misconception(lambda is_tp, n_gt: (_cumulative(is_tp)[0] / _cumulative(is_tp)[1],
+                                       _cumulative(is_tp)[0] / max(int(np.sum(is_tp)), 1)),
+                  "recall divided by the true positives found: it divides by n_gt, every "
+                  "ground truth, found or missed"),
+    Misconception(lambda is_tp, n_gt: (np.asarray(is_tp, float) / _cumulative(is_tp)[1],
+                                       np.asarray(is_tp, float) / n_gt),
+                  "not cumulative: after k detections, count the true positives among "
+                  "all the first k (np.cumsum), not only the k-th"),
+    Misconception(lambda is_tp, n_gt: (_cumulative(is_tp)[0] / n_gt,
+                                       _cumulative(is_tp)[0] / _cumulative(is_tp)[1]),
+                  "precision and recall swapped: precision = TP / (TP + FP), the share of "
+                  "detections that are right; recall = TP / n_gt"),
+)
+
 precision_recall = Exercise(
     name="precision_recall", number="4.3", points=2,
     title="Precision and recall after each ranked detection",
     reference=lambda is_tp, n_gt: metrics.precision_recall(
         is_tp, np.zeros(len(is_tp)), n_gt),   # equal scores: the order given is kept
-    make_cases=_precision_recall_cases,
-    hints=("np.cumsum(is_tp) counts the true positives among the first k detections, "
-           "for every k at once; np.cumsum(~is_tp) counts the false positives.",
-           "precision = TP / (TP + FP), where TP + FP is simply 1, 2, 3, ...",
-           "recall = TP / n_gt: every ground truth counts, found or missed. Return the "
-           "tuple (precision, recall) of float arrays."),
+    make_cases=_precision_recall_cases, misconceptions=_PRECISION_RECALL_MISTAKES,
+    hints=("np.cumsum(is_tp) counts the true positives among the first k detections, for "
+           "every k at once; np.cumsum(~is_tp) counts the false positives.",
+           "precision = TP / (TP + FP), where TP + FP is simply 1, 2, 3, ... (np.arange).",
+           "recall = TP / n_gt: every ground truth counts, found or missed. Return the two "
+           "float arrays as a tuple (precision, recall)."),
 )
 
 
@@ -141,17 +228,37 @@ def _all_point_ap_cases(hidden):
     ]
 
 
+def _area_without_envelope(recall, precision):
+    return float(np.sum(np.diff(np.r_[0.0, recall]) * np.asarray(precision)))
+
+
+_ALL_POINT_AP_MISTAKES = (
+    Misconception(_area_without_envelope,
+                  "AP without the precision envelope: each precision must first become "
+                  "the largest precision at that recall or beyond "
+                  "(np.maximum.accumulate from the right)"),
+    Misconception(lambda recall, precision: metrics.voc_ap(recall, precision,
+                                                           use_07_metric=True),
+                  "that is VOC 2007's 11-point AP; the all-point AP sums the envelope over "
+                  "every recall step"),
+    Misconception(lambda recall, precision: metrics.coco_ap(recall, precision),
+                  "that is COCO's 101-point AP; the all-point AP sums the envelope over "
+                  "every recall step"),
+)
+
 all_point_ap = Exercise(
     name="all_point_ap", number="4.4", points=2,
     title="All-point AP (PASCAL VOC 2010 and later)",
     reference=lambda recall, precision: metrics.voc_ap(recall, precision),
-    make_cases=_all_point_ap_cases,
-    hints=("Pad: mrec = [0, *recall, 1] and mpre = [0, *precision, 0] "
-           "(np.concatenate).",
+    make_cases=_all_point_ap_cases, misconceptions=_ALL_POINT_AP_MISTAKES,
+    hints=("Pad the curve: recall with 0 in front and 1 at the end, precision with 0 at both "
+           "ends (np.concatenate).",
            "The envelope: each precision becomes the largest precision at its position or "
-           "later: np.maximum.accumulate(mpre[::-1])[::-1].",
-           "i = np.flatnonzero(mrec[1:] != mrec[:-1]); AP = "
-           "sum((mrec[i + 1] - mrec[i]) * mpre[i + 1])."),
+           "later, a running maximum from the right (np.maximum.accumulate of the reversed "
+           "array, reversed back).",
+           "Sum over the places where the padded recall changes (np.flatnonzero of its "
+           "consecutive differences): the recall step times the envelope's precision after "
+           "the step."),
 )
 
 
@@ -197,20 +304,101 @@ def _map_50_95_cases(hidden):
     ]
 
 
+def _map_variant(boxes, scores, labels, gt_boxes, gt_labels, *, thresholds=None,
+                 ap=metrics.coco_ap, skip_undetected=False):
+    """mAP over classes with ground truth and ``thresholds``, with ``ap`` per curve."""
+    thresholds = np.linspace(0.5, 0.95, 10) if thresholds is None else thresholds
+    aps = []
+    for c in np.unique(gt_labels):
+        mine, theirs = labels == c, gt_labels == c
+        if skip_undetected and not mine.any():
+            continue
+        ious = metrics.box_iou(boxes[mine], gt_boxes[theirs], fmt="xyxy")
+        for threshold in thresholds:
+            is_tp = metrics.greedy_match(ious, scores[mine], threshold) >= 0
+            precision, recall = metrics.precision_recall(is_tp, scores[mine],
+                                                         int(theirs.sum()))
+            aps.append(ap(recall, precision) if len(recall) else 0.0)
+    return float(np.mean(aps))
+
+
+_MAP_MISTAKES = (
+    Misconception(lambda *arrays: _map_variant(*arrays, thresholds=[0.5]),
+                  "that is AP50, at the one IoU threshold 0.5; mAP@[.5:.95] averages "
+                  "over the 10 thresholds np.linspace(0.5, 0.95, 10)"),
+    Misconception(lambda *arrays: _map_variant(*arrays, ap=metrics.voc_ap),
+                  "the all-point (VOC) AP of each curve: COCO reads the envelope at the "
+                  "101 recalls np.linspace(0, 1, 101) and averages"),
+    Misconception(lambda *arrays: _map_variant(*arrays, skip_undetected=True),
+                  "a class with ground truth but no detection was left out: it counts, "
+                  "with AP 0 at every threshold"),
+)
+
 map_50_95 = Exercise(
-    name="map_50_95", number="4.5", points=3,
+    name="map_50_95", number="4.5", points=5,
     title="COCO's mAP@[.5:.95] for one image",
-    reference=_map_50_95_ref, make_cases=_map_50_95_cases,
+    reference=_map_50_95_ref, make_cases=_map_50_95_cases, misconceptions=_MAP_MISTAKES,
     hints=("For each class c that has ground truth: the detections with labels == c, the "
            "ground truths with gt_labels == c, their IoU matrix; then for each threshold in "
-           "np.linspace(0.5, 0.95, 10): match, rank the flags by score (stable), "
-           "precision and recall, AP. mAP is the mean of all these APs.",
-           "COCO's AP: envelope = np.maximum.accumulate(precision[::-1])[::-1]; "
-           "i = np.searchsorted(recall, np.linspace(0, 1, 101), side='left'); the value is "
-           "envelope[i] where i < len(recall), else 0; AP is the mean of the 101 values.",
-           "A class without detections has AP 0 at every threshold (a 101-point curve of "
-           "zeros); a class without ground truth is skipped. Copy your iou, match and "
-           "precision_recall into this cell: the grader runs the cell alone."),
+           "np.linspace(0.5, 0.95, 10): match, rank the flags by score (stable), precision "
+           "and recall, AP. mAP is the mean of all these APs.",
+           "COCO's AP reads the envelope at the 101 recalls np.linspace(0, 1, 101): "
+           "np.searchsorted with side='left' finds, for each, the first rank whose recall "
+           "reaches it; a recall never reached counts 0; AP is the mean of the 101 values.",
+           "A class without detections has AP 0 at every threshold (a curve of zeros); a "
+           "class without ground truth is skipped. Copy your iou, match and precision_recall "
+           "into this cell: the grader runs the cell alone."),
 )
 
 EXERCISES = (iou, match, precision_recall, all_point_ap, map_50_95)
+
+# ------------------------------------------------------------------------ questions
+#: The two PR curves that question 4.6 plots: TP flags in rank order, 10 objects each.
+PR_CURVES = {"A": ([True] * 4 + [False] * 6 + [True] * 2, 10),
+             "B": ([True, True, False] * 4 + [True], 10)}
+
+which_curve = Question(
+    name="which_curve_answer", number="4.6", title="Read a plot: which curve has the higher AP?",
+    prompt="The plot above shows the PR curves of detectors A and B on the same 10 "
+           "objects. Which one has the higher all-point AP?",
+    choices=(
+        Choice("a", "A", False,
+               "A starts at precision 1 but it ends at recall 0.4 and A never gets past "
+               "recall 0.6; the area under B's envelope, which reaches recall 0.9, is "
+               "larger"),
+        Choice("b", "B", True,
+               "AP is the area under the precision envelope: B keeps a precision near "
+               "0.7 all the way to recall 0.9, A's high precision ends at recall 0.4"),
+        Choice("c", "the same: both start at precision 1", False,
+               "the start says little: AP integrates the precision over all the recalls "
+               "a curve reaches"),
+    ),
+)
+
+perfect_but_incomplete = Question(
+    name="missed_objects_answer", number="4.7", title="Predict: AP of a detector that misses",
+    prompt="A detector finds 8 of 10 objects with one correct box each and makes no other "
+           "detection. What is its all-point AP?",
+    value=0.8, tolerance=0.005,
+    wrong_values=((1.0, "precision is 1 at every rank, but AP also needs recall: the "
+                        "curve stops at recall 0.8, and beyond it precision counts 0"),),
+    explanation="Precision 1 from recall 0 to 0.8, then nothing: the area is 0.8.",
+)
+
+match_by_score = Question(
+    name="match_by_score_answer", number="4.8", title="Predict: which detection matches",
+    prompt="One object; detection P has IoU 0.9 with it and score 0.8, detection Q has "
+           "IoU 0.7 and score 0.9. With greedy matching at IoU 0.5, which is the true "
+           "positive?",
+    choices=(
+        Choice("a", "P, the better box", False,
+               "matching visits detections by score, not by IoU: Q comes first and takes "
+               "the object"),
+        Choice("b", "Q, the higher score", True,
+               "Q is visited first, its IoU 0.7 passes 0.5, the object is taken; P is "
+               "then a duplicate, a false positive"),
+        Choice("c", "both", False, "one object gives at most one true positive"),
+    ),
+)
+
+QUESTIONS = (which_curve, perfect_but_incomplete, match_by_score)

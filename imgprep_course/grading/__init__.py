@@ -40,7 +40,7 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from imgprep_course.exercises import (LESSONS, CaseResult, Exercise, lesson_exercises,
-                                      pristine_setup)
+                                      lesson_questions, pristine_setup)
 from imgprep_course.grading import _trust
 from imgprep_course.grading._answers import read_notebook, refuses_reference
 from imgprep_course.grading._child import Limits, Workers, sandbox_available
@@ -48,6 +48,7 @@ from imgprep_course.grading._codec import CodecError
 from imgprep_course.grading._files import Found, Refused, collect, read_submission
 from imgprep_course.grading._intake import Intake, fingerprint, identify_lesson
 from imgprep_course.grading._judging import MESSAGE_CHARS, describe_error, judge_frame  # noqa: F401
+from imgprep_course.grading._questions import judge_literal
 from imgprep_course.grading._sandbox import landlock_abi
 from imgprep_course.grading._text import printable as _printable
 from imgprep_course.notebooks import course_root
@@ -160,6 +161,7 @@ def _intake_header() -> dict:
     for lesson in LESSONS:
         cells = _pristine_cells(lesson)
         lessons[lesson] = {"exercises": [e.name for e in lesson_exercises(lesson)],
+                           "questions": [q.name for q in lesson_questions(lesson)],
                            "setup": list(pristine_setup(lesson)),
                            "cells": sorted({fingerprint(c["source"]) for c in cells} - {None})}
     return {"lessons": lessons}
@@ -172,8 +174,8 @@ def grade_notebook(path, *, limits: Limits = Limits(), seed: int | None = None
     Examples
     --------
     >>> grade = grade_notebook(course_root() / "solutions" / "00_start_here.ipynb")
-    >>> grade.score, grade.max_score, grade.exercises[0].status
-    (1, 1, 'passed')
+    >>> grade.score, grade.max_score, grade.exercises[0].status   # an exercise, 3 questions
+    (4, 4, 'passed')
     """
     return grade_class([path], limits=limits, seed=seed).submissions[0]
 
@@ -238,6 +240,10 @@ def grade_class(paths, *, limits: Limits = Limits(), jobs: int = 1, progress: bo
                 continue
             grade.exercises.append(None)
             tasks.append((grade, position, exercise, answer, lesson))
+        for question in lesson_questions(grade.lesson):  # their literal is read, never run
+            read = found_answers.get(question.name) or {}
+            grade.exercises.append(_grade(question, judge_literal(
+                question, read.get("text"), read.get("error"))))
     with Workers(sandbox=sandbox, startup=limits.startup) as workers, \
             ThreadPoolExecutor(max_workers=jobs) as pool, \
             tqdm(total=len(tasks), unit="answer", desc="grading",
@@ -313,7 +319,7 @@ def _from_intake(path: str, result) -> tuple[SubmissionGrade, dict | None]:
     grade = SubmissionGrade(path, lesson)
     unreadable = _text(result.get("unreadable"), 500)
     if unreadable:
-        for exercise in lesson_exercises(lesson):
+        for exercise in (*lesson_exercises(lesson), *lesson_questions(lesson)):
             grade.exercises.append(_grade(exercise, [CaseResult(0, "error", unreadable)]))
         return grade, None
     raw = result.get("answers") if isinstance(result.get("answers"), dict) else {}
@@ -331,6 +337,11 @@ def _from_intake(path: str, result) -> tuple[SubmissionGrade, dict | None]:
             "function": _text(entry.get("function"), 10**7),
             "findings": [f for f in entry.get("findings") or [] if isinstance(f, str)]
             if isinstance(entry.get("findings"), list) else []}
+    raw = result.get("questions") if isinstance(result.get("questions"), dict) else {}
+    for question in lesson_questions(lesson):
+        entry = raw.get(question.name) if isinstance(raw.get(question.name), dict) else {}
+        answers[question.name] = {"text": _text(entry.get("text"), 2000),
+                                  "error": _text(entry.get("error"), 500)}
     return grade, answers
 
 

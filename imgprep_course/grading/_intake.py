@@ -33,6 +33,7 @@ import time
 from pathlib import Path
 
 from imgprep_course.grading._answers import NotebookError, find_answer, read_notebook
+from imgprep_course.grading._questions import AnswerError, answer_literal
 from imgprep_course.grading._similarity import canonical, findings
 
 _LENGTH = struct.Struct(">Q")
@@ -111,13 +112,15 @@ it is not graded as lesson a
 def examine(data: bytes, name: str, header: dict) -> dict:
     """Everything the grader needs from one submission's bytes.
 
-    Returns ``{"lesson", "error", "unreadable", "answers"}``: ``error`` when its lesson
-    cannot be told (nothing is graded), ``unreadable`` when it is not a notebook (every
-    exercise of its lesson is an error), else per exercise name ``{"source", "refusal",
-    "canonical", "function", "findings"}``.
+    Returns ``{"lesson", "error", "unreadable", "answers", "questions"}``: ``error``
+    when its lesson cannot be told (nothing is graded), ``unreadable`` when it is not a
+    notebook (every exercise of its lesson is an error), else per exercise name
+    ``{"source", "refusal", "canonical", "function", "findings"}`` and per question name
+    ``{"text", "error"}`` (the literal assigned, or why it is not one).
     """
     lessons = header["lessons"]
-    result = {"lesson": None, "error": None, "unreadable": None, "answers": {}}
+    result = {"lesson": None, "error": None, "unreadable": None, "answers": {},
+              "questions": {}}
     try:
         metadata, cells = read_notebook(data)
     except (NotebookError, RecursionError, MemoryError) as error:
@@ -148,6 +151,12 @@ def examine(data: bytes, name: str, header: dict) -> dict:
             "canonical": canonical(source) if source else None,
             "function": canonical(source, exercise) if source else None,
             "findings": findings(source) if source else []}
+    for question in lessons[lesson]["questions"]:
+        try:
+            result["questions"][question] = {"text": answer_literal(cells, question),
+                                             "error": None}
+        except AnswerError as error:
+            result["questions"][question] = {"text": None, "error": str(error)}
     return result
 
 

@@ -30,7 +30,8 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from imgprep_course.exercises import lesson_exercises
+from imgprep_course.exercises import Question, lesson_exercises, lesson_questions
+from imgprep_course.exercises._question import QuestionFeedback
 from imgprep_course.exercises._render import summarise
 from imgprep_course.grading._similarity import similarity_markdown
 from imgprep_course.grading._text import printable
@@ -116,7 +117,8 @@ def write_gradebook(grades, path: Path, *, sandbox: bool = True) -> None:
     on, points per exercise."""
     columns = []
     for lesson in dict.fromkeys(g.lesson for g in grades if g.lesson):
-        columns += [(lesson, ex.id) for ex in lesson_exercises(lesson)]
+        columns += [(lesson, ex.id) for ex in (*lesson_exercises(lesson),
+                                                 *lesson_questions(lesson))]
     ids = Counter(exercise for _, exercise in columns)
     header = ["submission", "lesson", "score", "max_score", "sandbox"] + [
         exercise if ids[exercise] == 1 else f"{lesson}:{exercise}"
@@ -191,14 +193,18 @@ def summary_markdown(summary: dict) -> str:
 
 
 def _sections(grade):
-    """(heading, detail lines, hints) per exercise, in the notebook's feedback words."""
-    for exercise, result in zip(lesson_exercises(grade.lesson), grade.exercises):
-        view = summarise(exercise, result.decisive)
-        details = [f"{k + ':':<9} {printable(v, 2000)}" for k, v in view.rows]
+    """(heading, detail lines, hints) per exercise and question, in the notebook's
+    feedback words."""
+    items = (*lesson_exercises(grade.lesson), *lesson_questions(grade.lesson))
+    for exercise, result in zip(items, grade.exercises):
+        rows = (QuestionFeedback(exercise, result.decisive).details()
+                if isinstance(exercise, Question) else summarise(exercise, result.decisive).rows)
+        details = [f"{k + ':':<9} {printable(v, 2000)}" for k, v in rows]
         if result.status == "not attempted" and result.message != "not attempted yet":
             details.append(f"problem:  {printable(result.message, 800)}")
         hints = list(exercise.hints) if result.status != "passed" else []
-        heading = (f"Exercise {exercise.number} {exercise.id}: {exercise.title} -- "
+        kind = "Question" if isinstance(exercise, Question) else "Exercise"
+        heading = (f"{kind} {exercise.number} {exercise.id}: {exercise.title} -- "
                    f"{result.status} ({result.score}/{result.max_score})")
         yield heading, details, hints
 

@@ -40,6 +40,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-component-update", "--disable-sync",
                  "--disable-dev-shm-usage"]
 
+#: The JupyterLab setting defaults the course ships (see pyproject.toml's data-files).
+LAB_DEFAULTS = REPO / "imgprep_course" / "_lab" / "imgprep-course.json"
 #: JupyterLab user settings: no news toast or update check covering the widgets, and every
 #: cell attached to the DOM (no virtual scrolling), so the tests see all outputs.
 LAB_SETTINGS = {
@@ -232,7 +234,13 @@ def lab(chromium_path, warm_matplotlib, tmp_path_factory):
     env = _lab_environment(base)
     port, token = _free_port(), secrets.token_hex(24)
     log = base / "jupyterlab.log"
+    # the setting defaults the package installs (a wheel puts them in sys.prefix; an
+    # editable install does not), so the lab runs as a student's does
+    overrides = base / "app-settings" / "overrides.d"
+    overrides.mkdir(parents=True)
+    shutil.copy(LAB_DEFAULTS, overrides)
     command = [sys.executable, "-m", "jupyter", "lab", "--no-browser",
+               f"--LabApp.app_settings_dir={base / 'app-settings'}",
                "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
                "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
                f"--ServerApp.root_dir={root}", "--LabApp.news_url=None"]

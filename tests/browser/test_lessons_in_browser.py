@@ -181,6 +181,9 @@ def test_lesson_runs_and_its_widgets_work(notebook: Path, lab, page):
     for i in range(n_checks):
         box = feedback.nth(i)
         expect(box).to_contain_text("not attempted yet")
+        if "imgprep-question" in (box.get_attribute("class") or ""):
+            expect(box).to_contain_text("and run the cell")   # a question: no hints
+            continue
         hints = box.locator(".imgprep-hints")
         expect(hints).to_have_text("")
         box.locator("button.imgprep-hint").click()
@@ -218,3 +221,104 @@ def test_lesson_runs_and_its_widgets_work(notebook: Path, lab, page):
     print(f"{notebook.stem}: {n_checks} feedback widgets, each Hint revealed a hint; "
           f"screenshots: {', '.join(p.name for p in screenshots)}")
     assert page_errors == [], f"JavaScript errors in the page: {page_errors}"
+
+
+# ------------------------------------------------------------------ results survive a reload
+#: The reopened notebook gets a new kernel that has run nothing, so none of the widgets'
+#: models exist in it. What shows is what the notebook file holds: the widget state that
+#: JupyterLab saves with it (the course turns "Save Widget State Automatically" on, see
+#: imgprep_course/_lab/), so every feedback box keeps its status, failing case and the
+#: hints revealed, and every explorer its last picture; never "Error displaying widget".
+SOLUTIONS = Path(__file__).resolve().parents[2] / "solutions"
+PLACEHOLDERS = re.compile("Error displaying widget|Loading widget|model not found")
+#: A checksum of the pixels an <img> shows (its src is a blob URL, new on each page).
+PIXEL_HASH = """img => {
+    const canvas = document.createElement('canvas');
+    canvas.width = img.naturalWidth;
+    canvas.height = img.naturalHeight;
+    const context = canvas.getContext('2d');
+    context.drawImage(img, 0, 0);
+    const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
+    let hash = canvas.width * 65536 + canvas.height;
+    for (let i = 0; i < data.length; i += 7) hash = (hash * 31 + data[i]) >>> 0;
+    return hash;
+}"""
+
+
+def _without_outputs(source: Path, target: Path) -> None:
+    notebook = json.loads(source.read_text(encoding="utf-8"))
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+    notebook["metadata"].pop("widgets", None)
+    target.write_text(json.dumps(notebook, indent=1), encoding="utf-8")
+
+
+def test_a_saved_notebook_shows_its_feedback_and_explorers_after_a_reload(lab, browser):
+    from playwright.sync_api import expect
+
+    name = "reload_01_rescaling.ipynb"
+    _without_outputs(SOLUTIONS / "01_rescaling.ipynb", lab.root / name)
+    sources = _code_sources(lab.root / name)
+    # each cell that ends in a check shows its box (a check inside an assert shows none)
+    n_checks = sum(bool(CHECK_CALL.search(source.strip().splitlines()[-1]))
+                   for source in sources)
+
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    page.goto(lab.lab_url(name))
+    _run_all_cells(page, len(sources))
+    feedback = page.locator(".imgprep-feedback")
+    expect(feedback).to_have_count(n_checks, timeout=UI_WAIT)
+    failed = page.locator(".imgprep-feedback", has_text="[FAILED]").first
+    failed.locator("button.imgprep-hint").click()
+    hint = failed.locator(".imgprep-hints")
+    expect(hint).to_contain_text("Hint 1/", timeout=UI_WAIT)
+    hint_text = hint.inner_text().strip()
+    failed_text = failed.locator(".widget-html").first.inner_text().strip()
+    explorers = page.locator(".imgprep-explorer")
+    expect(explorers).to_have_count(1, timeout=UI_WAIT)
+    picture = explorers.first.locator("img")
+    first_src = picture.get_attribute("src")
+    _change_first_control(explorers.first)      # the picture saved is the last one drawn
+    expect(picture).not_to_have_attribute("src", first_src, timeout=UI_WAIT)
+    page.wait_for_timeout(500)
+    picture_before = picture.evaluate(PIXEL_HASH)
+
+    page.keyboard.press("Control+s")
+    expect(page.locator(".jp-mod-current.jp-mod-dirty")).to_have_count(0, timeout=UI_WAIT)
+    saved = json.loads((lab.root / name).read_text(encoding="utf-8"))
+    assert saved["metadata"].get("widgets"), "JupyterLab saved no widget state"
+    context.close()
+    lab.shut_down_kernels()
+
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    try:
+        page.goto(lab.lab_url(name))
+        page.locator(".jp-NotebookPanel").wait_for(timeout=UI_WAIT)
+        feedback = page.locator(".imgprep-feedback")
+        expect(feedback, "feedback boxes after the reload").to_have_count(n_checks,
+                                                                          timeout=UI_WAIT)
+        expect(page.locator(".jp-OutputArea-output", has_text=PLACEHOLDERS),
+               "widgets that did not come back").to_have_count(0, timeout=UI_WAIT)
+        again = page.locator(".imgprep-feedback", has_text="[FAILED]").first
+        expect(again.locator(".imgprep-hints")).to_contain_text("Hint 1/", timeout=UI_WAIT)
+        assert again.locator(".widget-html").first.inner_text().strip() == failed_text
+        assert again.locator(".imgprep-hints").inner_text().strip() == hint_text
+        picture = page.locator(".imgprep-explorer img").first
+        expect(picture).to_have_attribute("src", re.compile("."), timeout=UI_WAIT)
+        page.wait_for_function("img => img.complete && img.naturalWidth > 100",
+                               arg=picture.element_handle(), timeout=UI_WAIT)
+        assert picture.evaluate(PIXEL_HASH) == picture_before, "not the last picture"
+        _close_left_sidebar(page)
+        ARTIFACTS.mkdir(exist_ok=True)
+        again.evaluate("el => el.scrollIntoView({block: 'start'})")
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(ARTIFACTS / "reload_feedback.png"))
+        picture.evaluate("el => el.scrollIntoView({block: 'end'})")
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(ARTIFACTS / "reload_explorer.png"))
+    finally:
+        context.close()
+        lab.shut_down_kernels()
