@@ -25,14 +25,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from imgprep_course.exercises import LESSONS, lesson_exercises
+from imgprep_course.exercises import LESSONS, lesson_exercises, lesson_questions
 from imgprep_course.exercises._notebook import remember_cell_ids
 from imgprep_course.grading import Limits, grade_paths
 from imgprep_course.notebooks import SOLUTION_ONLY, course_root
 
 LIMITS = Limits(timeout=60)
 _IDS = itertools.count()
-_BADGE = re.compile(r"\[(PASSED|FAILED|NOT ATTEMPTED|ERROR|TIMEOUT)\] Exercise \S+ (\w+):")
+_BADGE = re.compile(
+    r"\[(PASSED|FAILED|NOT ATTEMPTED|ERROR|TIMEOUT)\] (?:Exercise|Question) \S+ (\w+):")
 
 
 # ------------------------------------------------------------------------ the notebooks
@@ -209,11 +210,11 @@ def reduced(lesson: str) -> list[dict]:
     """The solution's set-up cells, the cell that imports the exercises and the answer
     cells: what the simulations run (the lesson's other cells define nothing an answer
     here uses; the real-kernel test runs whole notebooks)."""
-    names = [e.name for e in lesson_exercises(lesson)]
+    names = [e.name for e in (*lesson_exercises(lesson), *lesson_questions(lesson))]
     return [c for c in solution_cells(lesson) if c["cell_type"] == "code" and (
         "setup" in c.get("metadata", {}).get("tags", [])
         or "from imgprep_course.exercises import" in source(c)
-        or any(f".{n}.check({n})" in source(c) for n in names))]
+        or any(f".check({n})" in source(c) for n in names))]
 
 
 def build(lesson: str, plan: dict[str, tuple[str, str, tuple[str, ...]]],
@@ -281,6 +282,65 @@ def test_mixed_styles_in_one_notebook_show_their_grades(data, tmp_path_factory):
     plan = {e.name: data.draw(choices, label=e.name) for e in lesson_exercises(lesson)}
     expected = {name: expected_status(q, x) for name, (_, q, x) in plan.items()}
     compare_sides(tmp_path_factory.mktemp("mixed"), [(build(lesson, plan), expected)])
+
+
+# ------------------------------------------------------------------- the questions
+def question_variants(lesson: str) -> list[tuple[dict, dict[str, str]]]:
+    """Notebooks of ``lesson`` whose every question is answered one way, with the
+    status the grader must give: the literal it reads decides, nothing runs."""
+    cells = reduced(lesson)
+    questions = lesson_questions(lesson)
+    at = {q.name: next(i for i, c in enumerate(cells) if f".check({q.name})" in source(c))
+          for q in questions}
+
+    def wrong(q) -> str:
+        if q.value is not None:
+            return repr(q.value + 1000 * q.tolerance + 1000)
+        key = next(c.key for c in q.choices if not c.correct)
+        return repr({key}) if q.several else repr(key)
+
+    def right(q) -> str:
+        return "{" + ", ".join(repr(c.key) for c in q.choices if c.correct) + "}" \
+            if q.several else repr(q.value) if q.value is not None else repr(
+                next(c.key for c in q.choices if c.correct))
+
+    def check_line(q) -> str:
+        return next(line for line in source(cells[at[q.name]]).splitlines()
+                    if f".check({q.name})" in line)
+
+    ways = {  # how: (cells replacing the check cell, expected status)
+        "right": lambda q: ([code(f"{q.name} = {right(q)}\n{check_line(q)}")], "passed"),
+        "wrong": lambda q: ([code(f"{q.name} = {wrong(q)}\n{check_line(q)}")], "failed"),
+        "stub": lambda q: ([code(f"{q.name} = ...\n{check_line(q)}")], "not attempted"),
+        "computed": lambda q: ([code(f"{q.name} = (lambda v: v)({right(q)})\n"
+                                     f"{check_line(q)}")], "error"),
+        "assigned_above": lambda q: ([code(f"{q.name} = {right(q)}"),
+                                      code(check_line(q))], "passed"),
+        "scratch_later": lambda q: ([code(f"{q.name} = {right(q)}\n{check_line(q)}"),
+                                     code(f"{q.name} = {wrong(q)}   # scratch")], "passed"),
+    }
+    out = []
+    for how, make in ways.items():
+        new_cells, expected = list(cells), {}
+        for q in sorted(questions, key=lambda q: -at[q.name]):
+            replacement, expected[q.name] = make(q)
+            new_cells[at[q.name]:at[q.name] + 1] = replacement
+        out.append((notebook(lesson, {}, cells=new_cells), expected))
+    return out
+
+
+@pytest.mark.parametrize("lesson", sorted(LESSONS))
+def test_every_question_answered_every_way_shows_its_grade(lesson, tmp_path):
+    compare_sides(tmp_path, question_variants(lesson))
+
+
+def test_a_computed_question_answer_says_in_the_notebook_what_the_grader_reads():
+    nb, _ = question_variants("00_start_here")[3]
+    texts = {}
+    statuses = simulate(nb["cells"], texts)
+    assert set(statuses.values()) == {"error", "passed"}   # to_float passes
+    assert "the grader reads the value written in the cell" in texts["crop_shape_answer"]
+    assert "must be assigned a literal value" in texts["crop_shape_answer"]
 
 
 # ------------------------------------------------------- the six cases of the issue

@@ -8,7 +8,7 @@ import pytest
 from imgprep_course.exercises import LESSONS, Choice, Question, lesson_questions
 from imgprep_course.grading import grade_paths
 from imgprep_course.grading._child import Limits
-from imgprep_course.grading._questions import find_question_answer, judge_question
+from imgprep_course.exercises._literal import find_question_answer, judge_question
 from imgprep_course.notebooks import course_root, strip_solution
 
 ROOT = course_root()

@@ -22,6 +22,7 @@ from imgprep_course.exercises._core import CaseResult
 
 if TYPE_CHECKING:
     from imgprep_course.exercises._core import Exercise
+    from imgprep_course.exercises._question import Question
 
 #: The lesson's pristine set-up, run once per kernel (process) and lesson.
 _SETUP_NAMESPACES: dict[str, dict] = {}
@@ -170,6 +171,35 @@ def check(exercise: Exercise, function: Callable):
     elsewhere = here is not None and answer.cell not in (None, here.label) and build_answer(
         [here], name).found
     return Feedback(exercise, graded, explain(exercise, answer, direct, graded, elsewhere))
+
+
+def check_question(question: Question, answer):
+    """What ``question.check(answer)`` shows: in a kernel, when ``answer`` is the
+    notebook's ``<name>``, the grader's judgement of the literal the kernel's cells
+    assign to it (with a note where that differs from ``answer``); else ``answer``'s."""
+    from imgprep_course.exercises._literal import judge_question
+    from imgprep_course.exercises._question import QuestionFeedback
+
+    direct = question.run(answer)
+    active = shell()
+    name = question.name
+    if active is None or not hasattr(active, "history_manager") or \
+            active.user_ns.get(name, _MISSING) is not answer:
+        return QuestionFeedback(question, direct)
+    remember_cell_ids(active)
+    cells, _ = kernel_cells(active, ())
+    graded = judge_question(question, [{"cell_type": "code", "source": c.source}
+                                       for c in cells])
+    notes = ()
+    if graded[0].status != direct[0].status:
+        notes = (f"the grader reads the value written in the cell that assigns `{name}` "
+                 f"(a literal such as \"b\", {{\"a\", \"c\"}} or 0.5) and runs nothing; "
+                 f"here it gives {graded[0].status}, while the value in `{name}` would be "
+                 f"{direct[0].status}",)
+    return QuestionFeedback(question, graded, notes)
+
+
+_MISSING = object()
 
 
 def explain(exercise: Exercise, answer: Answer, direct: list[CaseResult],

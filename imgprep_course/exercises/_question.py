@@ -114,9 +114,16 @@ class Question:
         return results[0].status if results else "error"
 
     def check(self, answer: Any) -> "QuestionFeedback":
-        """Judge ``answer`` and return the feedback box (text for terminals, HTML)."""
+        """Judge ``answer`` and return the feedback box (text for terminals, HTML).
+
+        In a Jupyter kernel, when ``answer`` is the notebook's ``<name>``, the status
+        shown is the grader's: the literal assigned to ``<name>`` in the cells the
+        kernel ran (:mod:`imgprep_course.exercises._literal`); a note says why where it
+        differs from ``answer`` itself (a computed value, say).
+        """
+        from imgprep_course.exercises._notebook import check_question
         from imgprep_course.exercises._progress import record
-        feedback = QuestionFeedback(self, self.run(answer))
+        feedback = check_question(self, answer)
         record(self.id, feedback.status)
         return feedback
 
@@ -177,9 +184,11 @@ class QuestionFeedback:
     The box needs no kernel and no widget: a saved notebook shows it as it was.
     """
 
-    def __init__(self, question: Question, results: Sequence[CaseResult]):
+    def __init__(self, question: Question, results: Sequence[CaseResult],
+                 notes: Sequence[str] = ()):
         self.exercise = question
         self.results = list(results)
+        self.notes = tuple(notes)
         self.status = question.status_of(self.results)
         self.text = "\n".join([self._headline()] + [f"  {k + ':':<9} {v}"
                                                     for k, v in self.details()])
@@ -215,7 +224,7 @@ class QuestionFeedback:
                 rows.append(("why", q.explanation))
         else:
             rows.append(("problem", last.message))
-        return rows
+        return rows + [("note", note) for note in self.notes]
 
     def __repr__(self) -> str:
         return self.text

@@ -48,7 +48,7 @@ from imgprep_course.grading._codec import CodecError
 from imgprep_course.grading._files import Found, Refused, collect, read_submission
 from imgprep_course.grading._intake import Intake, fingerprint, identify_lesson
 from imgprep_course.grading._judging import MESSAGE_CHARS, describe_error, judge_frame  # noqa: F401
-from imgprep_course.grading._questions import judge_literal
+from imgprep_course.exercises._literal import judge_literal
 from imgprep_course.grading._sandbox import landlock_abi
 from imgprep_course.grading._text import printable as _printable
 from imgprep_course.notebooks import course_root

@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 
 from imgprep_course.grading._answers import NotebookError, find_answer, read_notebook
-from imgprep_course.grading._questions import AnswerError, answer_literal
+from imgprep_course.exercises._literal import AnswerError, answer_literal
 from imgprep_course.grading._similarity import canonical, findings
 
 _LENGTH = struct.Struct(">Q")

@@ -1,17 +1,19 @@
-"""Grade questions: read the literal a notebook assigns, judge it, run nothing.
+"""A question's answer as the grader reads it: the literal a notebook assigns, never run.
 
 A question's answer is the value assigned to its variable at the top level of a code
 cell: in the cell that calls the question's check, else the last such assignment in the
 notebook. Only literal values count (:func:`ast.literal_eval`: strings, numbers, sets,
-lists, tuples); nothing of the submission is executed.
+lists, tuples). The grader's intake reads it here (:func:`answer_literal`, in its own
+process), the grader judges what the intake read (:func:`judge_literal`), and the
+notebook's check judges the kernel's cells the same way (:func:`judge_question`).
 """
 
 from __future__ import annotations
 
 import ast
 
-from imgprep_course.exercises import CaseResult, Question
-from imgprep_course.exercises._answer import python_only
+from imgprep_course.exercises._cells import python_only
+from imgprep_course.exercises._core import CaseResult
 
 #: Longest answer expression read, in characters: an answer is a letter, a few letters
 #: or a number, and ``literal_eval`` must not be handed a pathological expression.
@@ -81,7 +83,14 @@ def literal_value(text: str, name: str):
                           f"strings or a number), not {text[:60]!r}") from None
 
 
-def find_question_answer(cells: list[dict], question: Question):
+def _calls_check(tree: ast.Module, name: str) -> bool:
+    return any(isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+               and node.func.attr == "check"
+               and any(isinstance(a, ast.Name) and a.id == name for a in node.args)
+               for node in ast.walk(tree))
+
+
+def find_question_answer(cells: list[dict], question):
     """The literal value the notebook assigns to ``question.name``, or ``...`` if none.
 
     Examples
@@ -95,24 +104,16 @@ def find_question_answer(cells: list[dict], question: Question):
     return ... if text is None else literal_value(text, question.name)
 
 
-def _calls_check(tree: ast.Module, name: str) -> bool:
-    return any(isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-               and node.func.attr == "check"
-               and any(isinstance(a, ast.Name) and a.id == name for a in node.args)
-               for node in ast.walk(tree))
-
-
-def judge_question(question: Question, cells: list[dict]) -> list[CaseResult]:
-    """The question's result for a submission's cells, as :meth:`Question.run` gives it."""
+def judge_question(question, cells: list[dict]) -> list[CaseResult]:
+    """The question's result for a notebook's cells, as the grader gives it."""
     try:
-        answer = find_question_answer(cells, question)
-    except AnswerError as error:
-        return [CaseResult(0, "error", str(error))]
-    return question.run(answer)
+        text, error = answer_literal(cells, question.name), None
+    except AnswerError as problem:
+        text, error = None, str(problem)
+    return judge_literal(question, text, error)
 
 
-def judge_literal(question: Question, text: str | None, error: str | None
-                  ) -> list[CaseResult]:
+def judge_literal(question, text: str | None, error: str | None) -> list[CaseResult]:
     """The question's result from what the grader's intake read: the literal's text
     (None: unanswered) or the reason it is not one."""
     try:
