@@ -131,11 +131,14 @@ def build_site(out, root: Path | None = None, *, quiet: bool = True) -> Path:
     with tempfile.TemporaryDirectory(prefix="imgprep-site-") as work:
         staging = Path(work) / "source"
         stage_site(staging, root, repository_url())
+        # myst-nb writes the pictures beside the output folder: build in the temporary
+        # folder, then copy the HTML to ``out``
+        html = Path(work) / "html"
         arguments = ["-b", "html", "-W", "--keep-going", "-c", str(root / "docs"),
-                     "-d", str(Path(work) / "doctrees"),
-                     "-D", f"nb_output_folder={Path(work) / 'outputs'}",  # not beside out
-                     str(staging), str(out)]
+                     "-d", str(Path(work) / "doctrees"), str(staging), str(html)]
         status = build_main(["-q", *arguments] if quiet else arguments)
+        if status == 0:
+            shutil.copytree(html, out, dirs_exist_ok=True)
     if status != 0:
         raise RuntimeError(f"sphinx-build failed (exit status {status}); see its messages above")
     return out / "index.html"
