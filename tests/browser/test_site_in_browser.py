@@ -115,9 +115,7 @@ def test_the_front_page_is_the_readme_and_links_to_every_lesson(page, site):
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_every_lesson_page_loads_with_every_picture(page, site, lesson):
     _open(page, f"{site}/{lesson}.html")
-    title = nbformat.read(ROOT / "solutions" / f"{lesson}.ipynb", 4).cells
-    heading = next(c.source for c in title if c.cell_type == "markdown").splitlines()[0]
-    assert page.locator("h1").first.inner_text().strip() == heading.lstrip("# ").strip()
+    assert page.locator("h1").first.inner_text().strip() == _title(lesson)
     pictures = _pictures_loaded(page)
     shown = [p for p in pictures if "/_images/" in p["src"]]
     assert len(shown) == _saved_pictures(lesson), "every saved picture, explorers included"
@@ -128,21 +126,29 @@ def test_every_lesson_page_loads_with_every_picture(page, site, lesson):
     page.screenshot(path=str(ARTIFACTS / f"site_{lesson}.png"))
 
 
+def _follow(page, link, lesson: str) -> None:
+    """Click ``link``; the page it opens must be ``lesson``'s and load."""
+    with page.expect_navigation(wait_until="load", timeout=PAGE_WAIT):
+        link.click()
+    assert urlsplit(page.url).path == f"/{lesson}.html"
+    assert page.locator("h1").first.inner_text().strip() == _title(lesson)
+
+
+def _title(lesson: str) -> str:
+    cells = nbformat.read(ROOT / "solutions" / f"{lesson}.ipynb", as_version=4).cells
+    return next(c.source for c in cells if c.cell_type == "markdown").splitlines()[0][2:]
+
+
 def test_the_links_between_lessons_lead_to_the_lesson_they_name(page, site):
     _open(page, f"{site}/{LESSONS[0]}.html")
-    for lesson, following in zip(LESSONS, LESSONS[1:]):
-        assert urlsplit(page.url).path == f"/{lesson}.html"
-        page.locator("a.next-page").first.click()
-        page.wait_for_load_state("load")
-        assert urlsplit(page.url).path == f"/{following}.html"
-    for lesson, previous in zip(LESSONS[::-1], LESSONS[-2::-1]):
-        page.locator("a.prev-page").first.click()
-        page.wait_for_load_state("load")
-        assert urlsplit(page.url).path == f"/{previous}.html"
-    for lesson in LESSONS:  # the sidebar, from any lesson
-        page.locator(f".sidebar-tree a[href='{lesson}.html']").first.click()
-        page.wait_for_load_state("load")
-        assert urlsplit(page.url).path == f"/{lesson}.html"
-        assert page.locator(".sidebar-tree .current-page a").first.get_attribute(
-            "href") == f"{lesson}.html" or page.locator(".sidebar-tree li.current").count()
+    for following in LESSONS[1:]:
+        _follow(page, page.locator("a.next-page").first, following)
+    for previous in LESSONS[-2::-1]:
+        _follow(page, page.locator("a.prev-page").first, previous)
+    _open(page, f"{site}/index.html")
+    for lesson in LESSONS:  # the sidebar, from the page before; the front page's table
+        _follow(page, page.locator(f".sidebar-tree a[href='{lesson}.html']").first, lesson)
+    for lesson in LESSONS:
+        _open(page, f"{site}/index.html")
+        _follow(page, page.locator(f"article a[href='{lesson}.html']").first, lesson)
     assert page.elsewhere == []
