@@ -122,11 +122,15 @@ def build_site(out, root: Path | None = None, *, quiet: bool = True) -> Path:
     Raises
     ------
     RuntimeError
-        When Sphinx reports an error or a warning (a broken link, a missing picture).
+        When Sphinx is not installed, or reports an error or a warning (a broken link, a
+        missing picture).
     """
-    from sphinx.cmd.build import build_main
-
     root = Path(root) if root else course_root()
+    try:
+        from sphinx.cmd.build import build_main
+    except ImportError as error:
+        raise RuntimeError("the website needs Sphinx, myst-nb and furo: "
+                           "pip install -r requirements-dev.txt") from error
     out = Path(out)
     with tempfile.TemporaryDirectory(prefix="imgprep-site-") as work:
         staging = Path(work) / "source"
