@@ -9,8 +9,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
+
+#: Exit status of a course-developer command run without the source checkout.
+NO_CHECKOUT = 3
+#: How --help marks the commands that need the source checkout.
+DEVELOPER = "[course developers] "
 
 
 def _build_lessons(args: argparse.Namespace) -> int:
@@ -119,26 +125,98 @@ def _coco_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _start(args: argparse.Namespace) -> int:
+    """Copy the lessons into the student's folder (keeping edits), then open JupyterLab."""
+    from imgprep_course.course import copy_lessons
+
+    try:
+        copied = copy_lessons(args.folder)
+    except (OSError, ValueError) as error:
+        print(f"start: {error}", file=sys.stderr)
+        return 1
+    for lesson in copied:
+        print(lesson)
+    print(f"the lessons are in {args.folder}")
+    if args.no_lab:
+        return 0
+    return subprocess.call([sys.executable, "-m", "jupyterlab", *args.lab_options],
+                           cwd=args.folder)
+
+
+def _site(args: argparse.Namespace) -> int:
+    from imgprep_course.website import build_site
+
+    try:
+        page = build_site(args.out, quiet=not args.verbose)
+    except (RuntimeError, FileNotFoundError) as error:
+        print(f"site: {error}", file=sys.stderr)
+        return 1
+    print(f"the website is in {args.out}: open {page}")
+    return 0
+
+
+def _developer_command(run):
+    """A course-developer command: where there is no source checkout (a wheel install), it
+    says so in one line and exits with :data:`NO_CHECKOUT`."""
+    def checked(args: argparse.Namespace) -> int:
+        from imgprep_course.notebooks import NoCheckoutError
+
+        try:
+            return run(args)
+        except NoCheckoutError as error:
+            print(f"{args.command}: {error}", file=sys.stderr)
+            return NO_CHECKOUT
+    return checked
+
+
+def _add_start(commands) -> None:
+    start = commands.add_parser(
+        "start", help="copy the lessons into a folder of your own and open JupyterLab there",
+        description="Copy the course's lessons into FOLDER, never overwriting a lesson you "
+                    "changed (a newer version of it is written beside it as NAME.new.ipynb), "
+                    "then open JupyterLab there. Other options go to JupyterLab "
+                    "(--no-browser, --port=8889, ...: write them as --name=value).")
+    start.add_argument("folder", nargs="?", default="imgprep-course", metavar="FOLDER",
+                       help="where the lessons go (default ./imgprep-course)")
+    start.add_argument("--no-lab", action="store_true",
+                       help="copy the lessons only; do not start JupyterLab")
+    start.set_defaults(run=_start, lab_options=[])
+
+
+def _add_site(commands) -> None:
+    site = commands.add_parser(
+        "site", help=DEVELOPER + "build the course website (static HTML) from solutions/")
+    site.add_argument("out", metavar="OUT", help="folder for the HTML pages")
+    site.add_argument("--verbose", action="store_true", help="show Sphinx's progress")
+    site.set_defaults(run=_developer_command(_site))
+
+
 def make_parser() -> argparse.ArgumentParser:
     """Return the argument parser with every sub-command."""
-    parser = argparse.ArgumentParser(prog="python -m imgprep_course",
-                                     description="The imgprep course's tools.")
+    parser = argparse.ArgumentParser(
+        prog="python -m imgprep_course", description="The imgprep course's tools.",
+        epilog=f"{DEVELOPER.strip()} commands need the course's source checkout (a git clone "
+               f"installed with `pip install -e .`); elsewhere they exit with status "
+               f"{NO_CHECKOUT}.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_start(commands)
 
-    build = commands.add_parser("build-lessons", help="write lessons/ from solutions/")
+    build = commands.add_parser("build-lessons",
+                                help=DEVELOPER + "write lessons/ from solutions/")
     build.add_argument("--solutions", default=None, help="folder of solution notebooks")
     build.add_argument("--lessons", default=None, help="folder to write lessons to")
     build.add_argument("--check", action="store_true",
                        help="write nothing; exit 1 and name every lesson that differs")
     build.add_argument("--force", action="store_true",
                        help="overwrite lessons even when they hold a student's edits")
-    build.set_defaults(run=_build_lessons)
+    build.set_defaults(run=_developer_command(_build_lessons))
 
     run = commands.add_parser(
-        "run-solutions", help="execute solution notebooks in place, then rebuild lessons/")
+        "run-solutions",
+        help=DEVELOPER + "execute solution notebooks in place, then rebuild lessons/")
     run.add_argument("notebooks", nargs="*", metavar="NOTEBOOK",
                      help="solution notebooks (default: all of solutions/)")
-    run.set_defaults(run=_run_solutions)
+    run.set_defaults(run=_developer_command(_run_solutions))
 
     grade = commands.add_parser(
         "grade", help="score submitted notebooks",
@@ -197,6 +275,7 @@ def make_parser() -> argparse.ArgumentParser:
                            help='print one JSON document {"stats": [12 numbers], ...}')
     coco_eval.set_defaults(run=_coco_eval)
 
+    _add_site(commands)
     return parser
 
 
@@ -205,7 +284,12 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["grade"]:
         argv = ["grade", *_existing_files_are_paths(argv[1:])]
-    args = make_parser().parse_args(argv)
+    parser = make_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and args.command != "start":  # only start passes options on (to JupyterLab)
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    if unknown:
+        args.lab_options = unknown
     return args.run(args)
 
 

@@ -46,13 +46,18 @@ _KEEP_CELL_METADATA = ("tags",)
 _KEEP_NOTEBOOK_METADATA = ("kernelspec", "language_info", "imgprep_course")
 
 
+class NoCheckoutError(Exception):
+    """A course-developer command ran where there is no source checkout (a wheel install)."""
+
+
 def course_root() -> Path:
-    """The folder holding ``lessons/`` and ``solutions/`` (the repository's top level)."""
+    """The source checkout: the folder holding ``solutions/`` and ``lessons/`` (the
+    repository's top level), which course-developer commands need."""
     root = Path(__file__).resolve().parents[1]
-    if not (root / "lessons").is_dir():
-        raise FileNotFoundError(
-            f"no lessons/ folder next to the imgprep_course package (looked in {root}); "
-            "install the course with `pip install -e .` from its repository")
+    if not ((root / "solutions").is_dir() and (root / "lessons").is_dir()):
+        raise NoCheckoutError(
+            f"needs the course's source checkout (solutions/ and lessons/ in {root}); "
+            "run it in a git clone of the course installed with `pip install -e .`")
     return root
 
 
@@ -163,7 +168,7 @@ def build_lessons(solutions: Path, lessons: Path, *, check: bool = False,
     if check:
         return differs
     edited = [name for name in planned
-              if (lessons / name).exists() and _was_edited(lessons / name)]
+              if (lessons / name).exists() and was_edited(lessons / name)]
     if edited and not force:
         raise PermissionError(
             "these lessons hold edits made after they were generated: "
@@ -210,7 +215,9 @@ def _digest(notebook: nbformat.NotebookNode) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
 
-def _was_edited(path: Path) -> bool:
+def was_edited(path: Path) -> bool:
+    """Whether a lesson's content no longer matches the digest the builder recorded in it
+    (an unreadable notebook, or one without a digest, counts as edited)."""
     import nbformat
 
     try:
@@ -219,3 +226,14 @@ def _was_edited(path: Path) -> bool:
         return True
     recorded = notebook.metadata.get("imgprep_course", {}).get("digest")
     return recorded is None or recorded != _digest(notebook)
+
+
+def recorded_digest(path: Path) -> str | None:
+    """The digest the builder recorded in a lesson: which version of the lesson it was
+    made from, even after a student edited it (None when unreadable or absent)."""
+    try:
+        course = json.loads(Path(path).read_text(encoding="utf-8"))["metadata"]["imgprep_course"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    digest = course.get("digest") if isinstance(course, dict) else None
+    return digest if isinstance(digest, str) else None

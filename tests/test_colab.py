@@ -7,20 +7,16 @@ Colab is simulated: a fake ``google.colab`` module in ``sys.modules`` and a reco
 import subprocess
 import sys
 import types
-from importlib.metadata import metadata
 
 import nbformat
 import pytest
 
+from imgprep_course.course import repository_url
 from imgprep_course.notebooks import course_root
 
 ROOT = course_root()
-NOTEBOOKS = sorted((ROOT / "lessons").glob("*.ipynb")) + sorted((ROOT / "solutions").glob("*.ipynb"))
-
-
-def _repository() -> str:
-    urls = dict(entry.split(", ", 1) for entry in metadata("imgprep-course").get_all("Project-URL"))
-    return urls["Repository"]
+NOTEBOOKS = [*sorted((ROOT / "lessons").glob("*.ipynb")),
+             *sorted((ROOT / "solutions").glob("*.ipynb"))]
 
 
 def _first_cell(path) -> nbformat.NotebookNode:
@@ -56,7 +52,7 @@ def test_in_colab_the_first_cell_installs_the_course_from_its_repository(path, r
     assert len(recorded) == 1, "one pip call"
     (command,), options = recorded[0]
     assert command[:4] == [sys.executable, "-m", "pip", "install"]
-    assert command[-1] == f"imgprep-course @ git+{_repository()}"
+    assert command[-1] == f"imgprep-course @ git+{repository_url()}"
     assert options == {"check": True}, "a failed install stops the notebook"
     assert colab == [True], "Colab's widget manager is switched on"
 

@@ -82,15 +82,15 @@ def setup_sources(cells: Sequence[dict]) -> list[str]:
 
 @functools.cache
 def pristine_setup(lesson: str) -> tuple[str, ...]:
-    """The set-up cells of ``lesson`` as the course ships it in ``lessons/`` (never the
-    student's copy): what the grader and the notebook's check run before an answer.
+    """The set-up cells of ``lesson`` as the course ships it (never the student's copy):
+    what the grader and the notebook's check run before an answer.
 
     Examples
     --------
     >>> "import numpy as np" in pristine_setup("00_start_here")[0]
     True
     """
-    from imgprep_course.notebooks import course_root
+    from imgprep_course.course import lesson_file
 
-    path = course_root() / "lessons" / f"{lesson}.ipynb"
+    path = lesson_file(lesson)
     return tuple(setup_sources(notebook_cells(json.loads(path.read_text("utf-8")))))

@@ -51,6 +51,7 @@ from imgprep_course.grading._judging import MESSAGE_CHARS, describe_error, judge
 from imgprep_course.exercises._literal import judge_literal
 from imgprep_course.grading._sandbox import landlock_abi
 from imgprep_course.grading._text import printable as _printable
+from imgprep_course.course import lesson_file
 from imgprep_course.notebooks import course_root
 
 #: Exit statuses of ``grade``.
@@ -141,7 +142,7 @@ class _Lesson:
 
 
 def _pristine_cells(lesson: str) -> list[dict]:
-    return read_notebook((course_root() / "lessons" / f"{lesson}.ipynb").read_bytes())[1]
+    return read_notebook(lesson_file(lesson).read_bytes())[1]
 
 
 def _prepare_lesson(lesson: str, seed: int | None) -> _Lesson:

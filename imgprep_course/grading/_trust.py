@@ -19,7 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from imgprep_course.notebooks import course_root
+from imgprep_course.course import lessons_folder
 
 
 def _owned_private_folder(path: Path) -> bool:
@@ -85,9 +85,8 @@ def seal_numba(folder: Path) -> int:
 
 def course_files() -> dict[str, str]:
     """sha256 of each file of the package and of the lessons (what the grader loads)."""
-    root = course_root()
     package = Path(__file__).resolve().parents[1]
-    files = sorted(package.rglob("*.py")) + sorted((root / "lessons").glob("*.ipynb"))
+    files = sorted(package.rglob("*.py")) + sorted(lessons_folder().glob("*.ipynb"))
     return {str(f): hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
 
 
