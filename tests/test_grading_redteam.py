@@ -27,7 +27,7 @@ import numpy as np
 import pytest
 
 from imgprep_course import images
-from imgprep_course.exercises import lesson_exercises
+from imgprep_course.exercises import lesson_exercises, lesson_questions
 from imgprep_course.notebooks import course_root
 
 CHECKOUT = course_root()
@@ -288,6 +288,16 @@ HONEST = {"00_start_here_honest_ada.ipynb": ("passed", 1),
           "00_start_here_copy_of_ada.ipynb": ("passed", 1),
           "00_start_here_deep_metadata.ipynb": ("error", 0)}
 
+#: Submissions the intake cannot read (too deep, too long, too much work to parse):
+#: every exercise and question is an error.
+UNREADABLE = {"00_start_here_deep_metadata.ipynb", "00_start_here_long_expression.ipynb",
+              "00_start_here_chained_additions.ipynb"}
+
+
+def points(lesson: str, questions: bool = False) -> int:
+    """The points of ``lesson``'s exercises (or of its questions)."""
+    return sum(e.points for e in (lesson_questions if questions else lesson_exercises)(lesson))
+
 
 def make_class(root: Path) -> tuple[Path, dict]:
     folder = root / "class"
@@ -421,9 +431,13 @@ def test_every_attack_gets_its_deserved_score_and_changes_nothing(classroom, con
         for name, s in grades.items()}
     expected = {f"00_start_here_{n}.ipynb": v for n, v in EXPECTED_00.items()}
     expected.update(HONEST)
+    # every graded notebook keeps the solution's answers to the questions: they pass
+    expected = {name: (status, score) if name in UNREADABLE else (" ".join(sorted({*status.split(), "passed"})),
+                                 score + points("00_start_here", questions=True))
+                for name, (status, score) in expected.items()}
     expected.update({name: None for name in NOT_GRADED})
     expected["04_map_honest_carol.ipynb"] = (
-        "passed", sum(e.points for e in lesson_exercises("04_map")))
+        "passed", points("04_map") + points("04_map", questions=True))
     if inside:
         expected["--sandbox=off"] = None  # named by the glob: a path, not an option
     assert got == expected
@@ -505,10 +519,13 @@ from pathlib import Path
 from imgprep_course.exercises import lesson_exercises
 from imgprep_course.grading import _trust
 lesson_exercises("04_map")
+import imgprep_course.datasets._rle_ops  # kernels loaded (lazily elsewhere) before the seal
 folder = Path(sys.argv[1])
 moved = _trust.seal_numba(folder)
 assert moved > 0, moved
 assert _trust.seal_numba(folder) == 0  # a second call only checks
+import imgprep_course.augment._warp  # kernels loaded after the seal
+assert any(d.py_func.__module__.endswith("_warp") for d in _trust._dispatchers())
 for dispatcher in _trust._dispatchers():
     path = Path(dispatcher._cache._cache_path)
     assert folder in path.parents or path == folder, path

@@ -28,7 +28,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from imgprep_course.notebooks import course_root
+from imgprep_course.notebooks import ANSWER_STUB, course_root
 
 ROOT = course_root()
 LESSONS = sorted((ROOT / "lessons").glob("*.ipynb"))
@@ -155,7 +155,7 @@ def _solve(lesson: Path) -> None:
     answers = {c.id: c.source for c in nbformat.read(ROOT / "solutions" / lesson.name, 4).cells}
     notebook = nbformat.read(lesson, as_version=4)
     for cell in notebook.cells:
-        if "raise NotImplementedError" in cell.source:
+        if "raise NotImplementedError" in cell.source or ANSWER_STUB in cell.source:
             cell.source = answers[cell.id]
     nbformat.write(notebook, lesson)
 

@@ -60,8 +60,10 @@ def progress(lesson) -> Progress:
     Examples
     --------
     >>> from imgprep_course.exercises import start_here as ex
-    >>> print(progress(ex).text.splitlines()[0])
-    00_start_here: 0/4 points
+    >>> _ = ex.to_float.check(lambda image: image)   # a wrong answer
+    >>> report = progress(ex)
+    >>> report.rows[0][:4], report.max_score
+    (('0.1', 'exercise', 'to_float', 'failed'), 4)
     """
     from imgprep_course.exercises import LESSONS, lesson_exercises, lesson_questions
 
