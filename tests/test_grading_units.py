@@ -12,13 +12,16 @@ from hypothesis.extra import numpy as hnp
 
 from imgprep_course.exercises import LESSONS, CaseResult, lesson_exercises
 from imgprep_course.grading import (ExerciseGrade, Limits, SubmissionGrade, collect,
-                                    grade_exercise, identify_lesson)
+                                    grade_exercise, grade_paths, identify_lesson)
 from imgprep_course.grading._child import WorkerError
 from imgprep_course.grading._answers import (NotebookError, read_notebook, refuses_reference,
                                              setup_sources)
 from imgprep_course.grading._codec import MAX_DEPTH, CodecError, pack, read_frames, unpack
 from imgprep_course.grading._report import (class_summary, feedback_names,
                                             summary_markdown, write_gradebook)
+from imgprep_course.notebooks import course_root
+
+ROOT = course_root()
 
 # ----------------------------------------------------------------------------- codec
 
@@ -195,6 +198,38 @@ def test_answer_cells_run_alone_and_say_so(tmp_path):
     not_function = grade_exercise(exercise, "def to_float(x):\n    pass\nto_float = 3\n",
                                   [], limits=Limits(timeout=20))
     assert not_function.message == "case 1: to_float is not a function in the answer cell"
+
+
+def test_an_error_names_the_notebook_cell_and_line_it_came_from(tmp_path):
+    notebook = json.loads((ROOT / "solutions" / "00_start_here.ipynb").read_text())
+    at = next(i for i, c in enumerate(notebook["cells"])
+              if "ex.to_float.check(to_float)" in "".join(c["source"]))
+    helper = {"cell_type": "code", "id": "helper", "metadata": {}, "outputs": [],
+              "execution_count": None,
+              "source": "def scale(image):\n    if image.size > 12:\n"
+                        "        raise ValueError('too big for me')\n    return image / 255"}
+    notebook["cells"][at]["source"] = ("def to_float(image):\n"
+                                       "    return scale(image.astype(np.float32))\n"
+                                       "\nex.to_float.check(to_float)")
+    notebook["cells"].insert(at, helper)
+    path = tmp_path / "00_start_here.ipynb"
+    path.write_text(json.dumps(notebook))
+    [grade] = grade_paths([path], limits=Limits(timeout=30))
+    to_float = grade.exercises[0]
+    assert to_float.status == "error"
+    # the helper's cell is cell at + 1 (counting every cell from 1); its line 3 raised
+    assert f"ValueError on cell {at + 1}, line 3: raise ValueError('too big for me')" \
+        in to_float.message or f"ValueError: too big for me (cell {at + 1}, line 3: " \
+        "raise ValueError('too big for me'))" in to_float.message, to_float.message
+
+
+def test_origins_from_the_intake_are_checked():
+    from imgprep_course.grading import _origins
+
+    assert _origins([["cell 3", 1], ["cell 4", 2]]) == (("cell 3", 1), ("cell 4", 2))
+    for bad in (None, [["cell 3", 1], ["\x1b[2J", 2]], [["cell 3", True]], [["cell 3"]],
+                [["cell 3", -1]], "cell 3"):
+        assert _origins(bad) == ()
 
 
 # --------------------------------------------------------------------------- reports

@@ -30,6 +30,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import secrets
 import shutil
 import sys
@@ -251,7 +252,8 @@ def grade_class(paths, *, limits: Limits = Limits(), jobs: int = 1, progress: bo
                  disable=None if progress else True, file=sys.stderr) as bar:
         futures = [(grade, position, pool.submit(
             _grade_answer, exercise, answer.get("source"), answer.get("refusal"),
-            lesson, limits=limits, workers=workers, sandbox=sandbox))
+            lesson, limits=limits, workers=workers, sandbox=sandbox,
+            origins=answer.get("lines", ())))
             for grade, position, exercise, answer, lesson in tasks]
         for grade, position, future in futures:
             grade.exercises[position] = future.result()
@@ -337,13 +339,26 @@ def _from_intake(path: str, result) -> tuple[SubmissionGrade, dict | None]:
             "canonical": _text(entry.get("canonical"), 10**7),
             "function": _text(entry.get("function"), 10**7),
             "findings": [f for f in entry.get("findings") or [] if isinstance(f, str)]
-            if isinstance(entry.get("findings"), list) else []}
+            if isinstance(entry.get("findings"), list) else [],
+            "lines": _origins(entry.get("lines"))}
     raw = result.get("questions") if isinstance(result.get("questions"), dict) else {}
     for question in lesson_questions(lesson):
         entry = raw.get(question.name) if isinstance(raw.get(question.name), dict) else {}
         answers[question.name] = {"text": _text(entry.get("text"), 2000),
                                   "error": _text(entry.get("error"), 500)}
     return grade, answers
+
+
+def _origins(lines) -> tuple[tuple[str, int], ...]:
+    """The (cell label, line) of each line of an answer, as the intake sent them; empty
+    unless every entry is a short label and a positive line number."""
+    if not isinstance(lines, list) or len(lines) > 100_000:
+        return ()
+    good = tuple((label, line) for label, line in (
+        entry for entry in lines if isinstance(entry, list) and len(entry) == 2)
+        if isinstance(label, str) and re.fullmatch(r"cell \d{1,7}", label)
+        and isinstance(line, int) and not isinstance(line, bool) and 0 < line < 10**7)
+    return good if len(good) == len(lines) else ()
 
 
 def _reference_copies(entries: list[dict], lessons: dict) -> list[dict]:
@@ -380,7 +395,8 @@ def grade_exercise(exercise: Exercise, answer: str | None, setup: list[str], *,
 
 def _grade_answer(exercise: Exercise, answer: str | None, refusal: str | None,
                   lesson: _Lesson, *, limits: Limits, workers: Workers | None,
-                  sandbox: bool) -> ExerciseGrade:
+                  sandbox: bool, origins: tuple[tuple[str, int], ...] = ()
+                  ) -> ExerciseGrade:
     if answer is None:
         return _grade(exercise, [CaseResult(0, "not attempted",
                                             f"no cell defines {exercise.name}()")])
@@ -405,7 +421,8 @@ def _grade_answer(exercise: Exercise, answer: str | None, refusal: str | None,
                 outcome, message = run.ending(limits)
                 results.append(exercise.judge(index, case, outcome, message=message))
             break
-        results.append(judge_frame(exercise, index, case, frame, answer, limits, sandbox))
+        results.append(judge_frame(exercise, index, case, frame, answer, limits, sandbox,
+                                   origins))
         if frame.get("outcome") in ("cell failed", "not a function"):
             break
     return _grade(exercise, results)

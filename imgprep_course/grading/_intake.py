@@ -115,7 +115,8 @@ def examine(data: bytes, name: str, header: dict) -> dict:
     Returns ``{"lesson", "error", "unreadable", "answers", "questions"}``: ``error``
     when its lesson cannot be told (nothing is graded), ``unreadable`` when it is not a
     notebook (every exercise of its lesson is an error), else per exercise name
-    ``{"source", "refusal", "canonical", "function", "findings"}`` and per question name
+    ``{"source", "refusal", "canonical", "function", "findings", "lines"}`` (``lines``:
+    the notebook cell and line of each line of ``source``) and per question name
     ``{"text", "error"}`` (the literal assigned, or why it is not one).
     """
     lessons = header["lessons"]
@@ -150,7 +151,8 @@ def examine(data: bytes, name: str, header: dict) -> dict:
             "refusal": answer.refusal,
             "canonical": canonical(source) if source else None,
             "function": canonical(source, exercise) if source else None,
-            "findings": findings(source) if source else []}
+            "findings": findings(source) if source else [],
+            "lines": [list(origin) for origin in answer.lines] if source else []}
     for question in lessons[lesson]["questions"]:
         try:
             result["questions"][question] = {"text": answer_literal(cells, question),

@@ -20,9 +20,11 @@ from imgprep_course.grading._text import printable as _printable
 MESSAGE_CHARS = 300
 
 
-def describe_error(error, answer: str, *, reveal: bool) -> str:
-    """An exception the answer raised, in words: its type and the line of the answer it
-    came from; its message only with ``reveal`` (visible cases), capped.
+def describe_error(error, answer: str, *, reveal: bool,
+                   origins: tuple[tuple[str, int], ...] = ()) -> str:
+    """An exception the answer raised, in words: its type and where in the notebook it
+    came from (the cell and line, from ``origins``; else the line of the answer); its
+    message only with ``reveal`` (visible cases), capped.
 
     ``error`` comes from the answer's process (``{"type", "line", "message"}``), so every
     field is checked; the line's text is taken from ``answer``, the grader's own copy.
@@ -32,8 +34,9 @@ def describe_error(error, answer: str, *, reveal: bool) -> str:
     >>> error = {"type": "ValueError", "line": 2, "message": "secret"}
     >>> describe_error(error, "def f(x):\\n    raise ValueError(x)", reveal=False)
     'ValueError on line 2 of your answer: raise ValueError(x)'
-    >>> describe_error(error, "def f(x):\\n    raise ValueError(x)", reveal=True)
-    'ValueError: secret (line 2 of your answer: raise ValueError(x))'
+    >>> describe_error(error, "def f(x):\\n    raise ValueError(x)", reveal=True,
+    ...                origins=(("cell 7", 3), ("cell 7", 4)))
+    'ValueError: secret (cell 7, line 4: raise ValueError(x))'
     """
     error = error if isinstance(error, dict) else {}
     kind = error.get("type")
@@ -44,12 +47,17 @@ def describe_error(error, answer: str, *, reveal: bool) -> str:
     where = ""
     if isinstance(line, int) and not isinstance(line, bool) and 1 <= line <= len(lines):
         code = _printable(lines[line - 1].strip(), 120)
-        where = f"line {line} of your answer: {code}"
+        if len(origins) == len(lines):
+            cell, in_cell = origins[line - 1]
+            where = f"{cell}, line {in_cell}: {code}"
+        else:
+            where = f"line {line} of your answer: {code}"
     message = error.get("message")
     if reveal and isinstance(message, str) and message:
         text = f"{kind}: {_printable(message, MESSAGE_CHARS)}" + (f" ({where})" if where else "")
     else:
-        text = f"{kind} on {where}" if where else kind
+        text = f"{kind} {'in' if where.startswith('cell') else 'on'} {where}" if where \
+            else kind
     if kind == "NameError":
         text += (" (the grader runs only your answer's definitions: the function, and the "
                  "functions, classes, imports and assignments it uses, after the lesson's "
@@ -58,10 +66,12 @@ def describe_error(error, answer: str, *, reveal: bool) -> str:
 
 
 def judge_frame(exercise: Exercise, index: int, case, frame: dict, answer: str,
-                 limits: Limits, sandbox: bool) -> CaseResult:
+                limits: Limits, sandbox: bool, origins: tuple[tuple[str, int], ...] = ()
+                ) -> CaseResult:
     """Judge what the child said about one case, trusting nothing in it.
 
-    Hidden cases, and every case outside the sandbox, never show an error's message.
+    Hidden cases, and every case outside the sandbox, never show an error's message;
+    errors say the notebook cell and line they came from (``origins``, per answer line).
     """
     outcome, error = frame.get("outcome"), frame.get("error")
     reveal = sandbox and not case.hidden
@@ -74,11 +84,12 @@ def judge_frame(exercise: Exercise, index: int, case, frame: dict, answer: str,
                       + _printable(str(frame.get("message", "")), MESSAGE_CHARS)}
     if outcome == "cell failed":
         outcome, message = "raised", ("the answer cell failed before any case ran: "
-                                      + describe_error(error, answer, reveal=sandbox))
+                                      + describe_error(error, answer, reveal=sandbox,
+                                                     origins=origins))
     elif outcome in messages:
         outcome, message = "raised", messages[outcome]
     elif outcome == "raised":
-        message = describe_error(error, answer, reveal=reveal)
+        message = describe_error(error, answer, reveal=reveal, origins=origins)
     elif outcome in ("returned", "not implemented"):
         message = ""
     else:
