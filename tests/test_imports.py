@@ -58,3 +58,37 @@ def test_numba_cache_switch():
                                       text=True, check=True, env=env).stdout.split()
     assert names["0"] == ["NullCache", "NullCache"]
     assert names["1"] == ["FunctionCache", "FunctionCache"]
+
+
+def test_the_exercise_engine_has_no_import_cycle():
+    # module-level imports between the exercises' modules form no cycle (the results and
+    # their rendering need not import the engine that produces them)
+    import ast
+    from pathlib import Path
+
+    import imgprep_course.exercises as package
+
+    folder = Path(package.__file__).parent
+    edges = {}
+    for path in folder.glob("*.py"):
+        tree = ast.parse(path.read_text())
+        edges[path.stem] = {alias.split(".")[-1] for node in tree.body
+                            if isinstance(node, ast.ImportFrom) and node.module
+                            and node.module.startswith("imgprep_course.exercises")
+                            for alias in [node.module]}
+    seen, stack = set(), []
+
+    def visit(module):
+        assert module not in stack, f"import cycle: {' -> '.join(stack + [module])}"
+        if module in seen:
+            return
+        stack.append(module)
+        for target in edges.get(module, ()):
+            if target != "exercises":
+                visit(target)
+        stack.pop()
+        seen.add(module)
+
+    for module in edges:
+        visit(module)
+    assert "_core" not in edges["_notebook"] and "_core" not in edges["_feedback"]

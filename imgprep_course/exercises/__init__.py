@@ -22,10 +22,10 @@ import importlib
 
 from imgprep_course.exercises._compare import compare, describe
 from imgprep_course.exercises._answer import Answer, build_answer, pristine_setup
-from imgprep_course.exercises._core import (DEFAULT_SEED, STATUSES, Case, CaseResult, Exercise,
-                                           Misconception)
+from imgprep_course.exercises._core import Exercise, Misconception
 from imgprep_course.exercises._progress import progress
 from imgprep_course.exercises._question import Choice, Question
+from imgprep_course.exercises._results import DEFAULT_SEED, STATUSES, Case, CaseResult
 
 #: Lesson id (the notebook's file name without ``.ipynb``) -> module with its exercises.
 LESSONS = {

@@ -10,25 +10,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from imgprep_course.exercises._compare import compare, describe_pair
-
-#: The seed of the hidden cases the notebook's check uses; the grader draws its own
-#: (``grade --seed``), so an answer cannot learn the hidden inputs it is graded on.
-DEFAULT_SEED = 0
-
-STATUSES = ("passed", "failed", "not attempted", "error", "timeout")
-
-
-@dataclass(frozen=True)
-class Case:
-    """One input for an exercise: positional and keyword arguments of the function.
-
-    ``hidden`` cases are graded but their expected values are never shown to students.
-    """
-
-    args: tuple
-    kwargs: dict = field(default_factory=dict)
-    hidden: bool = False
-
+from imgprep_course.exercises._results import DEFAULT_SEED, STATUSES, Case, CaseResult
 
 @dataclass(frozen=True)
 class Misconception:
@@ -40,22 +22,6 @@ class Misconception:
 
     function: Callable
     says: str
-
-
-@dataclass(frozen=True)
-class CaseResult:
-    """What happened on one case: a status from :data:`STATUSES` and a message.
-
-    ``expected`` and ``actual`` describe the two values of a failed visible case, with
-    the digits that tell them apart (:func:`~imgprep_course.exercises._compare.describe_pair`).
-    """
-
-    index: int
-    status: str
-    message: str = ""
-    actual: str = ""
-    expected: str = ""
-    diagnosis: str = ""
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 
 from imgprep_course.exercises._cells import python_only
-from imgprep_course.exercises._core import CaseResult
+from imgprep_course.exercises._results import CaseResult
 
 #: Longest answer expression read, in characters: an answer is a letter, a few letters
 #: or a number, and ``literal_eval`` must not be handed a pathological expression.

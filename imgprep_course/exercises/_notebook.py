@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Callable
 
 from imgprep_course.exercises._answer import (Answer, Cell, build_answer, pristine_setup,
                                               python_only)
-from imgprep_course.exercises._core import CaseResult
+from imgprep_course.exercises._results import CaseResult
 
 if TYPE_CHECKING:
     from imgprep_course.exercises._core import Exercise

@@ -19,7 +19,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from imgprep_course.exercises._core import CaseResult
+from imgprep_course.exercises._results import CaseResult
 from imgprep_course.exercises._render import BADGES, COLOURS
 
 #: What the lesson's stub assigns before the student answers.
