@@ -96,7 +96,30 @@ def _pycocotools_ranges(areas):
             int((areas >= 96 ** 2).sum()))
 
 
+def _nms_keeping_only_lower_overlaps(boxes, scores, iou_threshold):
+    kept = []
+    for i in np.argsort(-scores, kind="stable"):
+        if all(_one_iou(boxes[i], boxes[k]) < iou_threshold for k in kept):   # < : drops ties
+            kept.append(i)
+    return np.array(kept, dtype=np.int64)
+
+
+def _one_iou(a, b):
+    w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - w * h
+    return w * h / union
+
+
+def _class_index_by_sorted_names(category_ids, categories):
+    names = sorted(c["name"] for c in categories)
+    name_of = {c["id"]: c["name"] for c in categories}
+    return np.array([names.index(name_of[i]) for i in category_ids], dtype=np.int64)
+
+
 @pytest.mark.parametrize("exercise, answer, words", [
+    (detection.non_max_suppression, _nms_keeping_only_lower_overlaps, "IoU >= threshold"),
+    (datasets.class_index, _class_index_by_sorted_names, "ImageFolder's rule"),
     (start_here.to_float, _divides_only, "float64"),
     (rescaling.subtract_mean, _forgets_keepdims, "forgot keepdims"),
     (rescaling.zca_matrix, _textbook_zca, "where eps goes"),

@@ -1,9 +1,11 @@
-"""Lesson 03's exercises: one VOC object, box formats, RLE by hand, COCO size ranges."""
+"""Lesson 03's exercises: one VOC object, box formats, RLE by hand, COCO size ranges,
+category ids to class indices."""
 
 import numpy as np
 
 from imgprep_course import boxes
 from imgprep_course.datasets import COCO, masks, parse_voc_xml, size_ranges
+from imgprep_course.datasets.photos import class_index as _class_index_ref, photos_coco
 from imgprep_course.exercises._core import Case, Exercise, Misconception
 from imgprep_course.exercises._question import Choice, Question
 
@@ -289,7 +291,77 @@ size_histogram = Exercise(
            "1024 is medium, exactly 9216 large."),
 )
 
-EXERCISES = (read_voc_object, xywh_to_voc, rle_counts, size_histogram)
+
+# ------------------------------------------------------- 3.8 category ids -> class indices
+#: COCO's 80 detection category ids: 1 to 90 without the ten ids of the paper's 91
+#: categories that have no instance annotations.
+_COCO_IDS = tuple(i for i in range(1, 91) if i not in (12, 26, 29, 30, 45, 66, 68, 69, 71, 83))
+_WORDS = ("apple", "bear", "boat", "chair", "clock", "dog", "horse", "kite", "laptop", "oven",
+          "pizza", "sheep", "sink", "train", "vase", "zebra")
+
+
+def _random_categories(rng) -> tuple[list[dict], np.ndarray]:
+    """Categories with ids drawn from 1..200, listed in a random order, and labels of them."""
+    ids = rng.choice(np.arange(1, 201), size=int(rng.integers(5, 13)), replace=False)
+    names = rng.choice(_WORDS, size=len(ids), replace=False)
+    categories = [{"id": int(i), "name": str(n)} for i, n in zip(ids, names)]
+    return categories, rng.choice(ids, size=int(rng.integers(10, 40)))
+
+
+def _class_index_cases(hidden):
+    rng = np.random.default_rng(38)
+    photos = [{"id": c["id"], "name": c["name"]} for c in photos_coco()["categories"]]
+    coco = [{"id": i, "name": f"class {i:02d}"} for i in _COCO_IDS]
+    shuffled = [{"id": 3, "name": "cat"}, {"id": 1, "name": "zebra"}, {"id": 2, "name": "dog"}]
+    categories, labels = _random_categories(hidden)
+    return [
+        Case((np.array([91, 1, 17, 47, 1, 99]), photos)),
+        Case((rng.choice(_COCO_IDS, 25), coco)),
+        Case((np.array([1, 2, 3, 3]), shuffled)),
+        Case((labels, categories), hidden=True),
+        Case((np.zeros(0, np.int64), categories), hidden=True),
+    ]
+
+
+def _by_rank(category_ids, keys, *, offset=0):
+    """The index of each id when the categories are numbered in the order of ``keys``."""
+    index = {c["id"]: k + offset for k, c in enumerate(keys)}
+    return np.array([index[int(i)] for i in np.asarray(category_ids).ravel()], dtype=np.int64)
+
+
+_CLASS_INDEX_MISTAKES = (
+    Misconception(lambda category_ids, categories: _by_rank(
+                      category_ids, sorted(categories, key=lambda c: c["id"])),
+                  "the ids sorted (detectron2's rule): here the order is the file's, the "
+                  "position in the categories list, which need not be sorted"),
+    Misconception(lambda category_ids, categories: _by_rank(
+                      category_ids, sorted(categories, key=lambda c: c["name"])),
+                  "the names sorted: that is ImageFolder's rule for class folders; a COCO "
+                  "file numbers its classes in the order of its categories list"),
+    Misconception(lambda category_ids, categories: _by_rank(category_ids, categories,
+                                                            offset=1),
+                  "numbered from 1: that leaves 0 free for a background class (torchvision's "
+                  "detection models do that); this exercise asks for 0-based indices"),
+    Misconception(lambda category_ids, categories: np.asarray(category_ids, np.int64) - 1,
+                  "category id minus one: COCO's ids have gaps (80 classes, ids up to 90), "
+                  "so id - 1 is no class index; look each id up in the categories list"),
+)
+
+class_index = Exercise(
+    name="class_index", number="3.8", points=1,
+    title="COCO category ids to 0-based class indices",
+    reference=_class_index_ref, make_cases=_class_index_cases, rtol=0, atol=0,
+    dtype_kind="i", misconceptions=_CLASS_INDEX_MISTAKES,
+    hints=("Class k of the model is the k-th entry of the categories list, counting from 0; "
+           "a category id is a label, and the list says where it stands.",
+           "Build the mapping once, a dict from each category's id to its position "
+           "(enumerate gives the positions), then look every id up in it.",
+           "Return a NumPy integer array with one index per id, in the order of the ids "
+           "given (an empty input gives an empty array)."),
+)
+
+
+EXERCISES = (read_voc_object, xywh_to_voc, rle_counts, class_index, size_histogram)
 
 # ------------------------------------------------------------------------ questions
 size_by_area = Question(

@@ -1,4 +1,5 @@
-"""Lesson 04's exercises: IoU, matching, precision and recall, all-point AP, mAP@[.5:.95].
+"""Lesson 04's exercises: IoU, matching, precision and recall, all-point AP, mAP@[.5:.95],
+non-maximum suppression.
 
 Every reference is the library's own function (:mod:`imgprep_course.metrics`), so a
 student's answer that passes agrees with pycocotools and the VOC devkit on these cases.
@@ -7,6 +8,7 @@ student's answer that passes agrees with pycocotools and the VOC devkit on these
 import numpy as np
 
 from imgprep_course import metrics
+from imgprep_course.metrics.nms import nms
 from imgprep_course.metrics.simulate import simulate_detector
 from imgprep_course.exercises._core import Case, Exercise, Misconception
 from imgprep_course.exercises._question import Choice, Question
@@ -346,11 +348,101 @@ map_50_95 = Exercise(
            "np.searchsorted with side='left' finds, for each, the first rank whose recall "
            "reaches it; a recall never reached counts 0; AP is the mean of the 101 values.",
            "A class without detections has AP 0 at every threshold (a curve of zeros); a "
-           "class without ground truth is skipped. Copy your iou, match and precision_recall "
-           "into this cell: the grader runs the cell alone."),
+           "class without ground truth is skipped. Your iou and match from 4.1 and 4.2 may "
+           "be called here: the check and the grader take them from their cells."),
 )
 
-EXERCISES = (iou, match, precision_recall, all_point_ap, map_50_95)
+
+# ------------------------------------------------------- 4.9 non-maximum suppression
+def _clusters(rng, n_objects: int, per_object: int) -> tuple[np.ndarray, np.ndarray]:
+    """A detector's raw output: ``per_object`` jittered boxes around each of ``n_objects``
+    objects (xyxy), with random scores."""
+    objects = _random_boxes(rng, n_objects, extent=200.0)
+    size = np.repeat(objects[:, 2:] - objects[:, :2], per_object, axis=0)
+    jitter = rng.normal(0, 0.12, (len(size), 4)) * np.tile(size, 2)
+    boxes = np.repeat(objects, per_object, axis=0) + jitter
+    boxes[:, 2:] = np.maximum(boxes[:, 2:], boxes[:, :2] + 1)
+    order = rng.permutation(len(boxes))
+    return boxes[order], np.round(rng.random(len(boxes)), 3)
+
+
+def _nms_cases(hidden):
+    rng = np.random.default_rng(49)
+    many, many_scores = _clusters(rng, 4, 5)
+    few, few_scores = _clusters(hidden, 5, 4)
+    return [
+        Case((np.array([[0., 0, 10, 10], [1, 1, 11, 11], [20, 20, 30, 30]]),
+              np.array([0.8, 0.9, 0.7]), 0.5)),
+        # a chain: B overlaps A, C overlaps B but not A; B is dropped, so C stays
+        Case((np.array([[0., 0, 10, 10], [3, 0, 13, 10], [6, 0, 16, 10]]),
+              np.array([0.9, 0.8, 0.7]), 0.5)),
+        # an IoU equal to the threshold (50 / 100) does not suppress
+        Case((np.array([[0., 0, 10, 10], [0, 0, 10, 5]]), np.array([0.9, 0.6]), 0.5)),
+        # equal scores: the earlier box comes first
+        Case((np.array([[0., 0, 5, 5], [10, 10, 15, 15], [20, 20, 25, 25]]),
+              np.array([0.5, 0.5, 0.7]), 0.5)),
+        Case((many, many_scores, 0.5)),
+        Case((few, few_scores, float(hidden.choice([0.3, 0.5, 0.7]))), hidden=True),
+        Case((np.zeros((0, 4)), np.zeros(0), 0.5), hidden=True),
+    ]
+
+
+def _greedy_nms(boxes, scores, iou_threshold, *, strict=True, by_score=True,
+                only_kept=True, input_order=False):
+    """NMS with one rule changed: ``>=``, row order, suppressed boxes that still
+    suppress, or the kept indices in input order."""
+    boxes = np.asarray(boxes, np.float64)
+    order = np.argsort(-np.asarray(scores), kind="stable") if by_score else np.arange(len(boxes))
+    overlaps = metrics.box_iou(boxes, boxes, fmt="xyxy") if len(boxes) else np.zeros((0, 0))
+    kept = []
+    for rank, i in enumerate(order):
+        rivals = kept if only_kept else order[:rank]
+        above = overlaps[i, rivals] > iou_threshold
+        if strict is False:
+            above |= overlaps[i, rivals] == iou_threshold
+        if not np.any(above):
+            kept.append(i)
+    kept = np.array(kept, dtype=np.int64)
+    return np.sort(kept) if input_order else kept
+
+
+_NMS_MISTAKES = (
+    Misconception(lambda boxes, scores, iou_threshold: _greedy_nms(
+                      boxes, scores, iou_threshold, only_kept=False),
+                  "a suppressed box still suppressed others: compare each box only with the "
+                  "boxes already kept (in a chain A-B-C where B overlaps both, dropping B "
+                  "saves C)"),
+    Misconception(lambda boxes, scores, iou_threshold: _greedy_nms(
+                      boxes, scores, iou_threshold, strict=False),
+                  "IoU >= threshold suppressed: torchvision drops a box only when its IoU "
+                  "with a kept box is strictly greater than the threshold"),
+    Misconception(lambda boxes, scores, iou_threshold: _greedy_nms(
+                      boxes, scores, iou_threshold, input_order=True),
+                  "the kept indices in input order: return them highest score first, the "
+                  "order in which NMS keeps them"),
+    Misconception(lambda boxes, scores, iou_threshold: _greedy_nms(
+                      boxes, scores, iou_threshold, by_score=False),
+                  "boxes visited in row order: NMS starts from the highest score "
+                  "(np.argsort(-scores, kind='stable'))"),
+)
+
+non_max_suppression = Exercise(
+    name="non_max_suppression", number="4.9", points=3,
+    title="Greedy non-maximum suppression (torchvision's rules)",
+    reference=lambda boxes, scores, iou_threshold: nms(boxes, scores, iou_threshold),
+    make_cases=_nms_cases, rtol=0, atol=0, dtype_kind="i", misconceptions=_NMS_MISTAKES,
+    hints=("Visit the boxes by score, highest first, and keep a list of the boxes kept so "
+           "far; the first box visited is always kept.",
+           "A box is dropped when it overlaps one of the boxes already kept by more than "
+           "the threshold (strictly); a dropped box never drops anything, so compare only "
+           "with the kept list, not with every box ranked above.",
+           "The IoU of one box with several others is exercise 4.1 with a single row; "
+           "return the kept indices, in the order kept, as an integer array (np.array(..., "
+           "dtype=np.int64)), empty when there are no boxes."),
+)
+
+
+EXERCISES = (iou, match, precision_recall, all_point_ap, map_50_95, non_max_suppression)
 
 # ------------------------------------------------------------------------ questions
 #: The two PR curves that question 4.6 plots: TP flags in rank order, 10 objects each.
