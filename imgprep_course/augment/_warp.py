@@ -95,11 +95,10 @@ def warp_batch(source: np.ndarray, matrices: np.ndarray, *, index=None, order: i
                 dtype == np.uint8)
         rows = len(index) * height
         kernel = _compiled_kernel(args)
+        # numpy releases the GIL in its loops too: both loops run in chunks on the pool
+        _run_in_chunks(kernel or _warp_numpy.warp_rows, args, rows, width * channels)
         if kernel is None:
-            _warp_numpy.warp_rows(*args, 0, rows)
             _compile_in_background(args)
-        else:
-            _run_in_chunks(kernel, args, rows, width * channels)
         if moved is not out:
             out[moving] = moved
     return out

@@ -75,13 +75,14 @@ def warp_rows(source, index, coefficients, out, height, width, channels, order, 
     [1.5, 2.5, 3.5, 3.0, 4.0, 5.0]
     """
     row_len = width * channels
+    pixels = source.reshape(-1, channels)          # gathered a pixel (all channels) at a time
     step = max(1, _PIXELS_PER_STEP // max(1, width))
     for start in range(first, stop, step):
         jobs = np.arange(start, min(start + step, stop))
         k = jobs // height
         r = jobs - k * height
         a00, a01, b0, a10, a11, b1 = coefficients[k].T[..., None]
-        image = (index[k] * (height * row_len))[:, None]
+        image = (index[k] * (height * width))[:, None]
         c = np.arange(width)
         # scipy's order of operations: (b + r * a0) + c * a1
         y = map_coordinates((b0 + r[:, None] * a00) + c * a01, height, mode)
@@ -89,23 +90,21 @@ def warp_rows(source, index, coefficients, out, height, width, channels, order, 
         outside = (y <= -1.0) | (x <= -1.0)
         target = out[start * row_len:(start + len(jobs)) * row_len].reshape(
             len(jobs), width, channels)
-        channel = np.arange(channels)
         if order == 0:
             rows = _indices(np.floor(y + 0.5).astype(np.int64), height, mode)
             cols = _indices(np.floor(x + 0.5).astype(np.int64), width, mode)
-            pixel = image + rows * row_len + cols * channels
-            target[...] = source[pixel[..., None] + channel]
+            target[...] = pixels.take(image + rows * width + cols, axis=0)
         else:
             y_floor, x_floor = np.floor(y), np.floor(x)
             wy, wx = (y - y_floor)[..., None], (x - x_floor)[..., None]
-            top = image + _indices(y_floor.astype(np.int64), height, mode) * row_len
-            bottom = image + _indices(y_floor.astype(np.int64) + 1, height, mode) * row_len
-            left = _indices(x_floor.astype(np.int64), width, mode) * channels
-            right = _indices(x_floor.astype(np.int64) + 1, width, mode) * channels
-            value = ((1.0 - wy) * (1.0 - wx)) * source[(top + left)[..., None] + channel] \
-                + ((1.0 - wy) * wx) * source[(top + right)[..., None] + channel] \
-                + (wy * (1.0 - wx)) * source[(bottom + left)[..., None] + channel] \
-                + (wy * wx) * source[(bottom + right)[..., None] + channel]
+            top = image + _indices(y_floor.astype(np.int64), height, mode) * width
+            bottom = image + _indices(y_floor.astype(np.int64) + 1, height, mode) * width
+            left = _indices(x_floor.astype(np.int64), width, mode)
+            right = _indices(x_floor.astype(np.int64) + 1, width, mode)
+            value = ((1.0 - wy) * (1.0 - wx)) * pixels.take(top + left, axis=0) \
+                + ((1.0 - wy) * wx) * pixels.take(top + right, axis=0) \
+                + (wy * (1.0 - wx)) * pixels.take(bottom + left, axis=0) \
+                + (wy * wx) * pixels.take(bottom + right, axis=0)
             target[...] = np.clip(np.rint(value), 0.0, 255.0) if to_uint8 else value
         if outside.any():
             target[outside] = min(max(np.rint(cval), 0.0), 255.0) if to_uint8 else cval
