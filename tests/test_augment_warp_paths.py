@@ -7,12 +7,31 @@ allowed to fuse or reorder), same border rules, same rounding to the output dtyp
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from imgprep_course.augment import _warp, _warp_kernel, _warp_numpy, affine_matrix
 from imgprep_course.augment._warp_modes import FILL_MODES
+
+
+@pytest.fixture(autouse=True)
+def kernel_module_loaded():
+    """Let a background compilation started by an earlier test finish first: it loads the
+    lazily imported kernel module, which Python 3.11 does not guard against a second
+    thread."""
+    assert _warp.wait_for_kernels()
+
+
+def test_importing_the_library_does_not_import_numba():
+    code = "import sys, imgprep_course.augment; print('numba' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "False"
 
 
 @st.composite
