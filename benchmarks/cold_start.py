@@ -134,7 +134,8 @@ def augment(folder: Path, args) -> list[str]:
             continue
         cold = min(colds, key=lambda r: r["to_first_batch"])
         print(f"{library:>15}: cold {cold['to_first_batch']:5.2f} s from process start to "
-              f"the first batch ({cold['imports']:.2f} s imports + {cold['first_batch']:.2f} s "
+              f"the first batch ({cold['imports']:.2f} s imports + "
+              f"{cold['first_batch']:.2f} s "
               f"first batch; CPU {cold['imports_cpu']:.2f} + {cold['first_batch_cpu']:.2f} s; "
               f"process exits after {cold['process']:.2f} s); warm cache "
               f"{warm['to_first_batch']:5.2f} s ({warm['first_batch']:.2f} s first batch, CPU "

@@ -21,8 +21,8 @@ scipy's numbers (to float rounding; identical on the random cases of the tests):
 
 The compiled kernel (:mod:`~imgprep_course.augment._warp_kernel`) runs over a whole batch
 at once, in parallel over chunks of output rows. numba is imported, and the kernel compiled
-(or loaded from numba's cache), in a background thread on the first warp of each dtype;
-until it is ready, calls are served by the same loop in numpy
+(or loaded from numba's cache), in a background thread started after the first warp of
+each dtype; until it is ready, calls are served by the same loop in numpy
 (:mod:`~imgprep_course.augment._warp_numpy`), which gives the very same numbers, so a fresh
 process's first batch does not wait for the compiler.
 """
@@ -39,8 +39,8 @@ from imgprep_course._jit import lazy_module
 from imgprep_course.augment import _warp_numpy
 from imgprep_course.augment._warp_modes import FILL_MODES, check_fill_mode, check_order
 
-__all__ = ["FILL_MODES", "check_fill_mode", "check_order", "pull_rows_cols", "warp_batch",
-           "warp_labels"]
+__all__ = ["FILL_MODES", "check_fill_mode", "check_order", "pull_rows_cols",
+           "wait_for_kernels", "warp_batch", "warp_labels"]
 
 _kernels = lazy_module("imgprep_course.augment._warp_kernel")
 _KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.uint8))
