@@ -10,9 +10,12 @@ Sections (``--only NAME`` runs one):
     The first batch of ``ImageGenerator.flow`` (32 images of 224x224x3 uint8, rotation,
     shifts, zoom, flips; float32 out, as lesson 02's first generator cell) against
     albumentations and Keras' ``ImageDataGenerator`` on the same settings, timed from
-    process start and from after the imports, in wall-clock and CPU seconds (which a busy
-    machine inflates much less), then once more on the filled cache (warm). The bar
-    (issue #14): at most 2 s.
+    process start (the parent's clock before it spawns the child, to the child's clock
+    when the batch is made) and from after the imports, in wall-clock and CPU seconds
+    (which a busy machine inflates much less), then once more on the filled cache (warm).
+    The bar (issue #14): at most 2 s from process start to the first batch. Our process
+    exits later: the interpreter waits for the thread that compiles the kernel, which
+    the first batch does not wait for.
 ``coco-eval``
     ``python -m imgprep_course coco-eval`` on the shapes set (200 images, detections of
     :func:`imgprep_course.metrics.simulate_detector`), from process start to the 12
@@ -91,16 +94,18 @@ _REPORT = """
 import json
 done, done_cpu = time.perf_counter(), time.process_time()
 assert batch.shape == (32, 224, 224, 3), batch.shape
-print(json.dumps({"imports": imported - start, "first_batch": done - imported,
+print(json.dumps({"done_epoch": time.time(), "imports": imported - start,
+                  "first_batch": done - imported,
                   "imports_cpu": imported_cpu - start_cpu,
                   "first_batch_cpu": done_cpu - imported_cpu}))
 """
 
 
 def run_child(code: str, cache_dir: str) -> dict:
-    """Run ``code`` in a fresh interpreter; return its timings plus the process's wall time."""
+    """Run ``code`` in a fresh interpreter; return its timings plus the process's wall time
+    (start to exit) and the time from its start to its first batch (``to_first_batch``)."""
     env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir)
-    start, start_cpu = time.perf_counter(), time.process_time()
+    start, start_epoch = time.perf_counter(), time.time()
     done = subprocess.run([sys.executable, "-c", code + _REPORT], env=env,
                           capture_output=True, text=True)
     wall = time.perf_counter() - start
@@ -108,6 +113,7 @@ def run_child(code: str, cache_dir: str) -> dict:
         raise RuntimeError(done.stderr.strip()[-2000:])
     result = json.loads(done.stdout.strip().splitlines()[-1])
     result["process"] = wall
+    result["to_first_batch"] = result["done_epoch"] - start_epoch
     return result
 
 
@@ -126,18 +132,18 @@ def augment(folder: Path, args) -> list[str]:
         except RuntimeError as error:
             print(f"{library:>15}: failed\n{error}")
             continue
-        cold = min(colds, key=lambda r: r["process"])
-        print(f"{library:>15}: cold {cold['process']:5.2f} s from process start "
-              f"({cold['imports']:.2f} s imports + {cold['first_batch']:.2f} s first batch; "
-              f"CPU {cold['imports_cpu']:.2f} + {cold['first_batch_cpu']:.2f} s); warm cache "
-              f"{warm['process']:5.2f} s ({warm['first_batch']:.2f} s first batch, CPU "
+        cold = min(colds, key=lambda r: r["to_first_batch"])
+        print(f"{library:>15}: cold {cold['to_first_batch']:5.2f} s from process start to "
+              f"the first batch ({cold['imports']:.2f} s imports + "
+              f"{cold['first_batch']:.2f} s "
+              f"first batch; CPU {cold['imports_cpu']:.2f} + {cold['first_batch_cpu']:.2f} s; "
+              f"process exits after {cold['process']:.2f} s); warm cache "
+              f"{warm['to_first_batch']:5.2f} s ({warm['first_batch']:.2f} s first batch, CPU "
               f"{warm['first_batch_cpu']:.2f} s)")
         if library == "imgprep_course":
-            verdict = "meets" if cold["first_batch"] <= 2.0 else "MISSES"
-            verdict_start = "meets" if cold["process"] <= 2.0 else "MISSES"
-            print(f"{'':>17}bar <= 2 s: first batch after imports {verdict}; from process "
-                  f"start {verdict_start}")
-            if cold["process"] > 2.0:
+            verdict = "meets" if cold["to_first_batch"] <= 2.0 else "MISSES"
+            print(f"{'':>17}bar <= 2 s from process start to the first batch: {verdict}")
+            if cold["to_first_batch"] > 2.0:
                 missed.append("augment first batch")
     return missed
 

@@ -10,7 +10,9 @@ cache at a private folder, see :mod:`imgprep_course.grading._trust`).
 Importing numba takes a good part of a second, so modules that merely *may* call a
 kernel reach the kernel modules through :func:`lazy_module`: numba is imported the
 first time a kernel is called, never by ``import imgprep_course.metrics`` or a COCO
-box evaluation.
+box evaluation. The warp goes one step further: its first call is served by a numpy loop
+with the same arithmetic while a background thread compiles its kernel (see
+:mod:`imgprep_course.augment._warp`).
 """
 
 from __future__ import annotations

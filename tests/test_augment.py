@@ -269,16 +269,20 @@ def test_threaded_warp_equals_one_thread_and_survives_a_fork():
     import multiprocessing
     import warnings
 
-    from imgprep_course.augment import _warp
+    from imgprep_course.augment import _warp, _warp_kernel
     x = np.random.default_rng(3).random((6, 70, 60, 3)).astype(np.float32)
     matrices = np.stack([affine_matrix(x.shape[1:], theta=7 * k, zx=0.9) for k in range(6)])
-    threaded = warp_batch(x, matrices)
+    first = warp_batch(x, matrices)              # numpy, unless the kernel is ready
+    assert _warp.wait_for_kernels()
+    threaded = warp_batch(x, matrices)           # the compiled kernel, in chunks
+    assert any(key[0] == "<f4" for key in _warp._COMPILING["ready"])
     rows = 6 * 70
     single = np.empty_like(x)
     coefficients = np.stack([_warp.pull_rows_cols(m).reshape(6) for m in matrices])
-    _warp._warp_rows(x.reshape(-1), np.arange(6), coefficients, single.reshape(-1), 70, 60, 3,
-                     1, 1, 0.0, False, 0, rows)
+    _warp_kernel.warp_rows(x.reshape(-1), np.arange(6), coefficients, single.reshape(-1),
+                           70, 60, 3, 1, 1, 0.0, False, 0, rows)
     np.testing.assert_array_equal(threaded, single)
+    np.testing.assert_array_equal(first, single)
     with warnings.catch_warnings():
         # Python >= 3.12 warns that forking a process with threads may deadlock
         warnings.simplefilter("ignore", DeprecationWarning)

@@ -524,8 +524,8 @@ folder = Path(sys.argv[1])
 moved = _trust.seal_numba(folder)
 assert moved > 0, moved
 assert _trust.seal_numba(folder) == 0  # a second call only checks
-import imgprep_course.augment._warp  # kernels loaded after the seal
-assert any(d.py_func.__module__.endswith("_warp") for d in _trust._dispatchers())
+from imgprep_course.augment._warp_kernel import warp_rows  # kernels loaded after the seal
+assert any(d.py_func.__module__.endswith("_warp_kernel") for d in _trust._dispatchers())
 for dispatcher in _trust._dispatchers():
     path = Path(dispatcher._cache._cache_path)
     assert folder in path.parents or path == folder, path

@@ -19,153 +19,31 @@ scipy's numbers (to float rounding; identical on the random cases of the tests):
     ``grid-wrap``. scipy's own ``wrap`` repeats with period ``n - 1`` (the first and last
     pixel land on top of each other), which is not what "wrap" suggests; we do not copy it.
 
-The compiled kernel runs over a whole batch at once, in parallel over chunks of output rows.
+The compiled kernel (:mod:`~imgprep_course.augment._warp_kernel`) runs over a whole batch
+at once, in parallel over chunks of output rows. numba is imported, and the kernel compiled
+(or loaded from numba's cache), in a background thread started after the first warp of
+each dtype; until it is ready, calls are served by the same loop in numpy
+(:mod:`~imgprep_course.augment._warp_numpy`), which gives the very same numbers, so a fresh
+process's first batch does not wait for the compiler.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
-import numba
 import numpy as np
 
-from imgprep_course._jit import kernel
+from imgprep_course._jit import lazy_module
+from imgprep_course.augment import _warp_numpy
+from imgprep_course.augment._warp_modes import FILL_MODES, check_fill_mode, check_order
 
-FILL_MODES = ("constant", "nearest", "reflect", "wrap")
-_MODE_CODES = {name: code for code, name in enumerate(FILL_MODES)}
-_CONSTANT, _NEAREST, _REFLECT, _WRAP = range(4)
+__all__ = ["FILL_MODES", "check_fill_mode", "check_order", "pull_rows_cols",
+           "wait_for_kernels", "warp_batch", "warp_labels"]
+
+_kernels = lazy_module("imgprep_course.augment._warp_kernel")
 _KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.uint8))
-
-
-def check_fill_mode(fill_mode: str) -> int:
-    """Return the kernel's code for ``fill_mode``, or raise a ValueError naming the choices."""
-    if fill_mode not in _MODE_CODES:
-        raise ValueError(f"fill_mode must be one of {FILL_MODES}, got {fill_mode!r}")
-    return _MODE_CODES[fill_mode]
-
-
-def check_order(order: int) -> int:
-    """Return ``order`` if it is 0 (nearest) or 1 (bilinear), else raise a ValueError."""
-    if isinstance(order, bool) or order not in (0, 1):
-        raise ValueError(f"order must be 0 (nearest) or 1 (bilinear), got {order!r}")
-    return int(order)
-
-
-@kernel(nogil=True)
-def _map_coordinate(x: float, n: int, mode: int) -> float:
-    """scipy's ``map_coordinate``: fold a coordinate outside ``[0, n-1]`` into the image.
-
-    Returns -1.0 for "outside" in constant mode (the caller then uses cval).
-    """
-    if x < 0:
-        if mode == _CONSTANT:
-            return -1.0
-        if mode == _NEAREST or n <= 1:
-            return 0.0
-        if mode == _REFLECT:
-            period = 2 * n
-            if x < -period:
-                x = period * np.int64(-x / period) + x
-            if x < -n:
-                return x + period
-            # scipy's guard: a reduced x of 0 must not become -1, "outside"
-            return (1e-15 if x > -1e-15 else -x) - 1
-        return x + n * (np.int64((-1 - x) / n) + 1)          # wrap
-    if x > n - 1:
-        if mode == _CONSTANT:
-            return -1.0
-        if mode == _NEAREST or n <= 1:
-            return n - 1.0
-        if mode == _REFLECT:
-            period = 2 * n
-            x -= period * np.int64(x / period)
-            return period - x - 1 if x >= n else x
-        return x - n * np.int64(x / n)                        # wrap
-    return x
-
-
-@kernel(nogil=True)
-def _index(i: int, n: int, mode: int) -> int:
-    """Index ``i`` (at most one step outside the image after mapping) brought inside."""
-    if mode == _WRAP:
-        i = i % n
-        return i + n if i < 0 else i
-    if i < 0:
-        return 0
-    return n - 1 if i >= n else i
-
-
-@kernel(nogil=True)
-def _warp_rows(source, index, coefficients, out, height, width, channels, order, mode, cval,
-               to_uint8, first, stop):
-    """Resample output rows ``first .. stop-1`` of a batch (row ``j`` is row ``j % height``
-    of output image ``j // height``), each image ``k`` from ``source`` image ``index[k]``
-    through the pull matrix ``coefficients[k]``.
-
-    ``source`` and ``out`` are flat views of C-contiguous ``(M, H, W, C)`` and
-    ``(N, H, W, C)`` arrays; ``coefficients``: (N, 6), scipy's (row, col) form ``a00, a01,
-    b0, a10, a11, b1``. Every sum is computed in float64, left to right as written (no
-    ``fastmath``: a fused multiply-add moves a coordinate that is exactly 0 in scipy's
-    arithmetic to -1e-15, outside the image); ``to_uint8`` rounds each result to the
-    nearest integer (ties to even) and clips it to [0, 255] before it is stored.
-    """
-    row_len = width * channels
-    image_len = height * row_len
-    last_row, last_col = height - 1.0, width - 1.0
-    for job in range(first, stop):
-        k = job // height
-        r = job - k * height
-        a00, a01, b0 = coefficients[k, 0], coefficients[k, 1], coefficients[k, 2]
-        a10, a11, b1 = coefficients[k, 3], coefficients[k, 4], coefficients[k, 5]
-        image = index[k] * image_len
-        target = job * row_len - channels
-        # scipy's order of operations: (b + r * a0) + c * a1
-        y_row, x_row = b0 + r * a00, b1 + r * a10
-        for c in range(width):
-            target += channels
-            y = y_row + c * a01
-            x = x_row + c * a11
-            if order == 1 and 0.0 <= y < last_row and 0.0 <= x < last_col:
-                # inside: no border rule applies (most pixels; same numbers, less work)
-                y0, x0 = int(y), int(x)
-                wy, wx = y - y0, x - x0
-                p00 = image + y0 * row_len + x0 * channels
-                p01, p10 = p00 + channels, p00 + row_len
-                p11 = p10 + channels
-            else:
-                y = _map_coordinate(y, height, mode)
-                x = _map_coordinate(x, width, mode)
-                if y <= -1.0 or x <= -1.0:
-                    value = cval
-                    if to_uint8:
-                        value = min(max(np.rint(value), 0.0), 255.0)
-                    for ch in range(channels):
-                        out[target + ch] = value
-                    continue
-                if order == 0:
-                    p00 = image + _index(int(np.floor(y + 0.5)), height, mode) * row_len \
-                        + _index(int(np.floor(x + 0.5)), width, mode) * channels
-                    for ch in range(channels):
-                        out[target + ch] = source[p00 + ch]
-                    continue
-                y_floor, x_floor = np.floor(y), np.floor(x)
-                wy, wx = y - y_floor, x - x_floor
-                top = image + _index(int(y_floor), height, mode) * row_len
-                bottom = image + _index(int(y_floor) + 1, height, mode) * row_len
-                left = _index(int(x_floor), width, mode) * channels
-                right = _index(int(x_floor) + 1, width, mode) * channels
-                p00, p01, p10, p11 = top + left, top + right, bottom + left, bottom + right
-            w00 = (1.0 - wy) * (1.0 - wx)
-            w01 = (1.0 - wy) * wx
-            w10 = wy * (1.0 - wx)
-            w11 = wy * wx
-            for ch in range(channels):
-                value = (w00 * source[p00 + ch] + w01 * source[p01 + ch]
-                         + w10 * source[p10 + ch] + w11 * source[p11 + ch])
-                if to_uint8:
-                    value = min(max(np.rint(value), 0.0), 255.0)
-                out[target + ch] = value
 
 
 def pull_rows_cols(matrix: np.ndarray) -> np.ndarray:
@@ -189,7 +67,7 @@ def warp_batch(source: np.ndarray, matrices: np.ndarray, *, index=None, order: i
     The work is split into chunks of output rows run by a pool of threads (the kernel
     releases the GIL), handed out as threads become free: on a machine shared with
     other jobs a static split would wait for the slowest core. Only the dtype a call
-    needs is compiled, on first use.
+    needs is compiled, on first use, in the background (see the module docstring).
     """
     floats = _KERNEL_DTYPES[:2]
     dtype = np.dtype(dtype or (source.dtype if source.dtype in floats else np.float32))
@@ -215,7 +93,12 @@ def warp_batch(source: np.ndarray, matrices: np.ndarray, *, index=None, order: i
         args = (source.reshape(-1), index, coefficients, moved.reshape(-1), height, width,
                 channels, int(order), check_fill_mode(fill_mode), float(cval),
                 dtype == np.uint8)
-        _run_in_chunks(_warp_rows, args, len(index) * height, width * channels)
+        rows = len(index) * height
+        kernel = _compiled_kernel(args)
+        # numpy releases the GIL in its loops too: both loops run in chunks on the pool
+        _run_in_chunks(kernel or _warp_numpy.warp_rows, args, rows, width * channels)
+        if kernel is None:
+            _compile_in_background(args)
         if moved is not out:
             out[moving] = moved
     return out
@@ -245,8 +128,87 @@ def _run_in_chunks(kernel, args, rows: int, row_values: int) -> None:
 
 
 def _thread_count() -> int:
-    """Threads of the warp: ``NUMBA_NUM_THREADS`` if set, else the CPUs this process may use."""
-    return max(1, int(numba.config.NUMBA_NUM_THREADS))
+    """Threads of the warp: ``NUMBA_NUM_THREADS`` if set, else the CPUs this process may
+    use (numba's own rule, read without importing numba)."""
+    if os.environ.get("NUMBA_NUM_THREADS"):
+        return max(1, int(os.environ["NUMBA_NUM_THREADS"]))
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+               else os.cpu_count() or 1)
+
+
+#: The kernel's compilation, per argument types: which are ready, which are being
+#: compiled (their threads), which stay with numpy; in which process (a forked child
+#: inherits the dict, not the threads).
+_COMPILING = {"pid": None, "ready": set(), "threads": {}, "numpy_only": set(),
+              "lock": threading.Lock()}
+
+
+def _compiled_kernel(args: tuple):
+    """The compiled kernel for the types of ``args`` if it is ready, else None."""
+    if _COMPILING["pid"] != os.getpid():
+        # a forked child: the compiling threads of the parent do not exist here
+        _COMPILING.update(pid=os.getpid(), threads={},
+                          numpy_only=_COMPILING["numpy_only"] | set(_COMPILING["threads"]),
+                          lock=threading.Lock())
+    return _kernels.warp_rows if _type_key(args) in _COMPILING["ready"] else None
+
+
+def _compile_in_background(args: tuple) -> None:
+    """Start a thread that compiles the kernel for ``args``' types, unless one has.
+
+    The thread imports numba and compiles the kernel (or loads it from numba's cache)
+    on a call of the same types that computes nothing; it is started after the numpy
+    loop has served the call that needed it, so that it does not compete with that call
+    for the GIL. A child forked while such a thread ran cannot compile safely (numba's
+    compiler lock may be held by a thread that does not exist in the child): it keeps
+    the numpy loop for those types, as does a process whose compilation failed (the
+    thread's error is printed once).
+    """
+    key = _type_key(args)
+    with _COMPILING["lock"]:
+        if key in _COMPILING["threads"] or key in _COMPILING["numpy_only"] \
+                or key in _COMPILING["ready"]:
+            return
+        thread = threading.Thread(target=_compile, args=(key, _tiny_call(args)),
+                                  name="imgprep-warp-compile")
+        _COMPILING["threads"][key] = thread
+    thread.start()
+
+
+def wait_for_kernels(timeout: float | None = None) -> bool:
+    """Wait until the kernels being compiled are ready; True if none is still compiling.
+
+    For benchmarks and tests that must time or check the compiled kernel: a warp made
+    before this returns may have been served by the numpy loop (with the same numbers).
+
+    Examples
+    --------
+    >>> wait_for_kernels()
+    True
+    """
+    for thread in list(_COMPILING["threads"].values()):
+        thread.join(timeout)
+    return not any(t.is_alive() for t in _COMPILING["threads"].values())
+
+
+def _type_key(args: tuple) -> tuple:
+    """What numba compiles a separate version of the kernel for: the arrays' dtypes."""
+    return tuple(a.dtype.str if isinstance(a, np.ndarray) else type(a).__name__ for a in args)
+
+
+def _tiny_call(args: tuple) -> tuple:
+    """Arguments of the same types as ``args`` for a call that computes nothing."""
+    return tuple(a[:1] if isinstance(a, np.ndarray) else a for a in args) + (0, 0)
+
+
+def _compile(key: tuple, args: tuple) -> None:
+    """Compile (or load) the kernel for ``args``' types, then mark ``key`` ready."""
+    try:
+        _kernels.warp_rows(*args)
+        _COMPILING["ready"].add(key)
+    except BaseException:
+        _COMPILING["numpy_only"].add(key)
+        raise
 
 
 def warp_labels(labels: np.ndarray, matrices: np.ndarray, *, fill_mode: str = "constant",

@@ -1,0 +1,147 @@
+"""The compiled warp loop (numba): see :mod:`imgprep_course.augment._warp` for what it
+computes and :mod:`imgprep_course.augment._warp_numpy` for the same loop in numpy.
+
+Loaded through :func:`imgprep_course._jit.lazy_module`, so that importing the library
+does not import numba; :mod:`~imgprep_course.augment._warp` compiles it in a background
+thread and serves the calls made meanwhile with the numpy loop.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from imgprep_course._jit import kernel
+from imgprep_course.augment._warp_modes import CONSTANT as _CONSTANT
+from imgprep_course.augment._warp_modes import NEAREST as _NEAREST
+from imgprep_course.augment._warp_modes import REFLECT as _REFLECT
+from imgprep_course.augment._warp_modes import WRAP as _WRAP
+
+
+@kernel(nogil=True)
+def _map_coordinate(x: float, n: int, mode: int) -> float:
+    """scipy's ``map_coordinate``: fold a coordinate outside ``[0, n-1]`` into the image.
+
+    Returns -1.0 for "outside" in constant mode (the caller then uses cval).
+    """
+    if x < 0:
+        if mode == _CONSTANT:
+            return -1.0
+        if mode == _NEAREST or n <= 1:
+            return 0.0
+        if mode == _REFLECT:
+            period = 2 * n
+            if x < -period:
+                x = period * np.int64(-x / period) + x
+            if x < -n:
+                return x + period
+            # scipy's guard: a reduced x of 0 must not become -1, "outside"
+            return (1e-15 if x > -1e-15 else -x) - 1
+        return x + n * (np.int64((-1 - x) / n) + 1)          # wrap
+    if x > n - 1:
+        if mode == _CONSTANT:
+            return -1.0
+        if mode == _NEAREST or n <= 1:
+            return n - 1.0
+        if mode == _REFLECT:
+            period = 2 * n
+            x -= period * np.int64(x / period)
+            return period - x - 1 if x >= n else x
+        return x - n * np.int64(x / n)                        # wrap
+    return x
+
+
+@kernel(nogil=True)
+def _index(i: int, n: int, mode: int) -> int:
+    """Index ``i`` (at most one step outside the image after mapping) brought inside."""
+    if mode == _WRAP:
+        i = i % n
+        return i + n if i < 0 else i
+    if i < 0:
+        return 0
+    return n - 1 if i >= n else i
+
+
+@kernel(nogil=True)
+def warp_rows(source, index, coefficients, out, height, width, channels, order, mode, cval,
+               to_uint8, first, stop):
+    """Resample output rows ``first .. stop-1`` of a batch (row ``j`` is row ``j % height``
+    of output image ``j // height``), each image ``k`` from ``source`` image ``index[k]``
+    through the pull matrix ``coefficients[k]``.
+
+    ``source`` and ``out`` are flat views of C-contiguous ``(M, H, W, C)`` and
+    ``(N, H, W, C)`` arrays; ``coefficients``: (N, 6), scipy's (row, col) form ``a00, a01,
+    b0, a10, a11, b1``. Every sum is computed in float64, left to right as written (no
+    ``fastmath``: a fused multiply-add moves a coordinate that is exactly 0 in scipy's
+    arithmetic to -1e-15, outside the image); ``to_uint8`` rounds each result to the
+    nearest integer (ties to even) and clips it to [0, 255] before it is stored.
+    """
+    row_len = width * channels
+    image_len = height * row_len
+    last_row, last_col = height - 1.0, width - 1.0
+    for job in range(first, stop):
+        k = job // height
+        r = job - k * height
+        a00, a01, b0 = coefficients[k, 0], coefficients[k, 1], coefficients[k, 2]
+        a10, a11, b1 = coefficients[k, 3], coefficients[k, 4], coefficients[k, 5]
+        image = index[k] * image_len
+        target = job * row_len - channels
+        # scipy's order of operations: (b + r * a0) + c * a1
+        y_row, x_row = b0 + r * a00, b1 + r * a10
+        for c in range(width):
+            target += channels
+            y = y_row + c * a01
+            x = x_row + c * a11
+            if order == 1 and 0.0 <= y < last_row and 0.0 <= x < last_col:
+                # inside: no border rule applies (most pixels; same numbers, less work)
+                y0, x0 = int(y), int(x)
+                wy, wx = y - y0, x - x0
+                p00 = image + y0 * row_len + x0 * channels
+                p01, p10 = p00 + channels, p00 + row_len
+                p11 = p10 + channels
+            else:
+                y = _map_coordinate(y, height, mode)
+                x = _map_coordinate(x, width, mode)
+                if y <= -1.0 or x <= -1.0:
+                    value = cval
+                    if to_uint8:
+                        value = min(max(np.rint(value), 0.0), 255.0)
+                    for ch in range(channels):
+                        out[target + ch] = value
+                    continue
+                if order == 0:
+                    p00 = image + _index(int(np.floor(y + 0.5)), height, mode) * row_len \
+                        + _index(int(np.floor(x + 0.5)), width, mode) * channels
+                    for ch in range(channels):
+                        out[target + ch] = source[p00 + ch]
+                    continue
+                y_floor, x_floor = np.floor(y), np.floor(x)
+                wy, wx = y - y_floor, x - x_floor
+                top = image + _index(int(y_floor), height, mode) * row_len
+                bottom = image + _index(int(y_floor) + 1, height, mode) * row_len
+                left = _index(int(x_floor), width, mode) * channels
+                right = _index(int(x_floor) + 1, width, mode) * channels
+                p00, p01, p10, p11 = top + left, top + right, bottom + left, bottom + right
+            w00 = (1.0 - wy) * (1.0 - wx)
+            w01 = (1.0 - wy) * wx
+            w10 = wy * (1.0 - wx)
+            w11 = wy * wx
+            if channels == 3:
+                # RGB, the common case, written out: a third faster than the loop below
+                v0 = (w00 * source[p00] + w01 * source[p01]
+                      + w10 * source[p10] + w11 * source[p11])
+                v1 = (w00 * source[p00 + 1] + w01 * source[p01 + 1]
+                      + w10 * source[p10 + 1] + w11 * source[p11 + 1])
+                v2 = (w00 * source[p00 + 2] + w01 * source[p01 + 2]
+                      + w10 * source[p10 + 2] + w11 * source[p11 + 2])
+                if to_uint8:
+                    v0 = min(max(np.rint(v0), 0.0), 255.0)
+                    v1 = min(max(np.rint(v1), 0.0), 255.0)
+                    v2 = min(max(np.rint(v2), 0.0), 255.0)
+                out[target], out[target + 1], out[target + 2] = v0, v1, v2
+                continue
+            for ch in range(channels):
+                value = (w00 * source[p00 + ch] + w01 * source[p01 + ch]
+                         + w10 * source[p10 + ch] + w11 * source[p11 + ch])
+                if to_uint8:
+                    value = min(max(np.rint(value), 0.0), 255.0)
+                out[target + ch] = value
