@@ -152,6 +152,9 @@ def test_standardize_matches_keras_fixtures(keras_data):
 
 #: Keras 3.15 reaches scipy.ndimage.interpolation.affine_transform through a namespace
 #: that scipy deprecates; that warning is Keras' business, not a defect of ours.
+SCIPY_BEFORE_1_16 = tuple(int(p) for p in
+                          __import__("scipy").__version__.split(".")[:2]) < (1, 16)
+
 keras_uses_old_scipy_namespace = pytest.mark.filterwarnings(
     "ignore:Please import `affine_transform`:DeprecationWarning")
 
@@ -234,8 +237,19 @@ def test_live_random_shears_match_keras_at_odd_sizes(keras_image, size):
         theirs = keras_image.apply_affine_transform(x, shear=shear, row_axis=0, col_axis=1,
                                                     channel_axis=2, fill_mode="constant",
                                                     cval=-1, order=order)
-        np.testing.assert_array_equal(ours == -1, theirs == -1, err_msg=f"shear {shear}")
-        np.testing.assert_allclose(ours, theirs, atol=1e-5 if order else 0)
+        differ = (ours == -1) != (theirs == -1)
+        if SCIPY_BEFORE_1_16 and order == 1:
+            # scipy before 1.16 (the newest on Python 3.10) gives cval to a few bilinear
+            # samples that fall exactly on the last row or column (shear -55.5 at 225x225:
+            # output (112, 224) samples input (112.0, 224.0) exactly); 1.16 and later, as
+            # we do, interpolate there
+            rows, cols = np.nonzero(differ[..., 0])
+            assert np.isin(rows, [0, size - 1]).all() or np.isin(cols, [0, size - 1]).all()
+            assert (theirs[differ] == -1).all() and (ours[differ] != -1).all()
+            assert differ.sum() <= 2, (shear, differ.sum())
+        else:
+            assert not differ.any(), f"shear {shear}: {np.argwhere(differ)[:5].tolist()}"
+        np.testing.assert_allclose(ours[~differ], theirs[~differ], atol=1e-5 if order else 0)
 
 
 def test_live_list_shift_ranges_draw_what_keras_draws(keras_image):
