@@ -132,7 +132,7 @@ def test_empty_index():
 def test_malformed_json(tmp_path):
     path = tmp_path / "instances.json"
     path.write_text('{"images": [], "annotations": [\n  {"id": 1,}]}')
-    with pytest.raises(ValueError, match=r"instances.json is not valid JSON: line 2, column 12"):
+    with pytest.raises(ValueError, match=r"instances.json is not valid JSON: line 2, column 1[12]: "):
         COCO(path)
     with pytest.raises(ValueError, match="not valid JSON"):
         load_json(path)

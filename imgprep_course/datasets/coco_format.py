@@ -43,11 +43,11 @@ def load_json(path: str | os.PathLike) -> Any:
     --------
     >>> import tempfile, pathlib
     >>> bad = pathlib.Path(tempfile.mkdtemp()) / "instances.json"
-    >>> _ = bad.write_text('{"images": [1, 2,]}')
+    >>> _ = bad.write_text('{"images": [1, 2 3]}')
     >>> load_json(bad)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: .../instances.json is not valid JSON: line 1, column 18: Expecting value
+    ValueError: .../instances.json is not valid JSON: line 1, column 18: Expecting ',' delimiter
     """
     path = Path(path)
     data = path.read_bytes()
