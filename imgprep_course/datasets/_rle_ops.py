@@ -219,14 +219,28 @@ def pair_ious(dt_runs, dt_offsets, dt_sizes, gt_runs, gt_offsets, gt_sizes, dt_i
     return out
 
 
-@kernel
 def polygon_runs(xy, height, width):
-    """Run lengths of the polygon ``xy`` (``(K, 2)`` x, y vertices) rasterised.
+    """Run lengths of the polygon ``xy`` (``(K, 2)`` float64 x, y vertices) rasterised.
 
     As COCO does it: vertices scaled by 5 and rounded, the closed boundary traced
     densely at that scale, and wherever it crosses a pixel column's centre line the
-    first pixel row below it marks a switch between background and foreground.
+    first pixel row below it marks a switch between background and foreground. The
+    switches are sorted by numpy between the two kernels (sorting integers has one
+    answer; numba's own sort would add seconds of compiling to a cold start).
+
+    Examples
+    --------
+    >>> polygon_runs(np.array([[0.0, 0.0], [4.0, 0.0], [0.0, 3.0]]), 4, 5)
+    array([ 0,  3,  1,  2,  2,  1, 11])
     """
+    switches = _polygon_switches(np.ascontiguousarray(xy, np.float64), int(height),
+                                 int(width))
+    return _runs_from_switches(np.sort(switches), int(height) * int(width))
+
+
+@kernel
+def _polygon_switches(xy, height, width):
+    """Positions (column-major) where the rasterised polygon ``xy`` switches, unsorted."""
     scale = float(POLYGON_UPSAMPLING)
     k = xy.shape[0]
     xs = np.empty(k + 1, np.int64)
@@ -276,21 +290,29 @@ def polygon_runs(xy, height, width):
         row = np.ceil(min(max(row, 0.0), float(height)))
         switches[n_switches] = int(column) * height + int(row)
         n_switches += 1
-    switches[n_switches] = height * width
-    switches = np.sort(switches[:n_switches + 1])
-    lengths = np.diff(switches)
-    out = np.empty(lengths.size + 1, np.int64)
-    out[0] = switches[0]
+    return switches[:n_switches]
+
+
+@kernel
+def _runs_from_switches(switches, total):
+    """Run lengths between the sorted ``switches`` and up to ``total`` pixels.
+
+    As pycocotools does it: the first run ends at the first switch; a run of length
+    0 (two switches at one pixel) is dropped and the run after it joins the one
+    before it.
+    """
+    n = switches.size
+    out = np.empty(n + 1, np.int64)
+    out[0] = switches[0] if n else total
     n_out = 1
     j = 0
-    while j < lengths.size:
-        if lengths[j] > 0:
-            out[n_out] = lengths[j]
+    while j < n:
+        length = (switches[j + 1] if j + 1 < n else total) - switches[j]
+        j += 1
+        if length > 0:
+            out[n_out] = length
             n_out += 1
+        elif j < n:
+            out[n_out - 1] += (switches[j + 1] if j + 1 < n else total) - switches[j]
             j += 1
-        else:
-            j += 1
-            if j < lengths.size:
-                out[n_out - 1] += lengths[j]
-                j += 1
     return out[:n_out]
