@@ -63,7 +63,8 @@ def _bbox(runs, height, width, out):
         else:
             y_min = min(y_min, y_start)
             y_max = max(y_max, y_end)
-    out[:] = 0
+    for k in range(4):  # a loop compiles faster than out[:] = 0
+        out[k] = 0
     if x_max >= 0:
         out[0] = x_min
         out[1] = y_min
@@ -131,18 +132,27 @@ def merge_counts(chars, lengths, sizes, intersect):
             room = 2 * longest + 2
             merged = np.empty(room, np.int64)
             result = np.empty(room, np.int64)
-            merged[:n_runs] = b[:n_runs]
+            _copy(b, n_runs, merged)
             n_merged = n_runs
             continue
         if n_merged + n_runs > room:
             room = 2 * (n_merged + n_runs)
             grown = np.empty(room, np.int64)
-            grown[:n_merged] = merged[:n_merged]
+            _copy(merged, n_merged, grown)
             merged = grown
             result = np.empty(room, np.int64)
         n_merged, _, _ = _combine(merged[:n_merged], b[:n_runs], intersect, result)
         merged, result = result, merged
-    return merged[:n_merged].copy(), -1, OK, 0
+    out = np.empty(n_merged, np.int64)
+    _copy(merged, n_merged, out)
+    return out, -1, OK, 0
+
+
+@kernel
+def _copy(source, n, target):
+    """``target[:n] = source[:n]`` as a loop (it compiles much faster than slices)."""
+    for k in range(n):
+        target[k] = source[k]
 
 
 @kernel
