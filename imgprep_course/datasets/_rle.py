@@ -45,7 +45,8 @@ def _append_runs_as_chars(runs, n_runs, chars, n_chars):
     if chars.size - n_chars < MAX_CHARS_PER_RUN * n_runs:
         grown = np.empty(max(2 * chars.size, n_chars + MAX_CHARS_PER_RUN * n_runs),
                          np.uint8)
-        grown[:n_chars] = chars[:n_chars]
+        for p in range(n_chars):  # a loop compiles faster than a slice copy
+            grown[p] = chars[p]
         chars = grown
     for i in range(n_runs):
         value = np.int64(runs[i])
@@ -58,7 +59,7 @@ def _append_runs_as_chars(runs, n_runs, chars, n_chars):
             more = value != -1 if group & 0x10 else value != 0
             if more:
                 group |= 0x20
-            chars[n_chars] = group + 48
+            chars[n_chars] = np.uint8(group + 48)
             n_chars += 1
     return chars, n_chars
 
@@ -69,7 +70,7 @@ def runs_to_chars(runs, offsets):
     n = offsets.size - 1
     chars = np.empty(max(16, 2 * runs.size), np.uint8)
     starts = np.zeros(n + 1, np.int64)
-    n_chars = 0
+    n_chars = np.int64(0)  # not a literal 0: one signature for every caller
     for i in range(n):
         part = runs[offsets[i]:offsets[i + 1]]
         chars, n_chars = _append_runs_as_chars(part, part.size, chars, n_chars)
@@ -227,7 +228,7 @@ def encode_column_major(pixels, words, offset, height, width, n):
     runs = np.empty(n_pixels + 1, np.int64)
     chars = np.empty(4096, np.uint8)
     starts = np.zeros(n + 1, np.int64)
-    n_chars = 0
+    n_chars = np.int64(0)  # not a literal 0: one signature for every caller
     for i in range(n):
         n_runs = _scan_runs(pixels, words, offset, i * n_pixels, n_pixels, runs)
         if n_runs == NOT_BINARY:
@@ -313,7 +314,7 @@ def encode_row_major(masks):
     runs = np.empty(height * width + 1, np.int64)
     chars = np.empty(4096, np.uint8)
     starts = np.zeros(n + 1, np.int64)
-    n_chars = 0
+    n_chars = np.int64(0)  # not a literal 0: one signature for every caller
     for i in range(n):
         if _changes(masks[i], changes) > 1:
             return chars[:0], starts, i

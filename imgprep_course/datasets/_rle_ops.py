@@ -63,7 +63,8 @@ def _bbox(runs, height, width, out):
         else:
             y_min = min(y_min, y_start)
             y_max = max(y_max, y_end)
-    out[:] = 0
+    for k in range(4):  # a loop compiles faster than out[:] = 0
+        out[k] = 0
     if x_max >= 0:
         out[0] = x_min
         out[1] = y_min
@@ -131,18 +132,27 @@ def merge_counts(chars, lengths, sizes, intersect):
             room = 2 * longest + 2
             merged = np.empty(room, np.int64)
             result = np.empty(room, np.int64)
-            merged[:n_runs] = b[:n_runs]
+            _copy(b, n_runs, merged)
             n_merged = n_runs
             continue
         if n_merged + n_runs > room:
             room = 2 * (n_merged + n_runs)
             grown = np.empty(room, np.int64)
-            grown[:n_merged] = merged[:n_merged]
+            _copy(merged, n_merged, grown)
             merged = grown
             result = np.empty(room, np.int64)
         n_merged, _, _ = _combine(merged[:n_merged], b[:n_runs], intersect, result)
         merged, result = result, merged
-    return merged[:n_merged].copy(), -1, OK, 0
+    out = np.empty(n_merged, np.int64)
+    _copy(merged, n_merged, out)
+    return out, -1, OK, 0
+
+
+@kernel
+def _copy(source, n, target):
+    """``target[:n] = source[:n]`` as a loop (it compiles much faster than slices)."""
+    for k in range(n):
+        target[k] = source[k]
 
 
 @kernel
@@ -219,14 +229,28 @@ def pair_ious(dt_runs, dt_offsets, dt_sizes, gt_runs, gt_offsets, gt_sizes, dt_i
     return out
 
 
-@kernel
 def polygon_runs(xy, height, width):
-    """Run lengths of the polygon ``xy`` (``(K, 2)`` x, y vertices) rasterised.
+    """Run lengths of the polygon ``xy`` (``(K, 2)`` float64 x, y vertices) rasterised.
 
     As COCO does it: vertices scaled by 5 and rounded, the closed boundary traced
     densely at that scale, and wherever it crosses a pixel column's centre line the
-    first pixel row below it marks a switch between background and foreground.
+    first pixel row below it marks a switch between background and foreground. The
+    switches are sorted by numpy between the two kernels (sorting integers has one
+    answer; numba's own sort would add seconds of compiling to a cold start).
+
+    Examples
+    --------
+    >>> polygon_runs(np.array([[0.0, 0.0], [4.0, 0.0], [0.0, 3.0]]), 4, 5)
+    array([ 0,  3,  1,  2,  2,  1, 11])
     """
+    switches = _polygon_switches(np.ascontiguousarray(xy, np.float64), int(height),
+                                 int(width))
+    return _runs_from_switches(np.sort(switches), int(height) * int(width))
+
+
+@kernel
+def _polygon_switches(xy, height, width):
+    """Positions (column-major) where the rasterised polygon ``xy`` switches, unsorted."""
     scale = float(POLYGON_UPSAMPLING)
     k = xy.shape[0]
     xs = np.empty(k + 1, np.int64)
@@ -276,21 +300,29 @@ def polygon_runs(xy, height, width):
         row = np.ceil(min(max(row, 0.0), float(height)))
         switches[n_switches] = int(column) * height + int(row)
         n_switches += 1
-    switches[n_switches] = height * width
-    switches = np.sort(switches[:n_switches + 1])
-    lengths = np.diff(switches)
-    out = np.empty(lengths.size + 1, np.int64)
-    out[0] = switches[0]
+    return switches[:n_switches]
+
+
+@kernel
+def _runs_from_switches(switches, total):
+    """Run lengths between the sorted ``switches`` and up to ``total`` pixels.
+
+    As pycocotools does it: the first run ends at the first switch; a run of length
+    0 (two switches at one pixel) is dropped and the run after it joins the one
+    before it.
+    """
+    n = switches.size
+    out = np.empty(n + 1, np.int64)
+    out[0] = switches[0] if n else total
     n_out = 1
     j = 0
-    while j < lengths.size:
-        if lengths[j] > 0:
-            out[n_out] = lengths[j]
+    while j < n:
+        length = (switches[j + 1] if j + 1 < n else total) - switches[j]
+        j += 1
+        if length > 0:
+            out[n_out] = length
             n_out += 1
+        elif j < n:
+            out[n_out - 1] += (switches[j + 1] if j + 1 < n else total) - switches[j]
             j += 1
-        else:
-            j += 1
-            if j < lengths.size:
-                out[n_out - 1] += lengths[j]
-                j += 1
     return out[:n_out]
