@@ -34,6 +34,7 @@ Run on a machine with little else running (the script prints the load average)::
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import subprocess
@@ -43,9 +44,18 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from coco_eval import PEER_SCRIPT, PEERS  # noqa: E402  (the peers, run as there)
+
+def _sibling(name: str):
+    """The benchmark script ``name``.py beside this one, loaded as a module."""
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_COCO_EVAL = _sibling("coco_eval")  # the peers, run as coco_eval.py runs them
+PEER_SCRIPT, PEERS = _COCO_EVAL.PEER_SCRIPT, _COCO_EVAL.PEERS
 
 COCO_BAR, LESSON_BAR = 1.5, 15.0
 

@@ -38,6 +38,7 @@ class Feedback:
         self.notes = self.summary.notes
         self.hints_shown = 0
         self.text = as_text(self.summary)
+        self._summary_html = as_html(self.summary)
         self._hint_box = widgets.HTML()
         self.hint_button = widgets.Button(description="Hint", icon="lightbulb-o",
                                           tooltip="Show the next hint",
@@ -45,7 +46,7 @@ class Feedback:
         self.hint_button.add_class("imgprep-hint")
         self.hint_button.on_click(lambda _button: self.next_hint())
         self.widget = widgets.VBox(
-            [widgets.HTML(as_html(self.summary)), widgets.HBox([self.hint_button]),
+            [widgets.HTML(self._summary_html), widgets.HBox([self.hint_button]),
              self._hint_box],
             layout=widgets.Layout(border=f"1px solid {COLOURS[self.status]}",
                                   padding="4px 8px", margin="4px 0"))
@@ -81,5 +82,5 @@ class Feedback:
         # for renderers without the widget's model (a website, nbconvert, GitHub)
         bundle["text/html"] = (f"<div class='imgprep-feedback' style='border:1px solid "
                                f"{COLOURS[self.status]};padding:4px 8px'>"
-                               f"{as_html(self.summary)}{self._hint_box.value}</div>")
+                               f"{self._summary_html}{self._hint_box.value}</div>")
         return bundle
