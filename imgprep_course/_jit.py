@@ -17,7 +17,7 @@ with the same arithmetic while a background thread compiles its kernel (see
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import os
 import sys
 from types import ModuleType
@@ -55,8 +55,22 @@ def kernel(function=None, **options):
     return decorate if function is None else decorate(function)
 
 
+class _LazyModule(ModuleType):
+    """Stands for a module not imported yet; the first attribute asked for imports it.
+
+    The import goes through :func:`importlib.import_module`, whose per-module lock makes
+    a first use from several threads at once safe (``importlib.util.LazyLoader`` is not,
+    before Python 3.12: a second thread could see the module half executed).
+    """
+
+    def __getattr__(self, attribute: str):
+        value = getattr(importlib.import_module(self.__name__), attribute)
+        setattr(self, attribute, value)  # next time, no import machinery
+        return value
+
+
 def lazy_module(name: str) -> ModuleType:
-    """Module ``name``, executed only when one of its attributes is first used.
+    """Module ``name``, imported only when one of its attributes is first used.
 
     Examples
     --------
@@ -66,10 +80,4 @@ def lazy_module(name: str) -> ModuleType:
     """
     if name in sys.modules:
         return sys.modules[name]
-    spec = importlib.util.find_spec(name)
-    loader = importlib.util.LazyLoader(spec.loader)
-    spec.loader = loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    loader.exec_module(module)
-    return module
+    return _LazyModule(name)

@@ -92,3 +92,23 @@ def test_the_exercise_engine_has_no_import_cycle():
     for module in edges:
         visit(module)
     assert "_core" not in edges["_notebook"] and "_core" not in edges["_feedback"]
+
+
+def test_a_lazy_module_first_used_by_several_threads_at_once_is_whole_in_each():
+    # the warp compiles its kernels in background threads: each must see the whole module
+    code = """
+import threading
+from imgprep_course._jit import lazy_module
+kernels = lazy_module("imgprep_course.augment._warp_kernel")
+barrier, seen = threading.Barrier(8), []
+def use():
+    barrier.wait()
+    seen.append(callable(kernels.warp_rows))
+threads = [threading.Thread(target=use) for _ in range(8)]
+[t.start() for t in threads]
+[t.join() for t in threads]
+print(seen.count(True))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.split() == ["8"]
