@@ -51,6 +51,15 @@ LAB_SETTINGS = {
         {"windowingMode": "none"},
 }
 
+#: An IPython startup file for the kernels: SIGUSR1 makes a kernel write every thread's
+#: Python stack to ``stacks/<pid>.txt`` (what the test reports when a run hangs).
+STACK_DUMPS = """\
+import faulthandler, os, signal
+from pathlib import Path
+_stacks = Path({folder!r}) / f"{{os.getpid()}}.txt"
+faulthandler.register(signal.SIGUSR1, file=open(_stacks, "w"), all_threads=True)
+"""
+
 SERVER_START_TIMEOUT = 180   # seconds; a hang guard, not a performance bound
 PR_SET_PDEATHSIG = 1        # prctl option: a signal for the child when its parent dies
 STOP_GRACE = 10              # seconds the server gets to shut its kernels down itself
@@ -106,6 +115,22 @@ class Lab:
         return (f"{self.url}/lab/workspaces/{workspace}/tree/{notebook}"
                 f"?reset&token={self.token}")
 
+    def hang_report(self) -> str:
+        """What the server's kernels are doing: their state and every thread's stack."""
+        lines = [f"kernel {k['id']}: {k['execution_state']}, last activity "
+                 f"{k['last_activity']}" for k in self.api("/api/kernels")]
+        stacks = self.root.parent / "stacks"
+        for kernel in psutil.Process(self.process.pid).children(recursive=True):
+            if "ipykernel" not in " ".join(kernel.cmdline()):
+                continue
+            kernel.send_signal(signal.SIGUSR1)
+            dump = stacks / f"{kernel.pid}.txt"
+            time.sleep(1)
+            lines += [f"--- threads of kernel process {kernel.pid} "
+                      f"(cpu {kernel.cpu_times().user:.1f} s user):",
+                      dump.read_text()[-6000:] if dump.is_file() else "(no dump)"]
+        return "\n".join(lines)
+
     def shut_down_kernels(self) -> None:
         """Shut down every kernel the server runs (between lessons: saves memory)."""
         for session in self.api("/api/sessions"):
@@ -128,6 +153,10 @@ def _lab_environment(base: Path) -> dict:
         env[name] = str(base / sub)
         (base / sub).mkdir(parents=True, exist_ok=True)
     env.pop("JUPYTER_PATH", None)
+    startup = base / "ipython" / "profile_default" / "startup"
+    startup.mkdir(parents=True)
+    (base / "stacks").mkdir()
+    (startup / "00-stack-dumps.py").write_text(STACK_DUMPS.format(folder=str(base / "stacks")))
     for relative, settings in LAB_SETTINGS.items():
         path = base / "lab-settings" / relative
         path.parent.mkdir(parents=True, exist_ok=True)

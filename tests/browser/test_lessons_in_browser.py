@@ -65,7 +65,8 @@ def page(browser, lab):
         lab.shut_down_kernels()
 
 
-def _run_all_cells(page, n_code_cells: int) -> None:
+def _run_all_cells(page, lab, n_code_cells: int) -> None:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import expect
 
     page.locator(".jp-NotebookPanel").wait_for(timeout=UI_WAIT)
@@ -76,8 +77,17 @@ def _run_all_cells(page, n_code_cells: int) -> None:
     expect(kernel_status).to_have_text(re.compile(r"\| Idle$"), timeout=HANG_GUARD)
     page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
     page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
-    page.wait_for_function(RUN_FINISHED, arg=[CODE_PROMPTS, ERROR_OUTPUTS],
-                           timeout=HANG_GUARD, polling=250)
+    try:
+        page.wait_for_function(RUN_FINISHED, arg=[CODE_PROMPTS, ERROR_OUTPUTS],
+                               timeout=HANG_GUARD, polling=250)
+    except PlaywrightTimeout:
+        prompts = page.locator(CODE_PROMPTS).all_inner_texts()
+        status = page.locator('.jp-StatusBar-TextItem[title^="Change kernel"]').all_inner_texts()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=ARTIFACTS / "hang.png")
+        pytest.fail(f"Run All did not finish within {HANG_GUARD / 1000:.0f} s.\n"
+                    f"Prompts: {prompts}\nStatus bar: {status}\n{lab.hang_report()}\n"
+                    f"Screenshot: {ARTIFACTS / 'hang.png'}")
 
 
 def _error_report(page) -> str:
@@ -159,7 +169,7 @@ def test_lesson_runs_and_its_widgets_work(notebook: Path, lab, page):
     page_errors: list[str] = []
     page.on("pageerror", lambda error: page_errors.append(str(error)))
     page.goto(lab.lab_url(notebook.name))
-    _run_all_cells(page, len(sources))
+    _run_all_cells(page, lab, len(sources))
 
     # Every code cell ran, and no cell shows an error.
     errors = page.locator(ERROR_OUTPUTS)
@@ -267,7 +277,7 @@ def test_a_saved_notebook_shows_its_feedback_and_explorers_after_a_reload(lab, b
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
     page.goto(lab.lab_url(name))
-    _run_all_cells(page, len(sources))
+    _run_all_cells(page, lab, len(sources))
     feedback = page.locator(".imgprep-feedback")
     expect(feedback).to_have_count(n_checks, timeout=UI_WAIT)
     failed = page.locator(".imgprep-feedback", has_text="[FAILED]").first
