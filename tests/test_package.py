@@ -207,3 +207,28 @@ def test_from_the_wheel_developer_commands_say_they_need_the_checkout(venv, tmp_
     result = _run(venv, "imgprep-course", *command, cwd=tmp_path, check=False)
     assert result.returncode == 3 and result.stdout == ""
     assert result.stderr.count("\n") == 1 and "needs the course's source checkout" in result.stderr
+
+
+def test_the_environment_meets_every_requirement_the_course_declares():
+    """Each dependency installed here is a version ``pyproject.toml`` allows (extras
+    ``test`` and ``site`` included, as ``requirements-dev.txt`` installs them): a resolver
+    that picked an excluded release (say ipykernel 7.3, whose kernels can stop reading
+    execute requests) fails here, by name, not as a notebook that hangs."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+
+    unmet = []
+    for line in metadata.requires("imgprep-course"):
+        requirement = Requirement(line)
+        if requirement.marker is not None and not any(
+                requirement.marker.evaluate({"extra": extra}) for extra in ("", "test", "site")):
+            continue
+        try:
+            version = metadata.version(requirement.name)
+        except metadata.PackageNotFoundError:
+            unmet.append(f"{requirement}: not installed")
+            continue
+        if not requirement.specifier.contains(version, prereleases=True):
+            unmet.append(f"{requirement}: {version} installed")
+    assert unmet == []
