@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -177,8 +178,13 @@ def ids_of(values: list, records: list, source: str | None, name: str, field: st
         return np.asarray(values)
 
     def integral(v) -> bool:
-        return _is_number(v) and float(v).is_integer() and abs(v) < 2 ** 63
+        return _is_number(v) and float(v).is_integer() and -2 ** 63 <= v < 2 ** 63
 
+    if set(map(type, values)) <= {int}:  # JSON integers: the fast path
+        try:
+            return np.array(values, dtype=np.int64).reshape(len(values))
+        except OverflowError:
+            pass
     if not _all_numbers(values) or not all(map(integral, values)):
         i = _first_bad(values, integral)
         raise TypeError(f"{record_label(source, name, i, records[i])} has {field!r} "
@@ -223,8 +229,10 @@ def boxes_of(values: list, records: list, source: str | None, name: str) -> np.n
     def good(v) -> bool:
         return four(v) and all(map(_is_number, v))
 
-    shape_ok = all(map(four, values))
-    if not shape_ok or not _all_numbers(x for v in values for x in v):
+    # JSON gives lists: checking their types and lengths as sets is the fast path
+    shape_ok = (set(map(type, values)) <= {list} and set(map(len, values)) <= {4}) \
+        or all(map(four, values))
+    if not shape_ok or not _all_numbers(chain.from_iterable(values)):
         i = _first_bad(values, good)
         error = TypeError if shape_ok else ValueError
         raise error(f"{record_label(source, name, i, records[i])} has 'bbox' {values[i]!r}; "
