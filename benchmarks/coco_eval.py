@@ -133,11 +133,17 @@ def commands(ground_truth: Path, results: Path, iou_type: str) -> dict:
     return out
 
 
+#: Every tool's environment: Python may write bytecode (``PYTHONDONTWRITEBYTECODE`` unset),
+#: as for a user, so that no tool recompiles its modules in every process (pip wrote the
+#: peers' bytecode when it installed them; ours is written by the first, untimed run).
+ENVIRONMENT = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def run(command: list) -> tuple[float, float, str]:
     """Wall-clock and CPU seconds of one process, from start to exit, and its output."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True)
+    done = subprocess.run(command, capture_output=True, text=True, env=ENVIRONMENT)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode:
