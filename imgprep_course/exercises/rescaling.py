@@ -3,6 +3,7 @@
 import numpy as np
 
 from imgprep_course import rescale
+from imgprep_course.exercises._batches import Batches
 from imgprep_course.exercises._core import Case, Exercise, Misconception
 from imgprep_course.exercises._question import Choice, Question
 
@@ -125,20 +126,29 @@ def _dataset_stats_cases(hidden):
     rng = np.random.default_rng(3)
     far = _batch(rng, (40, 8, 8, 3), offset=10_000, scale=0.05)
     return [
-        Case(([np.arange(12, dtype=np.float32).reshape(1, 2, 2, 3),
-               np.arange(12, 24, dtype=np.float32).reshape(1, 2, 2, 3)],)),
-        Case(([_batch(rng, (n, 4, 4, 3), scale=255) for n in (5, 3, 7)],)),
-        Case(([far[:10], far[10:25], far[25:]],)),
-        Case(([hidden.integers(0, 256, (n, 6, 5, 1), dtype=np.uint8) for n in (2, 9)],),
-             hidden=True),
+        Case((Batches([np.arange(12, dtype=np.float32).reshape(1, 2, 2, 3),
+                       np.arange(12, 24, dtype=np.float32).reshape(1, 2, 2, 3)]),)),
+        Case((Batches([_batch(rng, (n, 4, 4, 3), scale=255) for n in (5, 3, 7)]),)),
+        Case((Batches([far[:10], far[10:25], far[25:]]),)),
+        Case((_loader(rng, images=380, batch_size=8),)),
+        Case((Batches([hidden.integers(0, 256, (n, 6, 5, 1), dtype=np.uint8)
+                       for n in (2, 9)]),), hidden=True),
     ]
 
 
+def _loader(rng, images, batch_size):
+    """A dataset too large to hold: ``images`` 32 x 32 RGB images in batches of
+    ``batch_size`` (the last one smaller), read like a data loader's, in one pass."""
+    return Batches([_batch(rng, (min(batch_size, images - start), 32, 32, 3), scale=255)
+                    for start in range(0, images, batch_size)])
+
+
 def _float32_sums(batches):
-    batches = list(batches)
-    n = sum(b.size // b.shape[-1] for b in batches)
-    total = sum(b.sum(axis=(0, 1, 2), dtype=np.float32) for b in batches)
-    squares = sum(np.square(b, dtype=np.float32).sum(axis=(0, 1, 2)) for b in batches)
+    n, total, squares = 0, 0, 0
+    for b in batches:
+        n += b.size // b.shape[-1]
+        total = total + b.sum(axis=(0, 1, 2), dtype=np.float32)
+        squares = squares + np.square(b, dtype=np.float32).sum(axis=(0, 1, 2))
     mean = total / n
     return mean, np.sqrt(np.abs(squares / n - mean ** 2))
 
@@ -150,8 +160,7 @@ def _mean_of_batch_stats(batches):
 
 
 def _global_stats(batches):
-    data = np.concatenate([np.asarray(b, np.float64).ravel() for b in batches])
-    return data.mean(), data.std()
+    return rescale.dataset_stats(batches, per_channel=False)
 
 
 _DATASET_STATS_MISTAKES = (
