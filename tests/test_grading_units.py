@@ -2,7 +2,11 @@
 
 import io
 import json
+import subprocess
+import sys
+import textwrap
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,11 +15,13 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from imgprep_course.exercises import LESSONS, CaseResult, lesson_exercises
+from imgprep_course.exercises._batches import Batches
 from imgprep_course.grading import (ExerciseGrade, Limits, SubmissionGrade, collect,
                                     grade_exercise, grade_paths, identify_lesson)
 from imgprep_course.grading._child import WorkerError
 from imgprep_course.grading._answers import (NotebookError, read_notebook, refuses_reference,
                                              setup_sources)
+from imgprep_course.grading import _child, _codec, _runner
 from imgprep_course.grading._codec import MAX_DEPTH, CodecError, pack, read_frames, unpack
 from imgprep_course.grading._report import (class_summary, feedback_names,
                                             summary_markdown, write_gradebook)
@@ -111,6 +117,78 @@ def test_read_frames_keeps_complete_frames_and_reports_broken_ones():
     truncated = read_frames(data[:-1])
     assert len(truncated) == 2 and truncated[0] == first
     assert read_frames(b"\xff" * 8) == []
+
+
+def stream() -> Batches:
+    return Batches([np.arange(6, dtype=np.float32).reshape(1, 2, 1, 3),
+                    np.ones((2, 2, 1, 3), np.uint8)])
+
+
+def test_a_stream_round_trips_fresh_and_unread():
+    original = stream()
+    sent = [original]
+    next(iter(original))   # read already here: the other side gets an unread stream
+    [back] = unpack(pack(sent))
+    assert type(back) is Batches and back == original and back is not original
+    assert [b.dtype.name for b in back] == ["float32", "uint8"]
+
+
+def document_frame(document, arrays: dict) -> bytes:
+    """A frame holding ``document`` (JSON) and ``arrays``, written by hand."""
+    text = json.dumps(document).encode()
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return len(text).to_bytes(8, "big") + text + buffer.getvalue()
+
+
+ARRAY = {"array": "a0", "scalar": False}
+
+
+@pytest.mark.parametrize("document", [
+    {"batches": "a0"}, {"batches": {"a": ARRAY}}, {"batches": [{"int": "1"}]},
+    {"batches": [{"array": "a0", "scalar": True}]},
+    {"batches": [{"array": "a1", "scalar": False}]}, {"batches": [{"array": "a0"}]},
+    {"batches": [[ARRAY]]},
+    {"batches": [ARRAY, {"array": "a9", "scalar": False}]},
+    {"batches": [ARRAY], "scalar": False}, {"batches": [{"batches": [ARRAY]}]}])
+def test_malformed_streams_are_refused(document):
+    with pytest.raises(CodecError, match="malformed"):
+        unpack(document_frame(document, {"a0": np.zeros((2, 3)), "a1": np.zeros(())}))
+
+
+def test_the_codec_imported_and_loaded_by_path_carry_the_same_stream():
+    # imported: the package's class, which encode() recognises
+    assert _codec._batches.Batches is Batches
+    # loaded by file path, as the grader's worker does: _batches.py by its path too
+    by_path = _runner._load("_codec")
+    assert by_path.__name__ == "_imgprep__codec"
+    assert Path(by_path._batches.__file__) == _codec.BATCHES_PATH.resolve()
+    assert by_path._batches.Batches is not Batches
+    [back] = by_path.unpack(pack([stream()]))
+    assert type(back).__name__ == "Batches" and len(back) == 2
+    assert [b.tolist() for b in back] == [b.tolist() for b in stream()]
+    assert unpack(by_path.pack(back)) == stream()
+
+
+def test_the_worker_decodes_a_stream_without_importing_the_course():
+    program = textwrap.dedent(f"""
+        import importlib.util, sys
+        sys.path[:0] = {_child.site_dirs()!r}
+        class Refuse:
+            def find_spec(self, name, path=None, target=None):
+                if name.split(".")[0] == "imgprep_course":
+                    raise ImportError("refused: " + name)
+        sys.meta_path.insert(0, Refuse())
+        spec = importlib.util.spec_from_file_location("_imgprep__codec", {str(_codec.__file__)!r})
+        codec = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(codec)
+        [batches] = codec.unpack(sys.stdin.buffer.read())
+        print(len(batches), sum(int(b.sum()) for b in batches),
+              any(m.split(".")[0] == "imgprep_course" for m in sys.modules))
+        """)
+    result = subprocess.run([sys.executable, "-I", "-S", "-c", program],
+                            input=pack([stream()]), capture_output=True, check=True)
+    assert result.stdout.decode().split() == ["2", "27", "False"]
 
 
 # --------------------------------------------------------------------------- answers

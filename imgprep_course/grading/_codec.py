@@ -3,24 +3,45 @@
 Values are encoded as JSON with the arrays stored beside it in ``.npz`` bytes (read
 back with ``allow_pickle=False``, after checking every array's declared size against a
 cap). Supported: None, bool, int, float, str, numpy scalars and arrays of numbers or
-booleans, and tuples, lists and str-keyed dicts of those, nested at most
-:data:`MAX_DEPTH` deep. Anything else is refused with a message.
+booleans, one-pass streams of arrays (:class:`~imgprep_course.exercises._batches.Batches`,
+the input of exercise 1.3), and tuples, lists and str-keyed dicts of those, nested at
+most :data:`MAX_DEPTH` deep. Anything else is refused with a message.
 
 On the wire, :func:`pack` turns a value into one *frame* (bytes), and
 a stream of frames holds each preceded by its 8-byte length (:func:`read_frames`).
 
-This module imports only the standard library and numpy: the grader's child process
-loads it by file path, without importing ``imgprep_course``.
+This module imports only the standard library, numpy and the leaf module
+``exercises/_batches.py``: the grader's child process loads it by file path, without
+importing ``imgprep_course``, and then it loads ``_batches.py`` by its path too.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import json
 import struct
 import zipfile
+from pathlib import Path
 
 import numpy as np
+
+#: Where the stream class lives, for a codec loaded by file path.
+BATCHES_PATH = Path(__file__).resolve().parent.parent / "exercises" / "_batches.py"
+
+
+def _load_batches_by_path():
+    """``exercises/_batches.py`` loaded from :data:`BATCHES_PATH`, not imported."""
+    spec = importlib.util.spec_from_file_location("_imgprep__batches", BATCHES_PATH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+if __name__.startswith("imgprep_course."):  # imported as part of the package
+    from imgprep_course.exercises import _batches
+else:  # loaded by file path in the grader's worker, where imgprep_course is refused
+    _batches = _load_batches_by_path()
 
 #: How deep tuples, lists and dicts may nest.
 MAX_DEPTH = 16
@@ -49,6 +70,9 @@ def encode(value, arrays: dict, where: str = "value", depth: int = 0):
         key = f"a{len(arrays)}"
         arrays[key] = array
         return {"array": key, "scalar": isinstance(value, np.generic)}
+    if isinstance(value, _batches.Batches):
+        return {"batches": [encode(a, arrays, f"batch {i} of {where}", depth + 1)
+                            for i, a in enumerate(_batches.contents(value))]}
     if isinstance(value, (tuple, list)):
         items = [encode(v, arrays, f"item {i} of {where}", depth + 1)
                  for i, v in enumerate(value)]
@@ -59,7 +83,7 @@ def encode(value, arrays: dict, where: str = "value", depth: int = 0):
         return {"dict": {k: encode(v, arrays, f"{where}[{k!r}]", depth + 1)
                          for k, v in value.items()}}
     raise CodecError(f"{where} is a {type(value).__name__}; expected numbers, arrays, "
-                     "tuples or lists")
+                     "streams of arrays, tuples or lists")
 
 
 def decode(data, arrays, depth: int = 0):
@@ -81,6 +105,10 @@ def decode(data, arrays, depth: int = 0):
         return tuple(items) if kind == "tuple" else items
     if kind == "dict" and isinstance(content, dict):
         return {str(k): decode(v, arrays, depth + 1) for k, v in content.items()}
+    if kind == "batches" and isinstance(content, list) and len(data) == 1 and all(
+            isinstance(v, dict) and v.keys() == {"array", "scalar"} and v["scalar"] is False
+            and v["array"] in arrays and arrays[v["array"]].ndim > 0 for v in content):
+        return _batches.Batches([arrays[v["array"]] for v in content])
     raise CodecError(f"malformed encoded value: {str(data)[:80]}")
 
 
