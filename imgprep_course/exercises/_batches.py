@@ -106,8 +106,10 @@ class Batches:
         return self._pass()
 
     def __getitem__(self, index):
-        raise OnePassError("batches cannot be indexed: it is a stream, read one batch "
-                           "at a time, in order, by one pass (for batch in batches: ...)")
+        raise OnePassError("batches cannot be indexed, as batches[i] and "
+                           "np.concatenate(batches) do: it is a stream, read one batch at a "
+                           "time by one pass (a for loop over it); keep running totals, not "
+                           "the batches")
 
     def __eq__(self, other) -> bool:
         """Two streams are equal when they hold the same batches (neither is read)."""
@@ -142,8 +144,8 @@ class Batches:
             shape = f"{len({len(s) for s in shapes})} different numbers of dimensions"
         dtypes = ", ".join(dict.fromkeys(a.dtype.name for a in self._arrays))
         sized = [a for a in self._arrays if a.size]
-        values = (f", values {min(a.min() for a in sized):.4g} to "
-                  f"{max(a.max() for a in sized):.4g}") if sized else ""
+        values = (f", values {_short(min(a.min() for a in sized))} to "
+                  f"{_short(max(a.max() for a in sized))}") if sized else ""
         return (f"Batches({count}, {shape}, dtype{'s' if ',' in dtypes else ''} {dtypes}"
                 f"{values}; one pass)")
 
@@ -191,6 +193,11 @@ def contents(stream: Batches) -> tuple[np.ndarray, ...]:
     [(1, 2), (3, 2)]
     """
     return stream._arrays
+
+
+def _short(value) -> str:
+    """A number with at most 4 decimals: ``10000.0527``, ``0.0001``, ``255``."""
+    return np.format_float_positional(float(value), precision=4, trim="-")
 
 
 def _kind_of(value) -> str:

@@ -181,8 +181,10 @@ dataset_stats = Exercise(
     title="Per-channel mean and std of a dataset, one pass over its batches",
     reference=_dataset_stats_ref, make_cases=_dataset_stats_cases, rtol=1e-6, atol=1e-9,
     misconceptions=_DATASET_STATS_MISTAKES,
-    hints=("Keep three running numbers per channel: count, mean, and M2, the sum of squared "
-           "deviations from the mean.",
+    hints=("batches is read once, in order, like a data loader reading from disk: one loop "
+           "over it, keeping three running numbers per channel: count, mean, and M2, the "
+           "sum of squared deviations from the mean. Merge each batch into them and keep "
+           "nothing else of it.",
            "Merging a batch (n, m, M2_b) into the totals: with delta the difference of the "
            "two means, the mean moves by delta times the batch's share n / (count + n), and "
            "M2 grows by M2_b plus delta squared times count * n / (count + n) (Chan et al.'s "
