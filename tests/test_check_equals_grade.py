@@ -452,6 +452,117 @@ def test_the_issues_cases_show_in_the_notebook_what_grade_gives(why, nb, expecte
             assert word in texts[name], (why, name, texts[name])
 
 
+# ------------------------------------------------------- 1.3's one-pass stream
+HELPER_CELL = code("""
+    def merged(totals, batch):
+        count, mean, m2 = totals
+        x = batch.astype(np.float64)
+        n = x.size // x.shape[-1]
+        batch_mean = x.mean(axis=(0, 1, 2))
+        delta = batch_mean - mean
+        return (count + n, mean + delta * n / (count + n),
+                m2 + ((x - batch_mean) ** 2).sum(axis=(0, 1, 2))
+                + delta ** 2 * count * n / (count + n))
+    """)
+STREAM_ANSWERS = {  # how: (cells, status, words the notebook's check and grade show)
+    # (a second pass and np.concatenate's indexing are refused on case 1; a list of the
+    # batches or of their float64 copies passes cases 1 to 3, small, and is refused on
+    # case 4, the 48 batches)
+    "concatenate": ([code("""
+        def dataset_stats(batches):
+            x = np.concatenate(batches).astype(np.float64)
+            return x.mean(axis=(0, 1, 2)), x.std(axis=(0, 1, 2))
+
+        ex.dataset_stats.check(dataset_stats)
+        """)], "error", "batches cannot be indexed"),
+    "list_then_concatenate": ([code("""
+        def dataset_stats(batches):
+            x = np.concatenate(list(batches)).astype(np.float64)
+            return x.mean(axis=(0, 1, 2)), x.std(axis=(0, 1, 2))
+
+        ex.dataset_stats.check(dataset_stats)
+        """)], "error", "running totals per channel (count, mean, M2)"),
+    "float64_copies": ([code("""
+        def dataset_stats(batches):
+            x = np.concatenate([b.astype(np.float64) for b in batches])
+            return x.mean(axis=(0, 1, 2)), x.std(axis=(0, 1, 2))
+
+        ex.dataset_stats.check(dataset_stats)
+        """)], "error", "running totals per channel (count, mean, M2)"),
+    "two_passes": ([code("""
+        def dataset_stats(batches):
+            count = sum(b.size // b.shape[-1] for b in batches)
+            total = sum(b.astype(np.float64).sum(axis=(0, 1, 2)) for b in batches)
+            return total / count, total
+
+        ex.dataset_stats.check(dataset_stats)
+        """)], "error", "batches can be read once: one pass"),
+    "stops_tracemalloc": ([code("""
+        import tracemalloc
+
+
+        def dataset_stats(batches):
+            kept = []
+            for batch in batches:
+                tracemalloc.stop()
+                kept.append(batch)
+            x = np.concatenate(kept).astype(np.float64)
+            return x.mean(axis=(0, 1, 2)), x.std(axis=(0, 1, 2))
+
+        ex.dataset_stats.check(dataset_stats)
+        """)], "error", "tracemalloc was stopped or reset while batches"),
+    "first_then_the_rest": ([code("""
+        def dataset_stats(batches):
+            it = iter(batches)
+            first = next(it).astype(np.float64)
+            count = first.size // first.shape[-1]
+            mean = first.mean(axis=(0, 1, 2))
+            m2 = ((first - mean) ** 2).sum(axis=(0, 1, 2))
+            for batch in it:
+                x = batch.astype(np.float64)
+                n = x.size // x.shape[-1]
+                delta = x.mean(axis=(0, 1, 2)) - mean
+                mean = mean + delta * n / (count + n)
+                m2 = m2 + ((x - x.mean(axis=(0, 1, 2))) ** 2).sum(axis=(0, 1, 2)) \\
+                    + delta ** 2 * count * n / (count + n)
+                count += n
+            return mean, np.sqrt(m2 / count)
+
+        ex.dataset_stats.check(dataset_stats)
+        """)], "passed", None),
+    "helper_in_another_cell": ([HELPER_CELL, code("""
+        def dataset_stats(batches):
+            totals = (0, 0.0, 0.0)
+            for batch in batches:
+                totals = merged(totals, batch)
+            count, mean, m2 = totals
+            return mean, np.sqrt(m2 / count)
+
+        ex.dataset_stats.check(dataset_stats)
+        """)], "passed", None),
+}
+
+
+def test_the_one_pass_stream_of_1_3_shows_in_the_notebook_what_grade_gives(tmp_path):
+    paths, shown, texts = [], [], []
+    for how, (cells, _, _) in STREAM_ANSWERS.items():
+        nb = notebook("01_rescaling", {"dataset_stats": cells}, cells=reduced("01_rescaling"))
+        paths.append(tmp_path / f"01_rescaling_{how}.ipynb")
+        paths[-1].write_text(json.dumps(nb), encoding="utf-8")
+        texts.append({})
+        shown.append(simulate(nb["cells"], texts[-1]))
+    grades = grade_paths(paths, limits=LIMITS, jobs=2)
+    for (how, (_, status, words)), check, text, grade in zip(STREAM_ANSWERS.items(), shown,
+                                                             texts, grades):
+        [graded_here] = [e for e in grade.exercises if e.id == "dataset_stats"]
+        assert check["dataset_stats"] == graded_here.status == status, (how, text, grade)
+        if status == "passed":
+            assert graded_here.message == "", (how, graded_here.message)
+        else:   # the lesson, in the notebook and, for this visible case, in the grade
+            assert words in text["dataset_stats"] and words in graded_here.message, (
+                how, text["dataset_stats"], graded_here.message)
+
+
 # ---------------------------------------------------------------- a real Jupyter kernel
 KERNEL_PLANS = {
     "00_start_here": {"to_float": ("lambda", "right", ("scratch_later",))},

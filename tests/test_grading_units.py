@@ -25,6 +25,7 @@ from imgprep_course.grading import _child, _codec, _runner
 from imgprep_course.grading._codec import MAX_DEPTH, CodecError, pack, read_frames, unpack
 from imgprep_course.grading._report import (class_summary, feedback_names,
                                             summary_markdown, write_gradebook)
+from imgprep_course.grading._similarity import findings
 from imgprep_course.notebooks import course_root
 
 ROOT = course_root()
@@ -189,6 +190,12 @@ def test_the_worker_decodes_a_stream_without_importing_the_course():
     result = subprocess.run([sys.executable, "-I", "-S", "-c", program],
                             input=pack([stream()]), capture_output=True, check=True)
     assert result.stdout.decode().split() == ["2", "27", "False"]
+
+
+def test_the_similarity_report_names_tracemalloc_which_the_stream_of_1_3_measures_with():
+    answer = "import tracemalloc\n\ndef dataset_stats(batches):\n    tracemalloc.stop()"
+    assert findings(answer) == ["line 1: uses tracemalloc (exercise 1.3 measures memory "
+                                "with it)"]
 
 
 # --------------------------------------------------------------------------- answers

@@ -4,7 +4,7 @@
 comments, docstrings, whitespace and the order of top-level definitions; two answers
 with the same form are the same program. :func:`findings` lists the constructs an
 answer has no business using (``exec``, decoding base64 or zlib, ``gc``,
-``sys.meta_path``, ``__builtins__``, ``ctypes``, ``/proc``...). :func:`similarity_markdown`
+``sys.meta_path``, ``__builtins__``, ``ctypes``, ``tracemalloc``, ``/proc``...). :func:`similarity_markdown`
 writes ``similarity.md``. Nothing here changes a score.
 
 The grader calls :func:`canonical` and :func:`findings` on submissions only in its intake
@@ -32,7 +32,8 @@ _MODULES = {"base64": "decodes base64", "binascii": "decodes binascii",
             "gc": "reaches into gc", "ctypes": "uses ctypes", "importlib": "uses importlib",
             "inspect": "uses inspect", "subprocess": "starts programs",
             "socket": "opens sockets", "signal": "sends signals", "os": "uses os",
-            "sys": "uses sys", "builtins": "reaches into builtins", "shutil": "uses shutil"}
+            "sys": "uses sys", "builtins": "reaches into builtins", "shutil": "uses shutil",
+            "tracemalloc": "uses tracemalloc (exercise 1.3 measures memory with it)"}
 _ATTRIBUTES = {"meta_path": "reaches into sys.meta_path", "modules": "reads sys.modules",
                "b64decode": "decodes base64", "decompress": "decompresses data",
                "__builtins__": "reaches into __builtins__",
