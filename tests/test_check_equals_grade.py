@@ -511,21 +511,14 @@ STREAM_ANSWERS = {  # how: (cells, status, words the notebook's check and grade 
 
         ex.dataset_stats.check(dataset_stats)
         """)], "error", "tracemalloc was stopped or reset while batches"),
-    "first_then_the_rest": ([code("""
+    "first_then_the_rest": ([HELPER_CELL, code("""
         def dataset_stats(batches):
             it = iter(batches)
-            first = next(it).astype(np.float64)
-            count = first.size // first.shape[-1]
-            mean = first.mean(axis=(0, 1, 2))
-            m2 = ((first - mean) ** 2).sum(axis=(0, 1, 2))
+            first = next(it)
+            totals = merged((0, 0.0, 0.0), first)
             for batch in it:
-                x = batch.astype(np.float64)
-                n = x.size // x.shape[-1]
-                delta = x.mean(axis=(0, 1, 2)) - mean
-                mean = mean + delta * n / (count + n)
-                m2 = m2 + ((x - x.mean(axis=(0, 1, 2))) ** 2).sum(axis=(0, 1, 2)) \\
-                    + delta ** 2 * count * n / (count + n)
-                count += n
+                totals = merged(totals, batch)
+            count, mean, m2 = totals
             return mean, np.sqrt(m2 / count)
 
         ex.dataset_stats.check(dataset_stats)
