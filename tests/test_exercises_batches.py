@@ -236,6 +236,16 @@ def test_a_pass_left_unfinished_stops_its_tracing_and_two_streams_can_be_read_to
     assert next(b, None) is None and not tracemalloc.is_tracing()
 
 
+def test_an_answer_that_raises_mid_pass_leaves_no_tracing_behind():
+    def raises(batches):
+        for index, _ in enumerate(batches):
+            if index == 1:
+                raise ValueError("mine")
+
+    [result] = rescaling.dataset_stats.run(raises)
+    assert result.message == "ValueError: mine" and not tracemalloc.is_tracing()
+
+
 # ------------------------------------------------------------------ in the exercise
 def test_the_exercise_refuses_holding_on_its_loader_case_with_the_lesson():
     results = rescaling.dataset_stats.run(listed)

@@ -112,7 +112,7 @@ class Batches:
                            "the batches")
 
     def __eq__(self, other) -> bool:
-        """Two streams are equal when they hold the same batches (neither is read)."""
+        """Two streams are equal when they hold the same batches (comparing reads neither)."""
         if not isinstance(other, Batches):
             return NotImplemented
         return len(self) == len(other) and all(
