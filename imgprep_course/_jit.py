@@ -20,10 +20,16 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+import threading
 from types import ModuleType
 
 #: The environment variable that turns numba's on-disk cache off (``0``).
 CACHE_VARIABLE = "IMGPREP_COURSE_NUMBA_CACHE"
+#: Held while numba or a kernel module is imported: one thread at a time. numba's modules
+#: import each other in cycles, and two threads importing them at once (the warp's
+#: background compile and the main thread, say) can be handed a module half executed
+#: ("cannot import name 'NullCache' from partially initialized module").
+_IMPORT_LOCK = threading.RLock()
 
 
 def use_cache() -> bool:
@@ -35,6 +41,19 @@ def use_cache() -> bool:
     True
     """
     return os.environ.get(CACHE_VARIABLE, "1") != "0"
+
+
+def import_numba() -> ModuleType:
+    """``numba``, imported by one thread at a time (see ``_IMPORT_LOCK``).
+
+    Examples
+    --------
+    >>> import_numba().__name__
+    'numba'
+    """
+    with _IMPORT_LOCK:
+        import numba
+    return numba
 
 
 def kernel(function=None, **options):
@@ -49,9 +68,7 @@ def kernel(function=None, **options):
     >>> type(_rle.parse_counts).__name__, _rle.parse_counts.targetoptions["nopython"]
     ('CPUDispatcher', True)
     """
-    import numba
-
-    decorate = numba.njit(cache=use_cache(), **options)
+    decorate = import_numba().njit(cache=use_cache(), **options)
     return decorate if function is None else decorate(function)
 
 
@@ -60,11 +77,14 @@ class _LazyModule(ModuleType):
 
     The import goes through :func:`importlib.import_module`, whose per-module lock makes
     a first use from several threads at once safe (``importlib.util.LazyLoader`` is not,
-    before Python 3.12: a second thread could see the module half executed).
+    before Python 3.12: a second thread could see the module half executed), under
+    ``_IMPORT_LOCK``, since a kernel module imports numba.
     """
 
     def __getattr__(self, attribute: str):
-        value = getattr(importlib.import_module(self.__name__), attribute)
+        with _IMPORT_LOCK:
+            module = importlib.import_module(self.__name__)
+        value = getattr(module, attribute)
         setattr(self, attribute, value)  # next time, no import machinery
         return value
 

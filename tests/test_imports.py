@@ -112,3 +112,28 @@ print(seen.count(True))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.split() == ["8"]
+
+
+def test_numba_and_kernel_modules_are_imported_one_thread_at_a_time():
+    # numba's modules import each other in cycles: two threads importing at once can be
+    # handed a half-executed module. Every import of numba or of a kernel module waits
+    # for _IMPORT_LOCK: while this test holds it, a thread's first use must wait.
+    code = """
+import threading, time
+from imgprep_course import _jit
+statistics = _jit.lazy_module("statistics")
+done = []
+with _jit._IMPORT_LOCK:
+    users = [threading.Thread(target=lambda: done.append(statistics.mean([1, 3]))),
+             threading.Thread(target=lambda: done.append(_jit.import_numba().__name__))]
+    for user in users:
+        user.start()
+    time.sleep(0.5)
+    print("while held:", sorted(map(str, done)))
+for user in users:
+    user.join()
+print("after:", sorted(map(str, done)))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.splitlines()
+    assert out == ["while held: []", "after: ['2', 'numba']"]

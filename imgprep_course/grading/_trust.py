@@ -19,6 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from imgprep_course._jit import import_numba
 from imgprep_course.course import lessons_folder
 
 
@@ -61,6 +62,7 @@ def seal_numba(folder: Path) -> int:
     os.environ["NUMBA_CACHE_DIR"] = str(folder)
     if "numba" not in sys.modules:
         return 0
+    import_numba()  # another thread may be importing it: wait until it is whole
     from numba.core import config
     from numba.core.caching import NullCache
 
