@@ -20,9 +20,9 @@ import numpy as np
 from numba.cpython.unsafe.numbers import trailing_zeros
 
 from imgprep_course._jit import kernel
-
-# Error codes of the parsing kernels; ``masks.py`` turns them into messages.
-OK, BAD_CHARACTER, TRUNCATED, TOO_LONG, NEGATIVE_RUN, WRONG_TOTAL = range(6)
+from imgprep_course.datasets._rle_numpy import OK, TOO_LONG, TRUNCATED  # noqa: F401
+from imgprep_course.datasets._rle_numpy import (BAD_CHARACTER, NEGATIVE_RUN,  # noqa: F401
+                                                WRONG_TOTAL)
 
 # What ``_scan_runs`` returns instead of a number of runs.
 NOT_BINARY = -1

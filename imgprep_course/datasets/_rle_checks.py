@@ -13,10 +13,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from imgprep_course._jit import lazy_module
 from imgprep_course._validation import as_array
-
-_rle = lazy_module("imgprep_course.datasets._rle")
+from imgprep_course.datasets import _rle_numpy as _codes
+from imgprep_course.datasets._rle_paths import implementation
 
 # Polygon and box coordinates beyond this many pixels from the origin are refused:
 # tracing their boundary at 5x scale would take gigabytes.
@@ -96,7 +95,7 @@ def read_counts(rles, name: str, allow_empty: bool = False) -> Counts:
             given_runs[i] = _uncompressed_runs(counts, label(i), height * width)
             texts.append(b"")
     if given_runs:
-        chars, starts = _rle.runs_to_chars(*_concatenate(list(given_runs.values())))
+        chars, starts = _runs_to_chars(*_concatenate(list(given_runs.values())))
         text, bounds = chars.tobytes(), starts.tolist()
         for k, i in enumerate(given_runs):
             texts[i] = text[bounds[k]:bounds[k + 1]]
@@ -113,7 +112,8 @@ def read_rles(rles, name: str, allow_empty: bool = False) -> tuple[Runs, bool]:
     if isinstance(rles, Runs):
         return rles, False
     counts = read_counts(rles, name, allow_empty)
-    runs, offsets, *problem = _rle.parse_counts(counts.chars, counts.lengths, counts.sizes)
+    parse_counts = implementation("parse_counts", counts.chars.size)
+    runs, offsets, *problem = parse_counts(counts.chars, counts.lengths, counts.sizes)
     counts.check(*problem)
     return Runs(counts.sizes, runs, offsets), counts.single
 
@@ -132,16 +132,16 @@ def _uncompressed_runs(counts, label: str, total: int) -> np.ndarray:
 
 def _raise_malformed(label: str, text: bytes, error: int, where: int, size) -> None:
     what = f"{label}['counts'] is not a valid compressed RLE"
-    if error == _rle.BAD_CHARACTER:
+    if error == _codes.BAD_CHARACTER:
         raise ValueError(f"{what}: character {chr(text[where])!r} at position {where} "
                          f"is outside '0'..'o'")
-    if error == _rle.TRUNCATED:
+    if error == _codes.TRUNCATED:
         raise ValueError(f"{what}: it ends inside a number (its last character "
                          f"{chr(text[-1])!r} says more follows)")
-    if error == _rle.TOO_LONG:
+    if error == _codes.TOO_LONG:
         raise ValueError(f"{what}: the number ending at position {where} has more than "
                          f"12 characters")
-    if error == _rle.NEGATIVE_RUN:
+    if error == _codes.NEGATIVE_RUN:
         raise ValueError(f"{what}: run {where} decodes to a negative length")
     raise ValueError(f"{what}: its runs cover {where} pixels but size "
                      f"{size.tolist()} holds {int(size.prod())}")
@@ -246,9 +246,13 @@ def _concatenate(pieces: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
 def pack(pieces: list[np.ndarray], height: int = 0, width: int = 0,
           sizes: np.ndarray | None = None) -> list[dict]:
     """Compressed RLE dicts for run arrays, all of ``height, width`` unless ``sizes``."""
-    chars, starts = _rle.runs_to_chars(*_concatenate(pieces))
+    chars, starts = _runs_to_chars(*_concatenate(pieces))
     return rle_dicts(chars, starts, [[height, width]] * len(pieces) if sizes is None
                       else sizes.tolist())
+
+
+def _runs_to_chars(runs: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return implementation("runs_to_chars", runs.size)(runs, offsets)
 
 
 def rle_dicts(chars: np.ndarray, starts: np.ndarray, sizes: list) -> list[dict]:

@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from imgprep_course._jit import lazy_module
 from imgprep_course._validation import as_array, as_crowd
 from imgprep_course.boxes import as_boxes
 from imgprep_course.datasets._rle_checks import Runs, iou_kind, read_rles
-
-# loaded (with numba) on first use: box IoUs need no kernel
-_rle_ops = lazy_module("imgprep_course.datasets._rle_ops")
+from imgprep_course.datasets._rle_paths import implementation
 
 
 def group_iou(dt, gt, iscrowd, dt_start, dt_count, gt_start, gt_count,
@@ -81,8 +78,9 @@ def group_iou(dt, gt, iscrowd, dt_start, dt_count, gt_start, gt_count,
     d, g, crowd = dt_rows[d], gt_rows[g], crowd[g]
     same = (dt.sizes[d] == gt.sizes[g]).all(axis=1)
     out = np.full(d.size, -1.0)   # RLEs of different sizes, as pycocotools' rleIou
-    out[same] = _rle_ops.pair_ious(dt.runs, dt.offsets, dt.sizes, gt.runs, gt.offsets,
-                                   gt.sizes, d[same], g[same], crowd[same])
+    pair_ious = implementation("pair_ious", dt.runs.size + gt.runs.size + d.size)
+    out[same] = pair_ious(dt.runs, dt.offsets, dt.sizes, gt.runs, gt.offsets, gt.sizes,
+                          d[same], g[same], crowd[same])
     return out
 
 

@@ -16,9 +16,7 @@ import numpy as np
 
 from imgprep_course._jit import kernel
 from imgprep_course.datasets._rle import OK, _longest, _parse_one
-
-# Polygons are scaled by this factor before their boundary is traced.
-POLYGON_UPSAMPLING = 5
+from imgprep_course.datasets._rle_numpy import POLYGON_UPSAMPLING
 
 
 # ------------------------------------------------------------------ measurements

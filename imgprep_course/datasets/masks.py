@@ -55,15 +55,17 @@ import numpy as np
 from imgprep_course._jit import lazy_module
 from imgprep_course._validation import as_array, as_crowd
 from imgprep_course.boxes import as_boxes
+from imgprep_course.datasets import _rle_numpy
 from imgprep_course.datasets._rle_checks import (Runs, check_coordinates, image_size,
                                                  one_size, pack, polygon_xy,
                                                  raise_not_binary, read_counts, read_rles,
                                                  rle_dicts, split)
 from imgprep_course.datasets._rle_groups import box_ious, group_iou, iou_operands, n_items
+from imgprep_course.datasets._rle_paths import implementation, use_kernel
 
-# The compiled kernels, loaded (with numba) on first use: box IoUs need neither.
+# The compiled kernels, loaded (with numba) once a process has given them enough work
+# (see _rle_paths; until then their numpy twins serve): box IoUs need neither.
 _rle = lazy_module("imgprep_course.datasets._rle")
-_rle_ops = lazy_module("imgprep_course.datasets._rle_ops")
 
 __all__ = ["RLE", "Runs", "encode", "decode", "area", "to_bbox", "from_polygons",
            "from_boxes", "merge", "iou", "group_iou", "compress", "uncompress", "unpack",
@@ -105,7 +107,9 @@ def encode(mask) -> RLE | list[RLE]:
             raise_not_binary(stack, single)
         stack = stack.astype(np.uint8)
     height, width, n = stack.shape
-    if stack.flags.f_contiguous:
+    if not use_kernel("encode", stack.size):
+        chars, starts, bad = _rle_numpy.encode(stack)
+    elif stack.flags.f_contiguous:
         pixels = stack.ravel(order="F")
         offset = -pixels.ctypes.data % 8
         n_words = max(0, (pixels.size - offset) // 8)
@@ -147,7 +151,8 @@ def decode(rles: RLE | Sequence[RLE]) -> np.ndarray:
     height, width = one_size(counts.sizes, "rles")
     n = counts.sizes.shape[0]
     flat = np.empty((n, height * width), np.uint8)
-    counts.check(*_rle.decode_counts(counts.chars, counts.lengths, counts.sizes, flat))
+    decode_counts = implementation("decode_counts", flat.size)
+    counts.check(*decode_counts(counts.chars, counts.lengths, counts.sizes, flat))
     masks = flat.reshape(n, width, height).transpose(2, 1, 0)
     return masks[:, :, 0] if counts.single else masks
 
@@ -190,11 +195,13 @@ def to_bbox(rles: RLE | Sequence[RLE]) -> np.ndarray:
 def _measure(rles, boxes: bool) -> tuple[np.ndarray, np.ndarray, bool]:
     """Areas and (if ``boxes``) boxes of RLE dicts or :class:`Runs`; and whether one."""
     if isinstance(rles, Runs):
-        out = _rle_ops.boxes_and_areas(rles.runs, rles.offsets, rles.sizes)
+        boxes_and_areas = implementation("boxes_and_areas", rles.runs.size)
+        out = boxes_and_areas(rles.runs, rles.offsets, rles.sizes)
         return out[1], out[0], False
     counts = read_counts(rles, "rles", allow_empty=True)
-    areas, found, *problem = _rle_ops.measure_counts(counts.chars, counts.lengths,
-                                                      counts.sizes, boxes)
+    measure_counts = implementation("measure_counts", counts.chars.size)
+    areas, found, *problem = measure_counts(counts.chars, counts.lengths, counts.sizes,
+                                            boxes)
     counts.check(*problem)
     return areas, found, counts.single
 
@@ -239,7 +246,7 @@ def from_polygons(polygons: Sequence, height: int, width: int) -> list[RLE]:
     if not isinstance(polygons, (list, tuple)):
         raise TypeError(f"polygons must be a list of polygons, each [x1, y1, x2, y2, ...], "
                         f"got {type(polygons).__name__}")
-    runs = [_rle_ops.polygon_runs(polygon_xy(polygon, f"polygons[{i}]"), height, width)
+    runs = [polygon_runs(polygon_xy(polygon, f"polygons[{i}]"), height, width)
             for i, polygon in enumerate(polygons)]
     return pack(runs, height, width)
 
@@ -278,7 +285,7 @@ def from_boxes(boxes, height: int, width: int) -> RLE | list[RLE]:
         x_end, y_end = x + w, y + h
         corners = np.array([[x, y], [x, y_end], [x_end, y_end], [x_end, y]])
         check_coordinates(corners, "boxes" if single else f"boxes[{i}]")
-        runs.append(_rle_ops.polygon_runs(corners, height, width))
+        runs.append(polygon_runs(corners, height, width))
     rles = pack(runs, height, width)
     return rles[0] if single else rles
 
@@ -298,8 +305,9 @@ def merge(rles: Sequence[RLE], intersect: bool = False) -> RLE:
                         "wrap it in a list")
     counts = read_counts(rles, "rles")
     height, width = one_size(counts.sizes, "rles")
-    runs, *problem = _rle_ops.merge_counts(counts.chars, counts.lengths, counts.sizes,
-                                           bool(intersect))
+    merge_counts = implementation("merge_counts", counts.chars.size)
+    runs, *problem = merge_counts(counts.chars, counts.lengths, counts.sizes,
+                                  bool(intersect))
     counts.check(*problem)
     return pack([runs], height, width)[0]
 
@@ -343,9 +351,9 @@ def iou(dt, gt, iscrowd=None) -> np.ndarray:
     one_size(gt.sizes, "gt")
     n_dt, n_gt = n_items(dt), n_items(gt)
     pairs = np.arange(n_dt * n_gt)
-    return _rle_ops.pair_ious(dt.runs, dt.offsets, dt.sizes, gt.runs, gt.offsets,
-                              gt.sizes, pairs // n_gt, pairs % n_gt,
-                              np.tile(crowd, n_dt)).reshape(n_dt, n_gt)
+    pair_ious = implementation("pair_ious", dt.runs.size + gt.runs.size + pairs.size)
+    return pair_ious(dt.runs, dt.offsets, dt.sizes, gt.runs, gt.offsets, gt.sizes,
+                     pairs // n_gt, pairs % n_gt, np.tile(crowd, n_dt)).reshape(n_dt, n_gt)
 
 
 def compress(rles: RLE | Sequence[RLE]) -> RLE | list[RLE]:
@@ -428,6 +436,13 @@ def from_segmentation(segmentation, height: int, width: int) -> RLE:
     if not segmentation:
         return pack([np.array([height * width])], height, width)[0]
     return merge(from_polygons(drop_odd_coordinate(segmentation), height, width))
+
+
+def polygon_runs(xy: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Run lengths of one checked polygon (``(K, 2)`` float64), by kernel or twin; the
+    work counted is the length of the outline traced at 5x scale (about its box's)."""
+    work = 10 * int(np.ptp(xy, axis=0).sum()) + xy.shape[0]
+    return implementation("polygon_runs", work)(xy, height, width)
 
 
 def drop_odd_coordinate(polygons: list) -> list:
