@@ -324,6 +324,20 @@ def encode_row_major(masks):
     return chars[:n_chars], starts, -1
 
 
+def encode(stack):
+    """COCO counts strings of the uint8 masks ``stack[:, :, i]``, by the kernel that
+    suits the stack's memory order; ``chars, starts, bad`` as
+    :func:`encode_column_major` returns them."""
+    height, width, n = stack.shape
+    if stack.flags.f_contiguous:
+        pixels = stack.ravel(order="F")
+        offset = -pixels.ctypes.data % 8
+        n_words = max(0, (pixels.size - offset) // 8)
+        words = pixels[offset:offset + 8 * n_words].view(np.uint64)
+        return encode_column_major(pixels, words, offset, height, width, n)
+    return encode_row_major(np.ascontiguousarray(np.moveaxis(stack, 2, 0)))
+
+
 @kernel
 def _longest(lengths):
     """Room for the runs of the longest string (at least 1)."""

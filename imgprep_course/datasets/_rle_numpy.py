@@ -46,6 +46,16 @@ def _local_index(offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return segment, np.arange(offsets[-1]) - offsets[:-1][segment]
 
 
+def _per_segment(ufunc, values: np.ndarray, segment: np.ndarray, n: int, empty):
+    """``ufunc`` reduced over the values of each of ``n`` segments (``segment``: sorted
+    segment numbers of ``values``); ``empty`` where a segment has none."""
+    out = np.full(n, empty, values.dtype)
+    if values.size:
+        heads = np.flatnonzero(np.concatenate([[True], segment[1:] != segment[:-1]]))
+        out[segment[heads]] = ufunc.reduceat(values, heads)
+    return out
+
+
 def _positions(runs: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """Where each run starts, counted from the start of its own RLE."""
     ends = np.cumsum(runs)
@@ -106,8 +116,7 @@ def parse_counts(chars, lengths, sizes):
     # characters outside '0'..'o', then a string whose last character says "more"
     outside = (chars < 48) | (chars > 111)
     if outside.any():
-        first = np.full(n, _NONE)
-        np.minimum.at(first, string[outside], position[outside])
+        first = _per_segment(np.minimum, position[outside], string[outside], n, _NONE)
         _report(problem, where, first < _NONE, BAD_CHARACTER, first)
     nonempty = lengths > 0
     last = string_starts[1:][nonempty] - 1
@@ -146,10 +155,10 @@ def parse_counts(chars, lengths, sizes):
                                    != number_string[members][:-1]])
             base = (total - value[members])[head]
             runs[members] = total - base[np.cumsum(head) - 1]
-    first_bad_run = np.full(n, _NONE)
     faulty = too_long | (runs < 0)
     if faulty.any():
-        np.minimum.at(first_bad_run, number_string[faulty], run_index[faulty])
+        first_bad_run = _per_segment(np.minimum, run_index[faulty], number_string[faulty],
+                                     n, _NONE)
         k = np.flatnonzero(first_bad_run < _NONE)
         number = offsets[k] + first_bad_run[k]
         long_here = too_long[number]
@@ -160,8 +169,7 @@ def parse_counts(chars, lengths, sizes):
         codes, spots = np.zeros(n, np.int64), np.zeros(n, np.int64)
         codes[k], spots[k] = code, spot
         _report(problem, where, chosen, codes, spots)
-    covered = np.zeros(n, np.int64)
-    np.add.at(covered, number_string, runs)
+    covered = _per_segment(np.add, runs, number_string, n, 0)
     wrong = nonempty & (covered != sizes[:, 0] * sizes[:, 1])
     _report(problem, where, wrong, WRONG_TOTAL, covered)
     bad = np.flatnonzero(problem)
@@ -241,10 +249,10 @@ def boxes_and_areas(runs, offsets, sizes):
     """
     n = offsets.size - 1
     segment, local = _local_index(offsets)
-    areas = np.zeros(n, np.int64)
-    np.add.at(areas, segment[local % 2 == 1], runs[local % 2 == 1])
+    odd = local % 2 == 1
+    areas = _per_segment(np.add, runs[odd].astype(np.int64), segment[odd], n, 0)
     boxes = np.zeros((n, 4))
-    fg = np.flatnonzero((local % 2 == 1) & (runs > 0))
+    fg = np.flatnonzero(odd & (runs > 0))
     if fg.size:
         start = _positions(runs, offsets)[fg]
         rle = segment[fg]
@@ -252,15 +260,11 @@ def boxes_and_areas(runs, offsets, sizes):
         x_start, y_start = start // height, start % height
         x_end, y_end = (start + runs[fg] - 1) // height, (start + runs[fg] - 1) % height
         found = np.unique(rle)
-        x_min = np.full(n, np.iinfo(np.int64).max)
-        x_max = np.full(n, -1)
-        np.minimum.at(x_min, rle, x_start)
-        np.maximum.at(x_max, rle, x_end)
+        x_min = _per_segment(np.minimum, x_start, rle, n, 0)
+        x_max = _per_segment(np.maximum, x_end, rle, n, 0)
         spans = x_start < x_end
-        y_min = np.full(n, np.iinfo(np.int64).max)
-        y_max = np.full(n, -1)
-        np.minimum.at(y_min, rle, np.where(spans, 0, y_start))
-        np.maximum.at(y_max, rle, np.where(spans, height - 1, y_end))
+        y_min = _per_segment(np.minimum, np.where(spans, 0, y_start), rle, n, 0)
+        y_max = _per_segment(np.maximum, np.where(spans, height - 1, y_end), rle, n, 0)
         boxes[found, 0] = x_min[found]
         boxes[found, 1] = y_min[found]
         boxes[found, 2] = x_max[found] - x_min[found] + 1

@@ -3,14 +3,18 @@
 Compiling the mask kernels costs 1-4 CPU-seconds each on a fresh install (numba's import
 and compiler start-up on top), far more than the numpy twins of
 :mod:`~imgprep_course.datasets._rle_numpy` spend on a lesson's masks or on a COCO
-evaluation of a few hundred images. So a process uses the twin for a kernel until it has
-given that kernel :data:`KERNEL_WORK` elements of work in all (characters, runs, pixels,
-pairs, traced polygon points); from then on it compiles the kernel (or loads it from
-numba's cache) and uses it. The results are the same either way (tested on random
-cases), so the switch is invisible but for the time it saves.
+evaluation of a few hundred images, though per element a twin is 2-25 times slower than
+its kernel. So a process serves each kernel's calls with its twin until the twin has
+spent :data:`TWIN_SECONDS` of CPU time in all, or until one call brings at least
+:data:`KERNEL_WORK` elements (characters, runs, pixels, pairs, traced polygon points);
+from then on it compiles that kernel (or loads it from numba's cache) and uses it. The
+results are the same either way (tested on random cases), so the switch is invisible
+but for the time it saves.
 """
 
 from __future__ import annotations
+
+import time
 
 from imgprep_course._jit import lazy_module
 from imgprep_course.datasets import _rle_numpy
@@ -18,39 +22,65 @@ from imgprep_course.datasets import _rle_numpy
 _rle = lazy_module("imgprep_course.datasets._rle")
 _rle_ops = lazy_module("imgprep_course.datasets._rle_ops")
 
-#: Elements of work after which a process compiles a kernel rather than keep its twin:
-#: at this size the twin's extra time is tens of milliseconds in all, a compilation
-#: seconds once.
+#: CPU seconds a twin may spend in a process before its kernel is compiled: about what
+#: compiling one kernel costs.
+TWIN_SECONDS = 1.0
+#: A call this large (in elements) goes to the kernel at once: a twin would spend about
+#: a tenth to half a second on it.
 KERNEL_WORK = 1 << 22
 
 _KERNEL_MODULE = {"runs_to_chars": _rle, "parse_counts": _rle, "decode_counts": _rle,
                   "encode": _rle, "measure_counts": _rle_ops, "boxes_and_areas": _rle_ops,
                   "merge_counts": _rle_ops, "pair_ious": _rle_ops,
                   "polygon_runs": _rle_ops}
-_given: dict[str, int] = {}
+#: CPU seconds each twin has spent in this process; a kernel's name maps to None once
+#: its kernel serves.
+_spent: dict[str, float | None] = {}
 
 
 def use_kernel(name: str, work: int) -> bool:
-    """Count ``work`` for kernel ``name``; True once the process has given it enough.
+    """Whether the kernel ``name`` serves a call of ``work`` elements (see the module).
 
     Examples
     --------
-    >>> use_kernel("parse_counts", 10)
+    >>> use_kernel("parse_counts", 10)      # in a process that has parsed little
     False
     """
     if name not in _KERNEL_MODULE:
         raise KeyError(f"no mask kernel is called {name!r}")
-    _given[name] = _given.get(name, 0) + int(work)
-    return _given[name] >= KERNEL_WORK
+    spent = _spent.get(name, 0.0)
+    if spent is None:
+        return True
+    if work >= KERNEL_WORK or spent >= TWIN_SECONDS:
+        _spent[name] = None
+        return True
+    return False
 
 
 def implementation(name: str, work: int):
-    """The function that serves a call of ``work`` elements to kernel ``name``.
+    """The function that serves a call of ``work`` elements to kernel ``name``: the
+    kernel, or its twin (timed, so that its CPU time counts).
 
     Examples
     --------
-    >>> implementation("runs_to_chars", 3).__module__
-    'imgprep_course.datasets._rle_numpy'
+    >>> import numpy as np
+    >>> chars, starts = implementation("runs_to_chars", 3)(np.array([1, 2, 3]), np.array([0, 3]))
+    >>> chars.tobytes()
+    b'123'
     """
-    module = _KERNEL_MODULE[name] if use_kernel(name, work) else _rle_numpy
-    return getattr(module, name)
+    if use_kernel(name, work):
+        return getattr(_KERNEL_MODULE[name], name)
+    return _timed(name, getattr(_rle_numpy, name))
+
+
+def _timed(name: str, twin):
+    def serve(*args):
+        start = time.process_time()
+        try:
+            return twin(*args)
+        finally:
+            spent = _spent.get(name, 0.0)
+            if spent is not None:
+                _spent[name] = spent + time.process_time() - start
+    return serve
+

@@ -52,20 +52,15 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from imgprep_course._jit import lazy_module
 from imgprep_course._validation import as_array, as_crowd
 from imgprep_course.boxes import as_boxes
-from imgprep_course.datasets import _rle_numpy
 from imgprep_course.datasets._rle_checks import (Runs, check_coordinates, image_size,
                                                  one_size, pack, polygon_xy,
                                                  raise_not_binary, read_counts, read_rles,
                                                  rle_dicts, split)
 from imgprep_course.datasets._rle_groups import box_ious, group_iou, iou_operands, n_items
-from imgprep_course.datasets._rle_paths import implementation, use_kernel
+from imgprep_course.datasets._rle_paths import implementation
 
-# The compiled kernels, loaded (with numba) once a process has given them enough work
-# (see _rle_paths; until then their numpy twins serve): box IoUs need neither.
-_rle = lazy_module("imgprep_course.datasets._rle")
 
 __all__ = ["RLE", "Runs", "encode", "decode", "area", "to_bbox", "from_polygons",
            "from_boxes", "merge", "iou", "group_iou", "compress", "uncompress", "unpack",
@@ -107,18 +102,7 @@ def encode(mask) -> RLE | list[RLE]:
             raise_not_binary(stack, single)
         stack = stack.astype(np.uint8)
     height, width, n = stack.shape
-    if not use_kernel("encode", stack.size):
-        chars, starts, bad = _rle_numpy.encode(stack)
-    elif stack.flags.f_contiguous:
-        pixels = stack.ravel(order="F")
-        offset = -pixels.ctypes.data % 8
-        n_words = max(0, (pixels.size - offset) // 8)
-        words = pixels[offset:offset + 8 * n_words].view(np.uint64)
-        chars, starts, bad = _rle.encode_column_major(pixels, words, offset,
-                                                      height, width, n)
-    else:
-        by_mask = np.ascontiguousarray(np.moveaxis(stack, 2, 0))
-        chars, starts, bad = _rle.encode_row_major(by_mask)
+    chars, starts, bad = implementation("encode", stack.size)(stack)
     if bad >= 0:
         raise_not_binary(stack, single)
     rles = rle_dicts(chars, starts, [[height, width]] * n)
