@@ -1,0 +1,264 @@
+"""The numpy twins of the mask kernels give the kernels' results; which one serves a call."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from imgprep_course.datasets import _rle, _rle_numpy, _rle_ops, _rle_paths, masks
+from imgprep_course.datasets._rle_checks import read_counts
+
+# the kernels and the twins both compute on the same inputs in every test
+CASES = settings(max_examples=150, deadline=None)
+
+
+def assert_same(twin, kernel) -> None:
+    """Equal results, value and dtype, tuple by tuple."""
+    if isinstance(kernel, tuple):
+        assert isinstance(twin, tuple) and len(twin) == len(kernel)
+        for a, b in zip(twin, kernel):
+            assert_same(a, b)
+    elif isinstance(kernel, np.ndarray):
+        assert isinstance(twin, np.ndarray)
+        assert twin.dtype == kernel.dtype and twin.shape == kernel.shape
+        assert np.array_equal(twin, kernel)
+    else:
+        assert twin == kernel
+
+
+stacks = st.tuples(st.integers(0, 9), st.integers(0, 9), st.integers(0, 4),
+                   st.floats(0, 1), st.integers(0, 2 ** 32 - 1)).map(
+    lambda t: (np.random.default_rng(t[4]).random(t[:3]) < t[3]).astype(np.uint8))
+
+
+def counts_of(stack):
+    """Counts strings, lengths and sizes of a stack's masks (the kernels' input)."""
+    chars, starts, _ = _rle.encode(stack)
+    sizes = np.tile(stack.shape[:2], (stack.shape[2], 1)).astype(np.int64)
+    return chars, np.diff(starts), sizes
+
+
+@CASES
+@given(stacks, st.sampled_from(["C", "F"]))
+def test_encode_twin_equals_kernel(stack, order):
+    stack = np.asarray(stack, order=order)
+    assert_same(_rle_numpy.encode(stack), _rle.encode(stack))
+
+
+def test_encode_twin_finds_the_first_non_binary_mask():
+    stack = np.zeros((3, 4, 3), np.uint8)
+    stack[1, 2, 1] = 2
+    stack[0, 0, 2] = 7
+    assert _rle_numpy.encode(stack)[2] == _rle.encode(stack)[2] == 1
+
+
+@CASES
+@given(stacks)
+def test_codec_twins_equal_kernels(stack):
+    chars, lengths, sizes = counts_of(stack)
+    parsed = _rle.parse_counts(chars, lengths, sizes)
+    assert_same(_rle_numpy.parse_counts(chars, lengths, sizes), parsed)
+    runs, offsets = parsed[:2]
+    assert_same(_rle_numpy.runs_to_chars(runs, offsets), _rle.runs_to_chars(runs, offsets))
+    out_twin = np.full((stack.shape[2], stack.shape[0] * stack.shape[1]), 7, np.uint8)
+    out_kernel = out_twin.copy()
+    assert_same(_rle_numpy.decode_counts(chars, lengths, sizes, out_twin),
+                _rle.decode_counts(chars, lengths, sizes, out_kernel))
+    assert_same(out_twin, out_kernel)
+
+
+@CASES
+@given(st.lists(st.lists(st.integers(0, 2 ** 40), min_size=1, max_size=9), max_size=5))
+def test_runs_to_chars_twin_equals_kernel_on_any_runs(pieces):
+    runs = np.array([r for piece in pieces for r in piece], np.int64)
+    offsets = np.concatenate([[0], np.cumsum([len(p) for p in pieces])]).astype(np.int64)
+    assert_same(_rle_numpy.runs_to_chars(runs, offsets), _rle.runs_to_chars(runs, offsets))
+
+
+@CASES
+@given(st.lists(st.binary(min_size=0, max_size=20), min_size=1, max_size=4),
+       st.lists(st.tuples(st.integers(0, 60), st.integers(0, 60)), min_size=4, max_size=4),
+       st.booleans())
+def test_parse_twin_reports_what_the_kernel_reports(texts, sizes, printable):
+    """Any bytes: bad characters, truncation, numbers too long, negative runs, totals."""
+    if printable:  # mostly valid characters, so that the later checks are reached
+        texts = [bytes(48 + b % 64 for b in text) for text in texts]
+    chars = np.frombuffer(b"".join(texts), np.uint8)
+    lengths = np.array([len(t) for t in texts], np.int64)
+    sizes = np.array(sizes[:len(texts)], np.int64)
+    twin, kernel = (f.parse_counts(chars, lengths, sizes) for f in (_rle_numpy, _rle))
+    assert_same(twin[2:], kernel[2:])
+    if kernel[2] < 0:
+        assert_same(twin[:2], kernel[:2])
+
+
+@pytest.mark.parametrize("text, size", [(b"0" + b"o" * 11 + b"0", [4, 4]),   # too long
+                                        (b"0" * 12 + b"1", [3, 3]),
+                                        (b"1O", [1, 1]),                       # negative
+                                        (b"12", [2, 2]),                       # total
+                                        (b"1o", [2, 2])])                      # truncated
+def test_parse_twin_errors_on_chosen_strings(text, size):
+    chars = np.frombuffer(text, np.uint8)
+    args = chars, np.array([len(text)]), np.array([size])
+    assert _rle_numpy.parse_counts(*args)[2:] == _rle.parse_counts(*args)[2:]
+    assert _rle.parse_counts(*args)[2] == 0
+
+
+@CASES
+@given(stacks, st.booleans())
+def test_measure_twins_equal_kernels(stack, boxes):
+    chars, lengths, sizes = counts_of(stack)
+    assert_same(_rle_numpy.measure_counts(chars, lengths, sizes, boxes),
+                _rle_ops.measure_counts(chars, lengths, sizes, boxes))
+    runs, offsets = _rle.parse_counts(chars, lengths, sizes)[:2]
+    assert_same(_rle_numpy.boxes_and_areas(runs, offsets, sizes),
+                _rle_ops.boxes_and_areas(runs, offsets, sizes))
+
+
+def uncompressed_counts(pieces, size):
+    """Counts strings of hand-made runs (zeros allowed), as read_counts makes them."""
+    rles = [{"size": size, "counts": piece} for piece in pieces]
+    counts = read_counts(rles, "rles")
+    return counts.chars, counts.lengths, counts.sizes
+
+
+runs_lists = st.lists(st.lists(st.integers(0, 4), min_size=1, max_size=8),
+                      min_size=1, max_size=4)
+
+
+@CASES
+@given(stacks, st.booleans())
+def test_merge_twin_equals_kernel(stack, intersect):
+    if stack.shape[2] == 0:
+        stack = np.zeros(stack.shape[:2] + (1,), np.uint8)
+    chars, lengths, sizes = counts_of(stack)
+    assert_same(_rle_numpy.merge_counts(chars, lengths, sizes, intersect),
+                _rle_ops.merge_counts(chars, lengths, sizes, intersect))
+
+
+@CASES
+@given(runs_lists, st.booleans())
+def test_merge_twin_equals_kernel_on_runs_with_empty_ones(pieces, intersect):
+    """Zeros anywhere: the twin's own fold, or the kernel's walk where it ends early."""
+    total = sum(pieces[0])
+    pieces = [p for p in pieces if sum(p) == total] or pieces[:1]
+    args = uncompressed_counts(pieces, [1, total])
+    assert_same(_rle_numpy.merge_counts(*args, intersect),
+                _rle_ops.merge_counts(*args, intersect))
+
+
+@CASES
+@given(stacks, st.integers(0, 2 ** 32 - 1))
+def test_pair_ious_twin_equals_kernel(stack, seed):
+    rng = np.random.default_rng(seed)
+    n = stack.shape[2]
+    chars, lengths, sizes = counts_of(stack)
+    runs, offsets = _rle.parse_counts(chars, lengths, sizes)[:2]
+    k = int(rng.integers(0, 12)) if n else 0
+    d, g = rng.integers(0, max(n, 1), k), rng.integers(0, max(n, 1), k)
+    crowd = rng.random(k) < 0.3
+    args = (runs, offsets, sizes, runs, offsets, sizes, d, g, crowd)
+    assert_same(_rle_numpy.pair_ious(*args), _rle_ops.pair_ious(*args))
+
+
+@CASES
+@given(runs_lists, st.integers(0, 2 ** 32 - 1))
+def test_pair_ious_twin_equals_kernel_on_runs_with_empty_ones(pieces, seed):
+    total = sum(pieces[0])
+    pieces = [p for p in pieces if sum(p) == total]
+    chars, lengths, sizes = uncompressed_counts(pieces, [1, total])
+    runs, offsets = _rle.parse_counts(chars, lengths, sizes)[:2]
+    rng = np.random.default_rng(seed)
+    d, g = rng.integers(0, len(pieces), 6), rng.integers(0, len(pieces), 6)
+    args = (runs, offsets, sizes, runs, offsets, sizes, d, g, rng.random(6) < 0.5)
+    assert_same(_rle_numpy.pair_ious(*args), _rle_ops.pair_ious(*args))
+
+
+coordinates = st.floats(-4, 14, allow_nan=False).map(lambda v: round(v * 4) / 4)
+
+
+@CASES
+@given(st.lists(st.tuples(coordinates, coordinates), min_size=3, max_size=9),
+       st.integers(0, 10), st.integers(0, 10))
+def test_polygon_twin_equals_kernel(points, height, width):
+    xy = np.array(points, np.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # int(nan) for a repeated vertex, in both
+        assert_same(_rle_numpy.polygon_runs(xy, height, width),
+                    _rle_ops.polygon_runs(xy, height, width))
+
+
+@CASES
+@given(st.lists(st.integers(0, 30), max_size=12), st.integers(0, 30))
+def test_runs_from_switches_twin_equals_kernel(switches, total):
+    switches = np.sort(np.minimum(np.array(switches, np.int64), total))
+    assert_same(_rle_numpy._runs_from_switches(switches, total),
+                _rle_ops._runs_from_switches(switches, total))
+
+
+# ------------------------------------------------------------- which one serves
+def test_a_large_call_goes_to_the_kernel_and_the_kernel_stays(monkeypatch):
+    monkeypatch.setattr(_rle_paths, "_spent", {})
+    assert not _rle_paths.use_kernel("merge_counts", 10)
+    assert _rle_paths.use_kernel("merge_counts", _rle_paths.KERNEL_WORK)
+    assert _rle_paths.implementation("merge_counts", 1) is _rle_ops.merge_counts
+    assert _rle_paths.implementation("parse_counts", 1).__module__ == _rle_paths.__name__
+
+
+def test_a_twin_that_has_spent_its_time_hands_over(monkeypatch):
+    monkeypatch.setattr(_rle_paths, "_spent", {"decode_counts": _rle_paths.TWIN_SECONDS})
+    assert _rle_paths.implementation("decode_counts", 1) is _rle.decode_counts
+
+
+def test_a_twin_counts_its_cpu_time(monkeypatch):
+    monkeypatch.setattr(_rle_paths, "_spent", {})
+    serve = _rle_paths.implementation("runs_to_chars", 3)
+    serve(np.array([1, 2, 3]), np.array([0, 3]))
+    assert _rle_paths._spent["runs_to_chars"] >= 0.0
+    with pytest.raises(KeyError, match="no mask kernel"):
+        _rle_paths.use_kernel("sort", 1)
+
+
+# A fresh process, empty numba cache: the lesson-sized work of masks and COCO
+# evaluation, served by the twins without loading numba, gives the kernels' answers.
+CHILD = """
+import json, sys
+import numpy as np
+from imgprep_course.datasets import masks
+rng = np.random.default_rng(5)
+stack = (rng.random((30, 40, 6)) < 0.4).astype(np.uint8)
+rles = masks.encode(stack)
+polygons = masks.from_polygons([[2, 3, 30, 5, 25, 28, 4, 20], [1, 1, 39, 1, 20, 29]], 30, 40)
+merged = [masks.merge(polygons), masks.merge(polygons, intersect=True)]
+answer = {"rles": [r["counts"].decode() for r in rles + polygons + merged],
+          "decode": masks.decode(rles).tolist(), "area": masks.area(rles).tolist(),
+          "bbox": masks.to_bbox(rles).tolist(),
+          "iou": masks.iou(rles, polygons, [0, 1]).tolist(),
+          "group": masks.group_iou(rles, polygons, None, [0, 3], [3, 3], [0, 1], [1, 1]).tolist(),
+          "numba": "numba" in sys.modules}
+print(json.dumps(answer))
+"""
+
+
+def test_a_fresh_process_gives_the_kernels_answers_without_numba(tmp_path, monkeypatch):
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
+    done = subprocess.run([sys.executable, "-c", CHILD], env=env, capture_output=True,
+                          text=True, check=True)
+    fresh = json.loads(done.stdout.splitlines()[-1])
+    assert fresh.pop("numba") is False
+    monkeypatch.setattr(_rle_paths, "_spent", dict.fromkeys(_rle_paths._KERNEL_MODULE))
+    namespace = {}
+    exec(CHILD.replace("print(json.dumps(answer))", ""), namespace)
+    kernels = namespace["answer"]
+    assert kernels.pop("numba") is True
+    assert fresh == json.loads(json.dumps(kernels))
+    assert not list(tmp_path.iterdir())  # nothing was compiled there
