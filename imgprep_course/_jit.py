@@ -12,7 +12,10 @@ kernel reach the kernel modules through :func:`lazy_module`: numba is imported t
 first time a kernel is called, never by ``import imgprep_course.metrics`` or a COCO
 box evaluation. The warp goes one step further: its first call is served by a numpy loop
 with the same arithmetic while a background thread compiles its kernel (see
-:mod:`imgprep_course.augment._warp`).
+:mod:`imgprep_course.augment._warp`). The mask kernels have numpy twins that serve a
+process until it has given a kernel enough work to repay its compilation, so that
+lesson-sized mask work and short CLI runs never load numba (see
+:mod:`imgprep_course.datasets._rle_paths`).
 """
 
 from __future__ import annotations

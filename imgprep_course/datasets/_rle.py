@@ -11,7 +11,9 @@ counts strings (eight pixels at a time) and back. Kernels that need one RLE at a
 the strings directly, parsing each into a small reused buffer, so that a stack of
 large high-entropy masks never becomes one huge array of runs.
 
-The Python layer in ``masks.py`` validates input before anything reaches them.
+The Python layer in ``masks.py`` validates input before anything reaches them, and
+:mod:`~imgprep_course.datasets._rle_paths` decides whether they or their numpy twins
+(:mod:`~imgprep_course.datasets._rle_numpy`, same results) serve a call.
 """
 
 from __future__ import annotations
