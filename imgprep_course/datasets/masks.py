@@ -424,8 +424,8 @@ def from_segmentation(segmentation, height: int, width: int) -> RLE:
 
 def polygon_runs(xy: np.ndarray, height: int, width: int) -> np.ndarray:
     """Run lengths of one checked polygon (``(K, 2)`` float64), by kernel or twin; the
-    work counted is the length of the outline traced at 5x scale (about its box's)."""
-    work = 10 * int(np.ptp(xy, axis=0).sum()) + xy.shape[0]
+    work counted bounds the points of the outline traced at 5x scale."""
+    work = xy.shape[0] * (5 * int(xy.max() - xy.min()) + 1)
     return implementation("polygon_runs", work)(xy, height, width)
 
 
