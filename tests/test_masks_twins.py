@@ -206,12 +206,25 @@ def test_runs_from_switches_twin_equals_kernel(switches, total):
 
 
 # ------------------------------------------------------------- which one serves
-def test_a_large_call_goes_to_the_kernel_and_the_kernel_stays(monkeypatch):
+@pytest.fixture
+def no_cached_kernels(monkeypatch):
+    """A process whose kernels are in no cache (else they serve from the first call)."""
     monkeypatch.setattr(_rle_paths, "_spent", {})
+    monkeypatch.setattr(_rle_paths, "in_numba_cache", lambda name: False)
+
+
+def test_a_large_call_goes_to_the_kernel_and_the_kernel_stays(no_cached_kernels):
     assert not _rle_paths.use_kernel("merge_counts", 10)
     assert _rle_paths.use_kernel("merge_counts", _rle_paths.KERNEL_WORK)
     assert _rle_paths.implementation("merge_counts", 1) is _rle_ops.merge_counts
     assert _rle_paths.implementation("parse_counts", 1).__module__ == _rle_paths.__name__
+
+
+def test_a_cached_kernel_serves_from_the_first_call(monkeypatch):
+    monkeypatch.setattr(_rle_paths, "_spent", {})
+    monkeypatch.setattr(_rle_paths, "in_numba_cache", lambda name: name == "pair_ious")
+    assert _rle_paths.implementation("pair_ious", 1) is _rle_ops.pair_ious
+    assert _rle_paths.implementation("merge_counts", 1).__module__ == _rle_paths.__name__
 
 
 def test_a_twin_that_has_spent_its_time_hands_over(monkeypatch):
@@ -219,8 +232,7 @@ def test_a_twin_that_has_spent_its_time_hands_over(monkeypatch):
     assert _rle_paths.implementation("decode_counts", 1) is _rle.decode_counts
 
 
-def test_a_twin_counts_its_cpu_time(monkeypatch):
-    monkeypatch.setattr(_rle_paths, "_spent", {})
+def test_a_twin_counts_its_cpu_time(no_cached_kernels):
     serve = _rle_paths.implementation("runs_to_chars", 3)
     serve(np.array([1, 2, 3]), np.array([0, 3]))
     assert _rle_paths._spent["runs_to_chars"] >= 0.0
@@ -262,3 +274,22 @@ def test_a_fresh_process_gives_the_kernels_answers_without_numba(tmp_path, monke
     assert kernels.pop("numba") is True
     assert fresh == json.loads(json.dumps(kernels))
     assert not list(tmp_path.iterdir())  # nothing was compiled there
+
+
+def test_a_kernel_in_numbas_cache_is_found_without_numba(tmp_path):
+    """Where numba keeps a compiled kernel, the probe looks (so a warm process skips the
+    twin); an empty cache holds none."""
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
+    probe = ("import sys; from imgprep_course.datasets import _rle_paths as p; "
+             "print(p.in_numba_cache('parse_counts'), 'numba' in sys.modules)")
+
+    def ask() -> str:
+        return subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True,
+                              text=True, check=True).stdout.split()
+
+    assert ask() == ["False", "False"]
+    compile_one = ("import numpy as np; from imgprep_course.datasets import _rle; "
+                   "_rle.parse_counts(np.zeros(1, np.uint8) + 49, np.ones(1, np.int64), "
+                   "np.ones((1, 2), np.int64))")
+    subprocess.run([sys.executable, "-c", compile_one], env=env, check=True)
+    assert ask() == ["True", "False"]

@@ -11,7 +11,9 @@ fresh install's lessons and short CLI runs never wait for numba.
 Two walks of pycocotools end early on RLEs that hold a run of length 0 after the first
 run (``merge`` and ``iou`` stop where both RLEs sit on such a run at once); on those
 rare hand-made RLEs :func:`merge_counts` and :func:`pair_ious` hand the call to the
-kernel, which takes pycocotools' steps one by one.
+kernel, which takes pycocotools' steps one by one. So does :func:`polygon_runs` for a
+polygon whose outline, traced at 5x scale, has more than :data:`TRACE_LIMIT` points
+(the twin's arrays would take gigabytes).
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ OK, BAD_CHARACTER, TRUNCATED, TOO_LONG, NEGATIVE_RUN, WRONG_TOTAL = range(6)
 # Polygons are scaled by this factor before their boundary is traced.
 POLYGON_UPSAMPLING = 5
 _MAX_GROUPS = 12          # 5-bit groups in one number (a 64-bit value)
+#: Polygons whose traced outline has more points go to the kernel (the twin's arrays
+#: would take gigabytes).
+TRACE_LIMIT = 1 << 22
 _NONE = np.iinfo(np.int64).max   # "no such position yet", for minima
 
 _rle = lazy_module("imgprep_course.datasets._rle")
@@ -413,6 +418,8 @@ def polygon_runs(xy, height, width):
     x0, x1 = np.where(flip, x1, x0), np.where(flip, x0, x1)
     y0, y1 = np.where(flip, y1, y0), np.where(flip, y0, y1)
     steps = np.where(wide, dx, dy)
+    if steps.sum() + steps.size > TRACE_LIMIT:
+        return _rle_ops.polygon_runs(xy, height, width)
     edge = np.repeat(np.arange(xs.size), steps + 1)
     d = np.arange(edge.size) - np.concatenate([[0], np.cumsum(steps + 1)])[:-1][edge]
     t = np.where(flip[edge], steps[edge] - d, d)

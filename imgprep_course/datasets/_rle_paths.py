@@ -51,8 +51,8 @@ def use_kernel(name: str, work: int) -> bool:
 
     Examples
     --------
-    >>> use_kernel("parse_counts", 10)      # in a process that has parsed little
-    False
+    >>> use_kernel("parse_counts", KERNEL_WORK)   # a large call: the kernel, from now on
+    True
     """
     if name not in _KERNEL_MODULE:
         raise KeyError(f"no mask kernel is called {name!r}")

@@ -230,6 +230,8 @@ def from_polygons(polygons: Sequence, height: int, width: int) -> list[RLE]:
     if not isinstance(polygons, (list, tuple)):
         raise TypeError(f"polygons must be a list of polygons, each [x1, y1, x2, y2, ...], "
                         f"got {type(polygons).__name__}")
+    # work: about the points of outlines the size of the image, traced at 5x scale
+    polygon_runs = implementation("polygon_runs", 10 * (height + width) * len(polygons))
     runs = [polygon_runs(polygon_xy(polygon, f"polygons[{i}]"), height, width)
             for i, polygon in enumerate(polygons)]
     return pack(runs, height, width)
@@ -265,6 +267,7 @@ def from_boxes(boxes, height: int, width: int) -> RLE | list[RLE]:
     single = np.ndim(boxes) == 1 and np.size(boxes) > 0
     xywh = as_boxes(boxes, "boxes", fmt="xywh")
     runs = []
+    polygon_runs = implementation("polygon_runs", 10 * (height + width) * len(xywh))
     for i, (x, y, w, h) in enumerate(xywh):
         x_end, y_end = x + w, y + h
         corners = np.array([[x, y], [x, y_end], [x_end, y_end], [x_end, y]])
@@ -420,13 +423,6 @@ def from_segmentation(segmentation, height: int, width: int) -> RLE:
     if not segmentation:
         return pack([np.array([height * width])], height, width)[0]
     return merge(from_polygons(drop_odd_coordinate(segmentation), height, width))
-
-
-def polygon_runs(xy: np.ndarray, height: int, width: int) -> np.ndarray:
-    """Run lengths of one checked polygon (``(K, 2)`` float64), by kernel or twin; the
-    work counted bounds the points of the outline traced at 5x scale."""
-    work = xy.shape[0] * (5 * int(xy.max() - xy.min()) + 1)
-    return implementation("polygon_runs", work)(xy, height, width)
 
 
 def drop_odd_coordinate(polygons: list) -> list:
