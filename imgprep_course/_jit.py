@@ -20,10 +20,13 @@ lesson-sized mask work and short CLI runs never load numba (see
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import importlib.util
 import os
 import sys
 import threading
+from pathlib import Path
 from types import ModuleType
 
 #: The environment variable that turns numba's on-disk cache off (``0``).
@@ -44,6 +47,36 @@ def use_cache() -> bool:
     True
     """
     return os.environ.get(CACHE_VARIABLE, "1") != "0"
+
+
+def in_numba_cache(module: str, function: str) -> bool:
+    """Whether numba's on-disk cache holds a compiled ``function`` of ``module``.
+
+    ``function`` is the kernel's name as numba's cache files spell it (a glob pattern
+    may stand for several). Looks where numba 0.5x-0.6x keeps them (``NUMBA_CACHE_DIR``,
+    else ``__pycache__`` beside the module) without importing numba: a miss only means
+    that a numpy loop serves first.
+
+    Examples
+    --------
+    >>> in_numba_cache("imgprep_course.datasets._rle", "parse_counts") in (True, False)
+    True
+    """
+    if not use_cache():
+        return False
+    source = Path(importlib.util.find_spec(module).origin).resolve()
+    root = os.environ.get("NUMBA_CACHE_DIR")
+    if root:
+        folder = source.parent.name + "_" + hashlib.sha1(
+            str(source.parent).encode()).hexdigest()
+        where = Path(root) / folder
+    else:
+        where = source.parent / "__pycache__"
+    version = f"py{sys.version_info.major}{sys.version_info.minor}"
+    try:
+        return any(where.glob(f"{source.stem}.{function}-*.{version}.nbi"))
+    except OSError:
+        return False
 
 
 def import_numba() -> ModuleType:

@@ -7,6 +7,7 @@ allowed to fuse or reorder), same border rules, same rounding to the output dtyp
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -102,5 +103,37 @@ def test_a_forked_child_keeps_numpy_for_a_kernel_compiling_at_the_fork(monkeypat
     monkeypatch.setattr(_warp, "_type_key", lambda args: key)
     assert _warp._compiled_kernel(()) is None
     assert key in state["numpy_only"] and state["threads"] == {}
-    _warp._compile_in_background(())             # refuses: no thread is started
+    _warp._compile_in_background(key)            # refuses: no thread is started
     assert state["threads"] == {}
+
+
+def test_the_kernel_is_compiled_once_the_numpy_loop_has_spent_its_budget(monkeypatch):
+    """Small warps stay with numpy (no compiler beside the notebook) until they have cost
+    NUMPY_SECONDS of CPU; then a thread compiles the kernel; wait_for_kernels starts the
+    compilation of whatever numpy served, for code that must time the kernel."""
+    started = []
+    state = dict(_warp._COMPILING, pid=os.getpid(), ready=set(), threads={},
+                 numpy_only=set(), spent={}, pending={})
+    monkeypatch.setattr(_warp, "_COMPILING", state)
+    monkeypatch.setattr(_warp, "_compile_in_background", started.append)
+    monkeypatch.setattr(_warp, "in_numba_cache", lambda module, function: False)
+    images = np.random.default_rng(2).random((2, 9, 7, 3)).astype(np.float32)
+    matrices = [affine_matrix((9, 7), theta=30)] * 2
+    expected = _warp.warp_batch(images, matrices)
+    key = next(iter(state["pending"]))
+    assert started == [] and 0 < state["spent"][key] < _warp.NUMPY_SECONDS
+    state["spent"][key] = _warp.NUMPY_SECONDS      # as if the loop had spent its budget
+    np.testing.assert_array_equal(_warp.warp_batch(images, matrices), expected)
+    assert started == [key]
+
+
+def test_a_kernel_in_numbas_cache_is_loaded_after_the_first_numpy_call(monkeypatch):
+    started = []
+    state = dict(_warp._COMPILING, pid=os.getpid(), ready=set(), threads={},
+                 numpy_only=set(), spent={}, pending={})
+    monkeypatch.setattr(_warp, "_COMPILING", state)
+    monkeypatch.setattr(_warp, "_compile_in_background", started.append)
+    monkeypatch.setattr(_warp, "in_numba_cache", lambda module, function: True)
+    images = np.zeros((1, 5, 5, 1), np.float64)
+    _warp.warp_batch(images, [affine_matrix((5, 5), theta=10)])
+    assert started == list(state["pending"])

@@ -20,22 +20,25 @@ scipy's numbers (to float rounding; identical on the random cases of the tests):
     pixel land on top of each other), which is not what "wrap" suggests; we do not copy it.
 
 The compiled kernel (:mod:`~imgprep_course.augment._warp_kernel`) runs over a whole batch
-at once, in parallel over chunks of output rows. numba is imported, and the kernel compiled
-(or loaded from numba's cache), in a background thread started after the first warp of
-each dtype; until it is ready, calls are served by the same loop in numpy
-(:mod:`~imgprep_course.augment._warp_numpy`), which gives the very same numbers, so a fresh
-process's first batch does not wait for the compiler.
+at once, in parallel over chunks of output rows. Until it is ready, calls are served by the same loop
+in numpy (:mod:`~imgprep_course.augment._warp_numpy`), which gives the very same numbers,
+so a fresh process's first batch does not wait for the compiler. numba is imported, and
+the kernel compiled (or loaded from numba's cache), in a background thread, started for
+each kind of call (its dtypes) once the numpy loop has spent :data:`NUMPY_SECONDS` of
+CPU time on it, or after its first call if numba's cache holds the kernel: a lesson's
+small warps stay with numpy, and numba's compiler does not compete with the notebook.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from imgprep_course._jit import lazy_module
+from imgprep_course._jit import in_numba_cache, lazy_module
 from imgprep_course.augment import _warp_numpy
 from imgprep_course.augment._warp_modes import FILL_MODES, check_fill_mode, check_order
 
@@ -95,10 +98,11 @@ def warp_batch(source: np.ndarray, matrices: np.ndarray, *, index=None, order: i
                 dtype == np.uint8)
         rows = len(index) * height
         kernel = _compiled_kernel(args)
+        start = time.process_time()
         # numpy releases the GIL in its loops too: both loops run in chunks on the pool
         _run_in_chunks(kernel or _warp_numpy.warp_rows, args, rows, width * channels)
         if kernel is None:
-            _compile_in_background(args)
+            _served_by_numpy(args, time.process_time() - start)
         if moved is not out:
             out[moving] = moved
     return out
@@ -136,11 +140,18 @@ def _thread_count() -> int:
                else os.cpu_count() or 1)
 
 
+#: CPU seconds the numpy loop may spend on one kind of call (its dtypes) before the
+#: kernel for it is compiled: about what the compilation costs. A lesson's small warps
+#: never get there, so numba's compiler never competes with the notebook for the GIL.
+NUMPY_SECONDS = 1.0
+_KERNEL_MODULE = "imgprep_course.augment._warp_kernel"
+
 #: The kernel's compilation, per argument types: which are ready, which are being
-#: compiled (their threads), which stay with numpy; in which process (a forked child
-#: inherits the dict, not the threads).
+#: compiled (their threads), which stay with numpy, the numpy loop's CPU seconds and a
+#: tiny call of the types it served; in which process (a forked child inherits the
+#: dict, not the threads).
 _COMPILING = {"pid": None, "ready": set(), "threads": {}, "numpy_only": set(),
-              "lock": threading.Lock()}
+              "spent": {}, "pending": {}, "lock": threading.Lock()}
 
 
 def _compiled_kernel(args: tuple):
@@ -153,8 +164,22 @@ def _compiled_kernel(args: tuple):
     return _kernels.warp_rows if _type_key(args) in _COMPILING["ready"] else None
 
 
-def _compile_in_background(args: tuple) -> None:
-    """Start a thread that compiles the kernel for ``args``' types, unless one has.
+def _served_by_numpy(args: tuple, seconds: float) -> None:
+    """Count the numpy loop's ``seconds`` on a call like ``args``; once they reach
+    :data:`NUMPY_SECONDS`, or at once if numba's on-disk cache holds the kernel (loading
+    it costs a fraction of a second), compile the kernel for these types."""
+    key = _type_key(args)
+    with _COMPILING["lock"]:
+        first = key not in _COMPILING["spent"]
+        _COMPILING["spent"][key] = _COMPILING["spent"].get(key, 0.0) + seconds
+        _COMPILING["pending"].setdefault(key, _tiny_call(args))
+        due = _COMPILING["spent"][key] >= NUMPY_SECONDS
+    if due or (first and in_numba_cache(_KERNEL_MODULE, "warp_rows")):
+        _compile_in_background(key)
+
+
+def _compile_in_background(key: tuple) -> None:
+    """Start a thread that compiles the kernel for the types ``key``, unless one has.
 
     The thread imports numba and compiles the kernel (or loads it from numba's cache)
     on a call of the same types that computes nothing; it is started after the numpy
@@ -164,19 +189,19 @@ def _compile_in_background(args: tuple) -> None:
     the numpy loop for those types, as does a process whose compilation failed (the
     thread's error is printed once).
     """
-    key = _type_key(args)
     with _COMPILING["lock"]:
         if key in _COMPILING["threads"] or key in _COMPILING["numpy_only"] \
                 or key in _COMPILING["ready"]:
             return
-        thread = threading.Thread(target=_compile, args=(key, _tiny_call(args)),
+        thread = threading.Thread(target=_compile, args=(key, _COMPILING["pending"][key]),
                                   name="imgprep-warp-compile")
         _COMPILING["threads"][key] = thread
     thread.start()
 
 
 def wait_for_kernels(timeout: float | None = None) -> bool:
-    """Wait until the kernels being compiled are ready; True if none is still compiling.
+    """Compile the kernel for every kind of call the numpy loop has served, and wait
+    until all are ready; True if none is still compiling.
 
     For benchmarks and tests that must time or check the compiled kernel: a warp made
     before this returns may have been served by the numpy loop (with the same numbers).
@@ -186,6 +211,8 @@ def wait_for_kernels(timeout: float | None = None) -> bool:
     >>> wait_for_kernels()
     True
     """
+    for key in list(_COMPILING["pending"]):
+        _compile_in_background(key)
     for thread in list(_COMPILING["threads"].values()):
         thread.join(timeout)
     return not any(t.is_alive() for t in _COMPILING["threads"].values())

@@ -15,14 +15,10 @@ call: loading it costs a fraction of a second. The results are the same either w
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
-import os
-import sys
 import time
-from pathlib import Path
 
-from imgprep_course._jit import lazy_module, use_cache
+from imgprep_course._jit import in_numba_cache as jit_in_numba_cache
+from imgprep_course._jit import lazy_module
 from imgprep_course.datasets import _rle_numpy
 
 _rle = lazy_module("imgprep_course.datasets._rle")
@@ -67,34 +63,15 @@ def use_kernel(name: str, work: int) -> bool:
 
 
 def in_numba_cache(name: str) -> bool:
-    """Whether numba's on-disk cache holds the compiled kernel ``name``.
-
-    Looks where numba 0.5x-0.6x keeps it (``NUMBA_CACHE_DIR``, else ``__pycache__``
-    beside the module) without importing numba; a miss only means the twin serves
-    first.
+    """Whether numba's on-disk cache holds the compiled kernel ``name`` (see
+    :func:`imgprep_course._jit.in_numba_cache`).
 
     Examples
     --------
     >>> in_numba_cache("parse_counts") in (True, False)
     True
     """
-    if not use_cache():
-        return False
-    module = _KERNEL_MODULE[name].__name__
-    source = Path(importlib.util.find_spec(module).origin).resolve()
-    root = os.environ.get("NUMBA_CACHE_DIR")
-    if root:
-        folder = source.parent.name + "_" + hashlib.sha1(
-            str(source.parent).encode()).hexdigest()
-        where = Path(root) / folder
-    else:
-        where = source.parent / "__pycache__"
-    version = f"py{sys.version_info.major}{sys.version_info.minor}"
-    pattern = f"{source.stem}.{_COMPILED.get(name, name)}-*.{version}.nbi"
-    try:
-        return any(where.glob(pattern))
-    except OSError:
-        return False
+    return jit_in_numba_cache(_KERNEL_MODULE[name].__name__, _COMPILED.get(name, name))
 
 
 def implementation(name: str, work: int):
