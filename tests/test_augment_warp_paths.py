@@ -107,16 +107,27 @@ def test_a_forked_child_keeps_numpy_for_a_kernel_compiling_at_the_fork(monkeypat
     assert state["threads"] == {}
 
 
-def test_the_kernel_is_compiled_once_the_numpy_loop_has_spent_its_budget(monkeypatch):
-    """Small warps stay with numpy (no compiler beside the notebook) until they have cost
-    NUMPY_SECONDS of CPU; then a thread compiles the kernel; wait_for_kernels starts the
-    compilation of whatever numpy served, for code that must time the kernel."""
-    started = []
+@pytest.fixture
+def fresh_compilation(monkeypatch):
+    """The warp's compilation state as in a new process, with numba's cache holding the
+    kernel or not (``cached(flag)``); returns the state and the keys whose compilation
+    was started (recorded, never run)."""
     state = dict(_warp._COMPILING, pid=os.getpid(), ready=set(), threads={},
                  numpy_only=set(), spent={}, pending={})
+    started = []
     monkeypatch.setattr(_warp, "_COMPILING", state)
     monkeypatch.setattr(_warp, "_compile_in_background", started.append)
-    monkeypatch.setattr(_warp, "in_numba_cache", lambda module, function: False)
+
+    def cached(flag: bool):
+        monkeypatch.setattr(_warp, "in_numba_cache", lambda module, function: flag)
+        return state, started
+    return cached
+
+
+def test_the_kernel_is_compiled_once_the_numpy_loop_has_spent_its_budget(fresh_compilation):
+    """Small warps stay with numpy (no compiler beside the notebook) until they have cost
+    NUMPY_SECONDS of CPU; then a thread compiles the kernel."""
+    state, started = fresh_compilation(False)
     images = np.random.default_rng(2).random((2, 9, 7, 3)).astype(np.float32)
     matrices = [affine_matrix((9, 7), theta=30)] * 2
     expected = _warp.warp_batch(images, matrices)
@@ -127,13 +138,16 @@ def test_the_kernel_is_compiled_once_the_numpy_loop_has_spent_its_budget(monkeyp
     assert started == [key]
 
 
-def test_a_kernel_in_numbas_cache_is_loaded_after_the_first_numpy_call(monkeypatch):
-    started = []
-    state = dict(_warp._COMPILING, pid=os.getpid(), ready=set(), threads={},
-                 numpy_only=set(), spent={}, pending={})
-    monkeypatch.setattr(_warp, "_COMPILING", state)
-    monkeypatch.setattr(_warp, "_compile_in_background", started.append)
-    monkeypatch.setattr(_warp, "in_numba_cache", lambda module, function: True)
-    images = np.zeros((1, 5, 5, 1), np.float64)
-    _warp.warp_batch(images, [affine_matrix((5, 5), theta=10)])
-    assert started == list(state["pending"])
+def test_a_kernel_in_numbas_cache_is_loaded_after_the_first_numpy_call(fresh_compilation):
+    state, started = fresh_compilation(True)
+    _warp.warp_batch(np.zeros((1, 5, 5, 1)), [affine_matrix((5, 5), theta=10)])
+    assert started == list(state["pending"]) and len(started) == 1
+
+
+def test_wait_for_kernels_compiles_whatever_numpy_served(fresh_compilation):
+    """For code that must time or check the kernel: nothing waits for a budget."""
+    state, started = fresh_compilation(False)
+    _warp.warp_batch(np.zeros((1, 5, 5, 1)), [affine_matrix((5, 5), theta=10)])
+    assert started == []
+    assert _warp.wait_for_kernels()
+    assert started == list(state["pending"]) and len(started) == 1
