@@ -156,6 +156,20 @@ def test_merge_twin_equals_kernel_on_runs_with_empty_ones(pieces, intersect):
                 _rle_ops.merge_counts(*args, intersect))
 
 
+def test_merge_ends_where_an_empty_run_cuts_an_rle_short():
+    """An inner run of 0 ends pycocotools' walk early, so the first fold comes out shorter
+    than the next RLE; pycocotools' ``merge`` then loops for ever (its loop waits for the
+    shorter RLE to go on). Ours stops there, with the same first fold as pycocotools."""
+    pieces = [[4, 2, 3, 1, 3, 2, 0, 2]] * 3 + [[3, 2, 3, 1, 3, 2, 0, 3]]
+    two = _rle_ops.merge_counts(*uncompressed_counts(pieces[:2], [1, 17]), False)
+    assert two[0].tolist() == [4, 2, 3, 1, 3, 2]      # pycocotools: b"423O01"
+    for intersect in (False, True):
+        args = uncompressed_counts(pieces, [1, 17])
+        runs, bad, error, _ = _rle_ops.merge_counts(*args, intersect)
+        assert bad == -1 and runs.sum() <= 17
+        assert_same(_rle_numpy.merge_counts(*args, intersect), (runs, bad, error, _))
+
+
 @CASES
 @given(stacks, st.integers(0, 2 ** 32 - 1))
 def test_pair_ious_twin_equals_kernel(stack, seed):

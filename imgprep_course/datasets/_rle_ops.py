@@ -171,6 +171,9 @@ def _combine(a, b, intersect, out):
     length = 0
     remaining = 1
     while remaining > 0:
+        if ((left_a == 0 and next_a >= a.size and left_b > 0)
+                or (left_b == 0 and next_b >= b.size and left_a > 0)):
+            break  # one RLE ended before the other: pycocotools' loop never ends here
         step = min(left_a, left_b)
         length += step
         if in_a or in_b:
