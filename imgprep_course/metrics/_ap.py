@@ -150,8 +150,8 @@ def accumulate_coco(order: np.ndarray, starts: np.ndarray, matched: np.ndarray,
 
     ``order`` lists detection rows by category then score (stable), each image
     contributing its first ``maxDet``; category ``k`` is ``order[starts[k]:starts[k + 1]]``.
-    ``matched`` and ``ignored`` are ``(T, A, D)`` (thresholds x area ranges x
-    detections), ``n_positives`` is ``(K, A)``. As pycocotools: precision is
+    ``matched`` and ``ignored`` are ``(D, T, A)`` (detections x thresholds x area
+    ranges), ``n_positives`` is ``(K, A)``. As pycocotools: precision is
     ``tp / (tp + fp + np.spacing(1))``, its envelope taken from the right and read at
     the first rank whose recall ``tp / n_positives`` reaches each recall threshold
     (``searchsorted(side="left")``), 0 past the last recall reached; -1 where a
@@ -167,7 +167,7 @@ def accumulate_coco(order: np.ndarray, starts: np.ndarray, matched: np.ndarray,
     precision, scores : (T, R, K, A) ndarrays
     recall : (T, K, A) ndarray
     """
-    n_thr, n_area = matched.shape[:2]
+    n_thr, n_area = matched.shape[1:]
     n_cat, n_rec, n_rows = starts.size - 1, recall_thresholds.size, n_thr * n_area
     positives = n_positives.astype(np.float64)                          # (K, A)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -176,8 +176,10 @@ def accumulate_coco(order: np.ndarray, starts: np.ndarray, matched: np.ndarray,
                         need)
         need = np.where(need / positives[:, :, None] < recall_thresholds, need + 1, need)
     need = np.where(positives[:, :, None] > 0, need, 0).astype(np.int64)
-    kept = ~ignored[:, :, order].reshape(n_rows, -1)
-    true = matched[:, :, order].reshape(n_rows, -1) & kept
+    # rows (threshold, area) x detections in ``order``: each row's runs are contiguous
+    kept = np.ascontiguousarray(~ignored.reshape(-1, n_rows)[order].T)
+    true = np.ascontiguousarray(matched.reshape(-1, n_rows)[order].T) & kept
+    kept_so_far = np.cumsum(kept, axis=1, dtype=np.int64)
     precision = np.zeros((n_cat, n_rows, n_rec))
     scores = np.zeros((n_cat, n_rows, n_rec))
     recall = np.zeros((n_cat, n_rows))
@@ -186,11 +188,11 @@ def accumulate_coco(order: np.ndarray, starts: np.ndarray, matched: np.ndarray,
         start, end = starts[k], starts[k + 1]
         if start == end:
             continue
-        kept_so_far = np.cumsum(kept[:, start:end], axis=1, dtype=np.int64)
-        row, at = np.nonzero(true[:, start:end])
-        tp = np.arange(row.size) - np.searchsorted(row, row) + 1          # 1, 2, ... per row
-        fp = kept_so_far[row, at] - tp
+        row, at = np.divmod(np.flatnonzero(true[:, start:end]), end - start)
         found = np.bincount(row, minlength=n_rows)
+        tp = np.arange(row.size) - (np.cumsum(found) - found)[row] + 1  # 1, 2, ... per row
+        before = kept_so_far[:, start - 1] if start else np.zeros(n_rows, np.int64)
+        fp = kept_so_far[row, start + at] - before[row] - tp
         width = max(1, int(found.max(initial=0)))
         envelope = np.zeros((n_rows, width))
         envelope[row, tp - 1] = tp / (fp.astype(np.float64) + tp + np.spacing(1))

@@ -106,22 +106,24 @@ def evaluate(gt: Annotations, dt: Annotations, n_images: int, n_categories: int,
     dt_outside = (dt.areas[None, :] < ranges[:, :1]) | (dt.areas[None, :] > ranges[:, 1:])
     gt_ignored = gt.iscrowd[None, :] | gt_outside
     matches = match_ranked(pair_dt, pair_gt, ious, rank[pair_dt], thresholds, gt_ignored,
-                           gt.iscrowd, dt_key.size)
+                           gt.iscrowd, dt_key.size)                     # (D, T, A)
     # pycocotools records a match as the ground truth's id, 0 meaning none (see coco.py)
-    t, a, d = np.nonzero(matches >= 0)
+    hit = np.flatnonzero(matches >= 0)
+    winner = matches.reshape(-1)[hit]
     matched = np.zeros(matches.shape, bool)
-    matched[t, a, d] = gt.ids[matches[t, a, d]] != 0
-    ignored = ~matched & dt_outside[None]
-    ignored[t, a, d] |= gt_ignored[a, matches[t, a, d]]
+    matched.reshape(-1)[hit] = gt.ids[winner] != 0
+    ignored = ~matched & dt_outside.T[:, None, :]
+    ignored.reshape(-1)[hit] |= gt_ignored[hit % ranges.shape[0], winner]
 
     n_positives = np.stack([np.bincount(gt.category[~row], minlength=n_categories)
                             for row in gt_ignored], axis=1)
     outcomes = []
+    # pycocotools concatenates each image's first max_det detections (images in id
+    # order) and then sorts them by score with a stable mergesort: the rows are in that
+    # order already, so a stable sort of all by category and score, filtered, is it
+    by_category_score = np.lexsort((-dt.scores, dt.category))
     for max_det in max_dets:
-        chosen = np.flatnonzero(rank < max_det)
-        # pycocotools concatenates each image's first max_det detections (images in id
-        # order) and then sorts them by score with a stable mergesort
-        by_score = chosen[np.lexsort((-dt.scores[chosen], dt.category[chosen]))]
+        by_score = by_category_score[rank[by_category_score] < max_det]
         starts = np.searchsorted(dt.category[by_score], np.arange(n_categories + 1))
         outcomes.append(accumulate_coco(by_score, starts, matched, ignored, dt.scores,
                                         n_positives, np.asarray(recall_thresholds,
@@ -170,7 +172,8 @@ def _pair_ious(gt: Annotations, dt: Annotations, gt_key: np.ndarray,
     Pairs run by detection, then ground truth: group by group, each group's IoU block
     row-major, as :func:`imgprep_course.datasets.masks.group_iou` returns them.
     """
-    groups = np.union1d(gt_key, dt_key)
+    # the groups with detections (keys are sorted); the others pair nothing
+    groups = dt_key[np.flatnonzero(np.diff(dt_key, prepend=-1))]
     dt_start = np.searchsorted(dt_key, groups, side="left")
     dt_count = np.searchsorted(dt_key, groups, side="right") - dt_start
     gt_start = np.searchsorted(gt_key, groups, side="left")

@@ -59,7 +59,7 @@ def greedy_match(ious, scores, iou_threshold: float = 0.5, iscrowd=None) -> np.n
     matches = match_ranked(order[ranks], np.tile(np.arange(n_gt), n_dt),
                            iou[order].astype(np.float64).ravel(), ranks,
                            np.array([float(iou_threshold)]), crowd[None, :], crowd, n_dt)
-    return matches[0, 0]
+    return matches[:, 0, 0]
 
 
 def match_ranked(pair_dt: np.ndarray, pair_gt: np.ndarray, ious: np.ndarray,
@@ -82,34 +82,38 @@ def match_ranked(pair_dt: np.ndarray, pair_gt: np.ndarray, ious: np.ndarray,
     IoU replaces the best so far, and the search stops at the first ignored ground
     truth once a regular one is the best).
 
+    Every array of the loop is pairs x (threshold, area) columns, so that a pair's
+    outcomes lie side by side in memory and the reductions over a detection's pairs run
+    down whole rows.
+
     Returns
     -------
-    (T, A, n_dt) ndarray of int64
+    (n_dt, T, A) ndarray of int64
         The ground-truth row each detection matched, or -1.
     """
     n_thr, (n_area, n_gt) = thresholds.size, gt_ignored.shape
-    matches = np.full((n_thr, n_area, n_dt), -1, np.int64)
-    taken = np.zeros((n_thr, n_area, n_gt), bool)
-    lowest = np.minimum(thresholds, 1 - 1e-10)[:, None, None]
+    width = n_thr * n_area                                   # column t * A + a
+    lowest = np.repeat(np.minimum(thresholds, 1 - 1e-10), n_area)
+    ignored = np.tile(gt_ignored.T, (1, n_thr))              # (n_gt, width)
+    matches = np.full((n_dt, width), -1, np.int64)
+    taken = np.zeros((n_gt, width), bool)
     cuts = np.concatenate(([0], np.flatnonzero(np.diff(ranks)) + 1, [ranks.size]))
     for start, end in zip(cuts[:-1], cuts[1:]):
         if start == end:
             continue
-        dt, gt, iou = pair_dt[start:end], pair_gt[start:end], ious[start:end]
+        dt, gt, iou = pair_dt[start:end], pair_gt[start:end], ious[start:end, None]
         first = np.flatnonzero(np.concatenate(([True], dt[1:] != dt[:-1])))
         owner = np.repeat(np.arange(first.size), np.diff(np.append(first, dt.size)))
-        valid = (iou >= lowest) & (~taken[:, :, gt] | gt_crowd[gt])
-        regular = valid & ~gt_ignored[:, gt]
-        some_regular = np.logical_or.reduceat(regular, first, axis=2)[:, :, owner]
+        valid = (iou >= lowest) & (~taken[gt] | gt_crowd[gt, None])
+        regular = valid & ~ignored[gt]
+        some_regular = np.logical_or.reduceat(regular, first, axis=0)[owner]
         candidate = np.where(some_regular, regular, valid)
         value = np.where(candidate, iou, -np.inf)
-        best = np.maximum.reduceat(value, first, axis=2)[:, :, owner]
-        position = np.where(candidate & (value == best), np.arange(dt.size), -1)
-        choice = np.maximum.reduceat(position, first, axis=2)
-        found = choice >= 0
-        winner = gt[choice]
-        matches[:, :, dt[first]] = np.where(found, winner, -1)
-        keep = found & ~gt_crowd[winner]
-        t, a, _ = np.nonzero(keep)
-        taken[t, a, winner[keep]] = True
-    return matches
+        best = np.maximum.reduceat(value, first, axis=0)[owner]
+        position = np.where(candidate & (value == best), np.arange(dt.size)[:, None], -1)
+        choice = np.maximum.reduceat(position, first, axis=0)
+        winner = np.where(choice >= 0, gt[choice], -1)
+        matches[dt[first]] = winner
+        won = np.flatnonzero((winner >= 0) & ~gt_crowd[winner])
+        taken.reshape(-1)[winner.reshape(-1)[won] * width + won % width] = True
+    return matches.reshape(n_dt, n_thr, n_area)

@@ -56,6 +56,7 @@ import numpy as np
 from imgprep_course._validation import as_array, as_crowd
 from imgprep_course.metrics import _coco_core
 from imgprep_course.metrics._coco_core import COCO_IOU_THRESHOLDS, COCO_MAX_DETS, Annotations
+from imgprep_course.datasets.coco_format import collector_paused
 from imgprep_course.metrics._coco_read import GroundTruth, load
 from imgprep_course.metrics._coco_result import STAT_NAMES, COCOResult
 from imgprep_course.metrics._inputs import box_sets, check_finite, per_box
@@ -108,12 +109,18 @@ def evaluate_coco(ground_truth, results, iou_type: str = "bbox", *,
     """
     if iou_type not in IOU_TYPES:
         raise ValueError(f"iou_type must be one of {IOU_TYPES}, got {iou_type!r}")
+    with collector_paused():  # the parsed files are freed before it runs again
+        truth, dt = _read(ground_truth, results, iou_type)
+    return _run(truth.annotations, dt, truth.image_ids.size, truth.category_ids, iou_type,
+                iou_thresholds, max_dets)
+
+
+def _read(ground_truth, results, iou_type: str) -> tuple[GroundTruth, Annotations]:
+    """The ground truth and the detections as arrays (the parsed JSON is dropped)."""
     gt_data, gt_source = load(ground_truth, "ground_truth", dict)
     dt_data, dt_source = load(results, "results", list)
     truth = GroundTruth(gt_data, gt_source, iou_type)
-    dt = truth.detections(dt_data, dt_source, iou_type)
-    return _run(truth.annotations, dt, truth.image_ids.size, truth.category_ids, iou_type,
-                iou_thresholds, max_dets)
+    return truth, truth.detections(dt_data, dt_source, iou_type)
 
 
 def evaluate_coco_arrays(boxes, scores, labels, image_ids, gt_boxes, gt_labels,
