@@ -144,16 +144,17 @@ def _curve(recall, precision) -> tuple[np.ndarray, np.ndarray]:
 
 
 def accumulate_coco(order: np.ndarray, starts: np.ndarray, matched: np.ndarray,
-                    ignored: np.ndarray, dt_scores: np.ndarray, n_positives: np.ndarray,
-                    recall_thresholds: np.ndarray):
-    """pycocotools' accumulate for one max-detections value, every threshold and area.
+                    ignored: np.ndarray, chosen: np.ndarray, dt_scores: np.ndarray,
+                    n_positives: np.ndarray, recall_thresholds: np.ndarray):
+    """pycocotools' accumulate for every max-detections value, threshold and area.
 
-    ``order`` lists detection rows by category then score (stable), each image
-    contributing its first ``maxDet``; category ``k`` is ``order[starts[k]:starts[k + 1]]``.
-    ``matched`` and ``ignored`` are ``(D, T, A)`` (detections x thresholds x area
-    ranges), ``n_positives`` is ``(K, A)``. As pycocotools: precision is
-    ``tp / (tp + fp + np.spacing(1))``, its envelope taken from the right and read at
-    the first rank whose recall ``tp / n_positives`` reaches each recall threshold
+    ``order`` lists detection rows by category then score (stable); category ``k`` is
+    ``order[starts[k]:starts[k + 1]]``. ``matched`` and ``ignored`` are ``(D, T, A)``
+    (detections x thresholds x area ranges), ``chosen`` is ``(M, D)``: whether a
+    detection is among its image's first ``maxDet`` for each max-detections value (the
+    others count as absent), ``n_positives`` is ``(K, A)``. As pycocotools: precision
+    is ``tp / (tp + fp + np.spacing(1))``, its envelope taken from the right and read
+    at the first rank whose recall ``tp / n_positives`` reaches each recall threshold
     (``searchsorted(side="left")``), 0 past the last recall reached; -1 where a
     category has no positives.
 
@@ -164,11 +165,13 @@ def accumulate_coco(order: np.ndarray, starts: np.ndarray, matched: np.ndarray,
 
     Returns
     -------
-    precision, scores : (T, R, K, A) ndarrays
-    recall : (T, K, A) ndarray
+    precision, scores : (T, R, K, A, M) ndarrays
+    recall : (T, K, A, M) ndarray
     """
     n_thr, n_area = matched.shape[1:]
-    n_cat, n_rec, n_rows = starts.size - 1, recall_thresholds.size, n_thr * n_area
+    n_max = chosen.shape[0]
+    n_cat, n_rec = starts.size - 1, recall_thresholds.size
+    n_rows = n_max * n_thr * n_area                      # row (m, t, a)
     positives = n_positives.astype(np.float64)                          # (K, A)
     with np.errstate(divide="ignore", invalid="ignore"):
         need = np.ceil(recall_thresholds * positives[:, :, None])       # (K, A, R)
@@ -176,10 +179,13 @@ def accumulate_coco(order: np.ndarray, starts: np.ndarray, matched: np.ndarray,
                         need)
         need = np.where(need / positives[:, :, None] < recall_thresholds, need + 1, need)
     need = np.where(positives[:, :, None] > 0, need, 0).astype(np.int64)
-    # rows (threshold, area) x detections in ``order``: each row's runs are contiguous
-    kept = np.ascontiguousarray(~ignored.reshape(-1, n_rows)[order].T)
-    true = np.ascontiguousarray(matched.reshape(-1, n_rows)[order].T) & kept
-    kept_so_far = np.cumsum(kept, axis=1, dtype=np.int64)
+    # rows x detections in ``order``: each row's runs are contiguous
+    present = chosen[:, None, order]                                    # (M, 1, n)
+    columns = n_thr * n_area
+    kept = (present & ~ignored.reshape(-1, columns)[order].T).reshape(n_rows, order.size)
+    true = (present & matched.reshape(-1, columns)[order].T).reshape(n_rows, order.size)
+    true &= kept
+    count = np.int32 if order.size < 2 ** 31 else np.int64   # small temporaries are fast
     precision = np.zeros((n_cat, n_rows, n_rec))
     scores = np.zeros((n_cat, n_rows, n_rec))
     recall = np.zeros((n_cat, n_rows))
@@ -191,26 +197,25 @@ def accumulate_coco(order: np.ndarray, starts: np.ndarray, matched: np.ndarray,
         row, at = np.divmod(np.flatnonzero(true[:, start:end]), end - start)
         found = np.bincount(row, minlength=n_rows)
         tp = np.arange(row.size) - (np.cumsum(found) - found)[row] + 1  # 1, 2, ... per row
-        before = kept_so_far[:, start - 1] if start else np.zeros(n_rows, np.int64)
-        fp = kept_so_far[row, start + at] - before[row] - tp
+        fp = np.cumsum(kept[:, start:end], axis=1, dtype=count)[row, at] - tp
         width = max(1, int(found.max(initial=0)))
         envelope = np.zeros((n_rows, width))
         envelope[row, tp - 1] = tp / (fp.astype(np.float64) + tp + np.spacing(1))
         envelope = np.maximum.accumulate(envelope[:, ::-1], axis=1)[:, ::-1]
         where = np.zeros((n_rows, width), np.int64)
         where[row, tp - 1] = at
-        v = np.tile(need[k], (n_thr, 1))                                  # (T * A, R)
+        v = np.tile(need[k], (n_max * n_thr, 1))                         # (rows, R)
         reached = found[:, None] >= np.maximum(v, 1)
         column = np.clip(v - 1, 0, width - 1)
         precision[k] = np.where(reached, envelope[rows, column], 0.0)
         rank = np.where(v == 0, 0, where[rows, column])
         scores[k] = np.where(reached | (v == 0), dt_scores[order[start + rank]], 0.0)
         with np.errstate(divide="ignore", invalid="ignore"):
-            recall[k] = found / np.tile(positives[k], n_thr)
-    missing = (positives == 0)[:, None, :]                                # (K, 1, A)
-    shape = (n_cat, n_thr, n_area)
+            recall[k] = found / np.tile(positives[k], n_max * n_thr)
+    missing = (positives == 0)[:, None, None, :]                          # (K, 1, 1, A)
+    shape = (n_cat, n_max, n_thr, n_area)
     precision = np.where(missing[..., None], -1.0, precision.reshape(shape + (n_rec,)))
     scores = np.where(missing[..., None], -1.0, scores.reshape(shape + (n_rec,)))
     recall = np.where(missing, -1.0, recall.reshape(shape))
-    return (precision.transpose(1, 3, 0, 2), recall.transpose(1, 0, 2),
-            scores.transpose(1, 3, 0, 2))
+    return (precision.transpose(2, 4, 0, 3, 1), recall.transpose(2, 0, 3, 1),
+            scores.transpose(2, 4, 0, 3, 1))

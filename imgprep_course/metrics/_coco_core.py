@@ -117,18 +117,16 @@ def evaluate(gt: Annotations, dt: Annotations, n_images: int, n_categories: int,
 
     n_positives = np.stack([np.bincount(gt.category[~row], minlength=n_categories)
                             for row in gt_ignored], axis=1)
-    outcomes = []
     # pycocotools concatenates each image's first max_det detections (images in id
     # order) and then sorts them by score with a stable mergesort: the rows are in that
-    # order already, so a stable sort of all by category and score, filtered, is it
-    by_category_score = np.lexsort((-dt.scores, dt.category))
-    for max_det in max_dets:
-        by_score = by_category_score[rank[by_category_score] < max_det]
-        starts = np.searchsorted(dt.category[by_score], np.arange(n_categories + 1))
-        outcomes.append(accumulate_coco(by_score, starts, matched, ignored, dt.scores,
-                                        n_positives, np.asarray(recall_thresholds,
-                                                                np.float64)))
-    precision, recall, scores = (np.stack(parts, axis=-1) for parts in zip(*outcomes))
+    # order already, so a stable sort of all by category and score, with the
+    # detections past max_det left out, is it
+    order = np.lexsort((-dt.scores, dt.category))
+    starts = np.searchsorted(dt.category[order], np.arange(n_categories + 1))
+    chosen = rank[None, :] < np.asarray(max_dets)[:, None]
+    precision, recall, scores = accumulate_coco(
+        order, starts, matched, ignored, chosen, dt.scores, n_positives,
+        np.asarray(recall_thresholds, np.float64))
     stats = summarize_stats(precision, recall, iou_thresholds, list(area_ranges), max_dets)
     return Evaluation(precision, recall, scores, stats, n_positives)
 
