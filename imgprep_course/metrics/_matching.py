@@ -102,18 +102,36 @@ def match_ranked(pair_dt: np.ndarray, pair_gt: np.ndarray, ious: np.ndarray,
         if start == end:
             continue
         dt, gt, iou = pair_dt[start:end], pair_gt[start:end], ious[start:end, None]
-        first = np.flatnonzero(np.concatenate(([True], dt[1:] != dt[:-1])))
-        owner = np.repeat(np.arange(first.size), np.diff(np.append(first, dt.size)))
         valid = (iou >= lowest) & (~taken[gt] | gt_crowd[gt, None])
-        regular = valid & ~ignored[gt]
-        some_regular = np.logical_or.reduceat(regular, first, axis=0)[owner]
-        candidate = np.where(some_regular, regular, valid)
-        value = np.where(candidate, iou, -np.inf)
-        best = np.maximum.reduceat(value, first, axis=0)[owner]
-        position = np.where(candidate & (value == best), np.arange(dt.size)[:, None], -1)
-        choice = np.maximum.reduceat(position, first, axis=0)
-        winner = np.where(choice >= 0, gt[choice], -1)
-        matches[dt[first]] = winner
+        cut = np.concatenate(([True], dt[1:] != dt[:-1], [True]))
+        alone = cut[:-1] & cut[1:]       # most detections have one candidate: it is theirs
+        detections = [dt[alone]]
+        winners = [np.where(valid[alone], gt[alone, None], -1)]
+        if not alone.all():
+            several = ~alone
+            detections.append(dt[several & cut[:-1]])
+            winners.append(_best_candidates(dt[several], gt[several], iou[several],
+                                            valid[several], ignored))
+        for detection, winner in zip(detections, winners):
+            matches[detection] = winner
+        winner = np.concatenate(winners)
         won = np.flatnonzero((winner >= 0) & ~gt_crowd[winner])
         taken.reshape(-1)[winner.reshape(-1)[won] * width + won % width] = True
     return matches.reshape(n_dt, n_thr, n_area)
+
+
+def _best_candidates(dt: np.ndarray, gt: np.ndarray, iou: np.ndarray, valid: np.ndarray,
+                     ignored: np.ndarray) -> np.ndarray:
+    """Each detection's ground truth among its several pairs (sorted by detection), per
+    column: a regular one if any is valid, else an ignored one; the highest IoU, the
+    later of equal ones; -1 if none is valid."""
+    first = np.flatnonzero(np.concatenate(([True], dt[1:] != dt[:-1])))
+    owner = np.repeat(np.arange(first.size), np.diff(np.append(first, dt.size)))
+    regular = valid & ~ignored[gt]
+    some_regular = np.logical_or.reduceat(regular, first, axis=0)[owner]
+    candidate = np.where(some_regular, regular, valid)
+    value = np.where(candidate, iou, -np.inf)
+    best = np.maximum.reduceat(value, first, axis=0)[owner]
+    position = np.where(candidate & (value == best), np.arange(dt.size)[:, None], -1)
+    choice = np.maximum.reduceat(position, first, axis=0)
+    return np.where(choice >= 0, gt[choice], -1)
