@@ -179,12 +179,10 @@ def accumulate_coco(order: np.ndarray, starts: np.ndarray, matched: np.ndarray,
                         need)
         need = np.where(need / positives[:, :, None] < recall_thresholds, need + 1, need)
     need = np.where(positives[:, :, None] > 0, need, 0).astype(np.int64)
-    # rows x detections in ``order``: each row's runs are contiguous
-    present = chosen[:, None, order]                                    # (M, 1, n)
     columns = n_thr * n_area
-    kept = (present & ~ignored.reshape(-1, columns)[order].T).reshape(n_rows, order.size)
-    true = (present & matched.reshape(-1, columns)[order].T).reshape(n_rows, order.size)
-    true &= kept
+    # columns x detections, so that a category's rows below are contiguous
+    counted = np.ascontiguousarray(~ignored.reshape(-1, columns).T)
+    matched = np.ascontiguousarray(matched.reshape(-1, columns).T)
     count = np.int32 if order.size < 2 ** 31 else np.int64   # small temporaries are fast
     precision = np.zeros((n_cat, n_rows, n_rec))
     scores = np.zeros((n_cat, n_rows, n_rec))
@@ -194,10 +192,15 @@ def accumulate_coco(order: np.ndarray, starts: np.ndarray, matched: np.ndarray,
         start, end = starts[k], starts[k + 1]
         if start == end:
             continue
-        row, at = np.divmod(np.flatnonzero(true[:, start:end]), end - start)
+        # rows x the category's detections in score order
+        members = order[start:end]
+        present = chosen[:, None, members]                              # (M, 1, n)
+        kept = (present & counted[:, members]).reshape(n_rows, end - start)
+        true = (present & matched[:, members]).reshape(n_rows, end - start) & kept
+        row, at = np.divmod(np.flatnonzero(true), end - start)
         found = np.bincount(row, minlength=n_rows)
         tp = np.arange(row.size) - (np.cumsum(found) - found)[row] + 1  # 1, 2, ... per row
-        fp = np.cumsum(kept[:, start:end], axis=1, dtype=count)[row, at] - tp
+        fp = np.cumsum(kept, axis=1, dtype=count)[row, at] - tp
         width = max(1, int(found.max(initial=0)))
         envelope = np.zeros((n_rows, width))
         envelope[row, tp - 1] = tp / (fp.astype(np.float64) + tp + np.spacing(1))
