@@ -201,22 +201,46 @@ coordinates = st.floats(-4, 14, allow_nan=False).map(lambda v: round(v * 4) / 4)
 
 
 @CASES
-@given(st.lists(st.tuples(coordinates, coordinates), min_size=3, max_size=9),
+@given(st.lists(st.lists(st.tuples(coordinates, coordinates), min_size=3, max_size=9),
+                max_size=4),
        st.integers(0, 10), st.integers(0, 10))
-def test_polygon_twin_equals_kernel(points, height, width):
-    xy = np.array(points, np.float64)
+def test_polygon_twin_equals_kernel(polygons, height, width):
+    xy = np.array([point for polygon in polygons for point in polygon],
+                  np.float64).reshape(-1, 2)
+    starts = np.cumsum([0] + [len(polygon) for polygon in polygons])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")   # int(nan) for a repeated vertex, in both
-        assert_same(_rle_numpy.polygon_runs(xy, height, width),
-                    _rle_ops.polygon_runs(xy, height, width))
+        twin = _rle_numpy.polygon_runs(xy, starts, height, width)
+        runs, offsets = _rle_ops.polygon_runs(xy, starts, height, width)
+        assert_same(twin, (runs, offsets))
+        # a batch is its polygons one by one
+        for i, polygon in enumerate(polygons):
+            alone = _rle_ops.polygon_runs(np.array(polygon, np.float64),
+                                          np.array([0, len(polygon)]), height, width)[0]
+            assert_same(alone, runs[offsets[i]:offsets[i + 1]])
 
 
 @CASES
-@given(st.lists(st.integers(0, 30), max_size=12), st.integers(0, 30))
-def test_runs_from_switches_twin_equals_kernel(switches, total):
-    switches = np.sort(np.minimum(np.array(switches, np.int64), total))
-    assert_same(_rle_numpy._runs_from_switches(switches, total),
-                _rle_ops._runs_from_switches(switches, total))
+@given(st.lists(st.lists(st.integers(0, 30), max_size=12), min_size=1, max_size=3),
+       st.integers(0, 30))
+def test_runs_from_switches_twin_equals_kernel(blocks, total):
+    blocks = [np.sort(np.minimum(np.array(b, np.int64), total)) for b in blocks]
+    offsets = np.cumsum([0] + [b.size for b in blocks])
+    runs, run_offsets = _rle_ops._runs_from_switches(
+        np.concatenate(blocks).astype(np.int64), offsets, total)
+    for i, block in enumerate(blocks):
+        assert_same(_rle_numpy._runs_from_switches(block, total),
+                    runs[run_offsets[i]:run_offsets[i + 1]])
+
+
+@given(st.lists(st.lists(st.integers(0, 50), max_size=8), max_size=5))
+def test_sort_blocks_sorts_each_block(blocks):
+    offsets = np.cumsum([0] + [len(b) for b in blocks])
+    values = np.array([v for b in blocks for v in b], np.int64)
+    expected = [v for b in blocks for v in sorted(b)]
+    assert _rle_ops.sort_blocks(values, offsets, 50).tolist() == expected
+    # a bound too large for one sort of block-shifted values: block by block
+    assert _rle_ops.sort_blocks(values, offsets, 2 ** 61).tolist() == expected
 
 
 # ------------------------------------------------------------- which one serves

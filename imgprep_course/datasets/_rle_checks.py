@@ -9,6 +9,7 @@ and the bad value.
 from __future__ import annotations
 
 import operator
+from itertools import chain
 from typing import NamedTuple
 
 import numpy as np
@@ -95,7 +96,7 @@ def read_counts(rles, name: str, allow_empty: bool = False) -> Counts:
             given_runs[i] = _uncompressed_runs(counts, label(i), height * width)
             texts.append(b"")
     if given_runs:
-        chars, starts = _runs_to_chars(*_concatenate(list(given_runs.values())))
+        chars, starts = _runs_to_chars(*_codes.concatenate(list(given_runs.values())))
         text, bounds = chars.tobytes(), starts.tolist()
         for k, i in enumerate(given_runs):
             texts[i] = text[bounds[k]:bounds[k + 1]]
@@ -204,6 +205,31 @@ def polygon_xy(polygon, label: str) -> np.ndarray:
     return xy
 
 
+def polygons_xy(polygons, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Every polygon checked as by :func:`polygon_xy`, all vertices in one ``(K, 2)``
+    float64 array, and ``starts``: polygon ``i`` is ``xy[starts[i]:starts[i + 1]]``.
+
+    Flat lists of numbers (what JSON gives) are checked all together; anything else,
+    or a problem, goes polygon by polygon, so that the message names the polygon.
+    """
+    lengths = np.fromiter(map(len, polygons), np.int64, len(polygons)) \
+        if all(type(p) is list for p in polygons) else None
+    if lengths is not None and ((lengths % 2 == 0) & (lengths >= 6)).all() \
+            and set(map(type, chain.from_iterable(polygons))) <= {int, float}:
+        try:
+            xy = np.fromiter(chain.from_iterable(polygons), np.float64, int(lengths.sum()))
+        except OverflowError:  # an int too large for a float: named below
+            xy = np.full(1, np.inf)
+        if np.isfinite(xy).all() and not np.abs(xy).max(initial=0) > COORDINATE_LIMIT:
+            starts = np.zeros(len(polygons) + 1, np.int64)
+            np.cumsum(lengths // 2, out=starts[1:])
+            return xy.reshape(-1, 2), starts
+    pieces = [polygon_xy(p, f"{name}[{i}]") for i, p in enumerate(polygons)]
+    starts = np.zeros(len(pieces) + 1, np.int64)
+    np.cumsum([piece.shape[0] for piece in pieces], out=starts[1:])
+    return (np.concatenate(pieces) if pieces else np.zeros((0, 2))), starts
+
+
 def check_coordinates(xy: np.ndarray, label: str) -> None:
     far = np.abs(xy).max()
     if far > COORDINATE_LIMIT:
@@ -234,21 +260,65 @@ def split(unpacked: Runs) -> list[np.ndarray]:
     return [unpacked.runs[offsets[i]:offsets[i + 1]] for i in range(offsets.size - 1)]
 
 
-def _concatenate(pieces: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    if len(pieces) == 1:
-        return pieces[0].astype(np.int64, copy=False), np.array([0, pieces[0].size])
-    offsets = np.zeros(len(pieces) + 1, np.int64)
-    np.cumsum([piece.size for piece in pieces], out=offsets[1:])
-    runs = np.concatenate(pieces) if pieces else np.zeros(0, np.int64)
-    return runs.astype(np.int64, copy=False), offsets
+def take_runs(runs: np.ndarray, offsets: np.ndarray,
+              index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Blocks ``index`` of ``runs`` (block ``i`` is ``runs[offsets[i]:offsets[i + 1]]``),
+    one after another, and their offsets.
+
+    Examples
+    --------
+    >>> runs, offsets = take_runs(np.array([1, 2, 3, 4]), np.array([0, 1, 3, 4]),
+    ...                           np.array([2, 1]))
+    >>> runs.tolist(), offsets.tolist()
+    ([4, 2, 3], [0, 1, 3])
+    """
+    count = offsets[1:][index] - offsets[:-1][index]
+    new = np.zeros(index.size + 1, np.int64)
+    np.cumsum(count, out=new[1:])
+    where = np.arange(new[-1]) + np.repeat(offsets[:-1][index] - new[:-1], count)
+    return runs[where], new
+
+
+def join_runs(n: int, parts: list[tuple[np.ndarray, Runs]]) -> Runs:
+    """``n`` RLEs gathered from ``parts``: in a part ``(rows, runs)``, RLE ``j`` of
+    ``runs`` becomes RLE ``rows[j]``; every RLE is in exactly one part.
+
+    Examples
+    --------
+    >>> a = Runs(np.array([[1, 2]]), np.array([0, 2]), np.array([0, 2]))
+    >>> b = Runs(np.array([[1, 1], [2, 1]]), np.array([1, 2]), np.array([0, 1, 2]))
+    >>> joined = join_runs(3, [(np.array([1]), a), (np.array([0, 2]), b)])
+    >>> joined.runs.tolist(), joined.offsets.tolist()
+    ([1, 0, 2, 2], [0, 1, 3, 4])
+    """
+    if len(parts) == 1 and np.array_equal(parts[0][0], np.arange(n)):
+        return parts[0][1]
+    sizes, lengths = np.zeros((n, 2), np.int64), np.zeros(n, np.int64)
+    for rows, part in parts:
+        sizes[rows], lengths[rows] = part.sizes, np.diff(part.offsets)
+    offsets = np.zeros(n + 1, np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    runs = np.empty(offsets[-1], np.int64)
+    for rows, part in parts:
+        count = np.diff(part.offsets)
+        shift = np.repeat(offsets[:-1][rows] - part.offsets[:-1], count)
+        runs[np.arange(part.offsets[-1]) + shift] = part.runs[:part.offsets[-1]]
+    return Runs(sizes, runs, offsets)
 
 
 def pack(pieces: list[np.ndarray], height: int = 0, width: int = 0,
           sizes: np.ndarray | None = None) -> list[dict]:
     """Compressed RLE dicts for run arrays, all of ``height, width`` unless ``sizes``."""
-    chars, starts = _runs_to_chars(*_concatenate(pieces))
-    return rle_dicts(chars, starts, [[height, width]] * len(pieces) if sizes is None
-                      else sizes.tolist())
+    return pack_runs(*_codes.concatenate(pieces), height, width, sizes)
+
+
+def pack_runs(runs: np.ndarray, offsets: np.ndarray, height: int = 0, width: int = 0,
+              sizes: np.ndarray | None = None) -> list[dict]:
+    """Compressed RLE dicts for ``runs[offsets[i]:offsets[i + 1]]``, each ``i`` (as
+    :func:`pack`)."""
+    chars, starts = _runs_to_chars(runs, offsets)
+    return rle_dicts(chars, starts, [[height, width]] * (offsets.size - 1) if sizes is None
+                     else sizes.tolist())
 
 
 def _runs_to_chars(runs: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

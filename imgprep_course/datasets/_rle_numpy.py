@@ -396,16 +396,41 @@ def pair_ious(dt_runs, dt_offsets, dt_sizes, gt_runs, gt_offsets, gt_sizes, dt_i
 
 
 # ---------------------------------------------------------------------- polygons
-def polygon_runs(xy, height, width):
-    """Run lengths of the polygon ``xy`` rasterised as COCO does (as
+def polygon_runs(xy, starts, height, width):
+    """Run lengths of polygons rasterised as COCO does, polygon ``i`` being
+    ``xy[starts[i]:starts[i + 1]]``: ``runs, offsets`` (as
     :func:`imgprep_course.datasets._rle_ops.polygon_runs`).
 
     Examples
     --------
-    >>> polygon_runs(np.array([[0.0, 0.0], [4.0, 0.0], [0.0, 3.0]]), 4, 5)
-    array([ 0,  3,  1,  2,  2,  1, 11])
+    >>> runs, offsets = polygon_runs(np.array([[0.0, 0.0], [4.0, 0.0], [0.0, 3.0]]),
+    ...                              np.array([0, 3]), 4, 5)
+    >>> runs.tolist(), offsets.tolist()
+    ([0, 3, 1, 2, 2, 1, 11], [0, 7])
     """
-    height, width = int(height), int(width)
+    return concatenate([_one_polygon_runs(xy[starts[i]:starts[i + 1]], int(height),
+                                          int(width)) for i in range(len(starts) - 1)])
+
+
+def concatenate(pieces: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Run arrays one after another, and their offsets.
+
+    Examples
+    --------
+    >>> runs, offsets = concatenate([np.array([1, 2]), np.array([3])])
+    >>> runs.tolist(), offsets.tolist()
+    ([1, 2, 3], [0, 2, 3])
+    """
+    if len(pieces) == 1:
+        return pieces[0].astype(np.int64, copy=False), np.array([0, pieces[0].size])
+    offsets = np.zeros(len(pieces) + 1, np.int64)
+    np.cumsum([piece.size for piece in pieces], out=offsets[1:])
+    runs = np.concatenate(pieces) if pieces else np.zeros(0, np.int64)
+    return runs.astype(np.int64, copy=False), offsets
+
+
+def _one_polygon_runs(xy, height: int, width: int) -> np.ndarray:
+    """One polygon's runs (``(K, 2)`` vertices)."""
     scale = float(POLYGON_UPSAMPLING)
     xy = np.asarray(xy, np.float64)
     xs = (scale * xy[:, 0] + 0.5).astype(np.int64)
@@ -419,7 +444,7 @@ def polygon_runs(xy, height, width):
     y0, y1 = np.where(flip, y1, y0), np.where(flip, y0, y1)
     steps = np.where(wide, dx, dy)
     if steps.sum() + steps.size > TRACE_LIMIT:
-        return _rle_ops.polygon_runs(xy, height, width)
+        return _rle_ops.polygon_runs(xy, np.array([0, xy.shape[0]]), height, width)[0]
     edge = np.repeat(np.arange(xs.size), steps + 1)
     d = np.arange(edge.size) - np.concatenate([[0], np.cumsum(steps + 1)])[:-1][edge]
     t = np.where(flip[edge], steps[edge] - d, d)

@@ -230,100 +230,144 @@ def pair_ious(dt_runs, dt_offsets, dt_sizes, gt_runs, gt_offsets, gt_sizes, dt_i
     return out
 
 
-def polygon_runs(xy, height, width):
-    """Run lengths of the polygon ``xy`` (``(K, 2)`` float64 x, y vertices) rasterised.
+def polygon_runs(xy, starts, height, width):
+    """Run lengths of polygons rasterised: polygon ``i`` is ``xy[starts[i]:starts[i + 1]]``
+    (``(K, 2)`` float64 x, y vertices). Returns ``runs, offsets``: polygon ``i``'s
+    runs are ``runs[offsets[i]:offsets[i + 1]]``.
 
     As COCO does it: vertices scaled by 5 and rounded, the closed boundary traced
     densely at that scale, and wherever it crosses a pixel column's centre line the
     first pixel row below it marks a switch between background and foreground. The
     switches are sorted by numpy between the two kernels (sorting integers has one
-    answer; numba's own sort would add seconds of compiling to a cold start).
+    answer; numba's own sort would add seconds of compiling to a cold start), all
+    polygons in one sort.
 
     Examples
     --------
-    >>> polygon_runs(np.array([[0.0, 0.0], [4.0, 0.0], [0.0, 3.0]]), 4, 5)
-    array([ 0,  3,  1,  2,  2,  1, 11])
+    >>> runs, offsets = polygon_runs(np.array([[0.0, 0.0], [4.0, 0.0], [0.0, 3.0]]),
+    ...                              np.array([0, 3]), 4, 5)
+    >>> runs.tolist(), offsets.tolist()
+    ([0, 3, 1, 2, 2, 1, 11], [0, 7])
     """
-    switches = _polygon_switches(np.ascontiguousarray(xy, np.float64), int(height),
-                                 int(width))
-    return _runs_from_switches(np.sort(switches), int(height) * int(width))
+    height, width = int(height), int(width)
+    switches, offsets = _polygon_switches(np.ascontiguousarray(xy, np.float64),
+                                          np.asarray(starts, np.int64), height, width)
+    return _runs_from_switches(sort_blocks(switches, offsets, height * width), offsets,
+                               height * width)
+
+
+def sort_blocks(values: np.ndarray, offsets: np.ndarray, bound: int) -> np.ndarray:
+    """``values[offsets[i]:offsets[i + 1]]`` sorted, for each ``i``; values in ``[0, bound]``.
+
+    One sort of ``block * (bound + 1) + value`` when that fits in int64, else one per block.
+
+    Examples
+    --------
+    >>> sort_blocks(np.array([3, 1, 2, 0, 5]), np.array([0, 3, 5]), 5).tolist()
+    [1, 2, 3, 0, 5]
+    """
+    n = offsets.size - 1
+    if n <= 1 or n * (bound + 1) < 2 ** 62:
+        owner = np.repeat(np.arange(n, dtype=np.int64) * (bound + 1), np.diff(offsets))
+        return np.sort(values + owner) - owner
+    return np.concatenate([np.sort(values[offsets[i]:offsets[i + 1]]) for i in range(n)])
 
 
 @kernel
-def _polygon_switches(xy, height, width):
-    """Positions (column-major) where the rasterised polygon ``xy`` switches, unsorted."""
+def _polygon_switches(xy, starts, height, width):
+    """Positions (column-major) where each rasterised polygon switches, unsorted:
+    polygon ``i``'s are ``switches[offsets[i]:offsets[i + 1]]``."""
     scale = float(POLYGON_UPSAMPLING)
-    k = xy.shape[0]
-    xs = np.empty(k + 1, np.int64)
-    ys = np.empty(k + 1, np.int64)
-    for j in range(k):
-        xs[j] = int(scale * xy[j, 0] + 0.5)
-        ys[j] = int(scale * xy[j, 1] + 0.5)
-    xs[k], ys[k] = xs[0], ys[0]
-    n_points = 0
-    for j in range(k):
-        n_points += max(abs(xs[j] - xs[j + 1]), abs(ys[j] - ys[j + 1])) + 1
-    u = np.empty(n_points, np.int64)
-    v = np.empty(n_points, np.int64)
-    m = 0
-    for j in range(k):
-        x0, x1, y0, y1 = xs[j], xs[j + 1], ys[j], ys[j + 1]
-        dx, dy = abs(x1 - x0), abs(y0 - y1)
-        flip = (dx >= dy and x0 > x1) or (dx < dy and y0 > y1)
-        if flip:
-            x0, x1 = x1, x0
-            y0, y1 = y1, y0
-        if dx >= dy:
-            slope = (y1 - y0) / dx if dx else np.nan
-            for d in range(dx + 1):
-                t = dx - d if flip else d
-                u[m] = t + x0
-                v[m] = int(y0 + slope * t + 0.5)
-                m += 1
-        else:
-            slope = (x1 - x0) / dy
-            for d in range(dy + 1):
-                t = dy - d if flip else d
-                v[m] = t + y0
-                u[m] = int(x0 + slope * t + 0.5)
-                m += 1
-    # Column crossings, scaled back to pixels: (column, first row inside).
-    switches = np.empty(m + 1, np.int64)
-    n_switches = 0
-    for j in range(1, m):
-        if u[j] == u[j - 1]:
-            continue
-        column = float(u[j] if u[j] < u[j - 1] else u[j] - 1)
-        column = (column + 0.5) / scale - 0.5
-        if np.floor(column) != column or column < 0 or column > width - 1:
-            continue
-        row = (min(v[j], v[j - 1]) + 0.5) / scale - 0.5
-        row = np.ceil(min(max(row, 0.0), float(height)))
-        switches[n_switches] = int(column) * height + int(row)
-        n_switches += 1
-    return switches[:n_switches]
+    n = starts.size - 1
+    # the vertices at 5x scale, each polygon closed (its first vertex again after its
+    # last): polygon i's k + 1 vertices start at starts[i] + i
+    xs = np.empty(xy.shape[0] + n, np.int64)
+    ys = np.empty(xy.shape[0] + n, np.int64)
+    longest = 0
+    n_traced = 0
+    for i in range(n):
+        base, k = starts[i] + i, starts[i + 1] - starts[i]
+        for j in range(k):
+            xs[base + j] = int(scale * xy[starts[i] + j, 0] + 0.5)
+            ys[base + j] = int(scale * xy[starts[i] + j, 1] + 0.5)
+        xs[base + k], ys[base + k] = xs[base], ys[base]
+        n_points = 0
+        for j in range(base, base + k):
+            n_points += max(abs(xs[j] - xs[j + 1]), abs(ys[j] - ys[j + 1])) + 1
+        longest = max(longest, n_points)
+        n_traced += n_points
+    u = np.empty(longest, np.int64)
+    v = np.empty(longest, np.int64)
+    switches = np.empty(n_traced, np.int64)
+    offsets = np.zeros(n + 1, np.int64)
+    for i in range(n):
+        base, k = starts[i] + i, starts[i + 1] - starts[i]
+        m = 0
+        for j in range(base, base + k):
+            x0, x1, y0, y1 = xs[j], xs[j + 1], ys[j], ys[j + 1]
+            dx, dy = abs(x1 - x0), abs(y0 - y1)
+            flip = (dx >= dy and x0 > x1) or (dx < dy and y0 > y1)
+            if flip:
+                x0, x1 = x1, x0
+                y0, y1 = y1, y0
+            if dx >= dy:
+                slope = (y1 - y0) / dx if dx else np.nan
+                for d in range(dx + 1):
+                    t = dx - d if flip else d
+                    u[m] = t + x0
+                    v[m] = int(y0 + slope * t + 0.5)
+                    m += 1
+            else:
+                slope = (x1 - x0) / dy
+                for d in range(dy + 1):
+                    t = dy - d if flip else d
+                    v[m] = t + y0
+                    u[m] = int(x0 + slope * t + 0.5)
+                    m += 1
+        # Column crossings, scaled back to pixels: (column, first row inside).
+        n_switches = offsets[i]
+        for j in range(1, m):
+            if u[j] == u[j - 1]:
+                continue
+            column = float(u[j] if u[j] < u[j - 1] else u[j] - 1)
+            column = (column + 0.5) / scale - 0.5
+            if np.floor(column) != column or column < 0 or column > width - 1:
+                continue
+            row = (min(v[j], v[j - 1]) + 0.5) / scale - 0.5
+            row = np.ceil(min(max(row, 0.0), float(height)))
+            switches[n_switches] = int(column) * height + int(row)
+            n_switches += 1
+        offsets[i + 1] = n_switches
+    return switches[:offsets[n]], offsets
 
 
 @kernel
-def _runs_from_switches(switches, total):
-    """Run lengths between the sorted ``switches`` and up to ``total`` pixels.
+def _runs_from_switches(switches, offsets, total):
+    """Run lengths between sorted switches and up to ``total`` pixels, for each block
+    ``switches[offsets[i]:offsets[i + 1]]``; returns ``runs, run_offsets``.
 
     As pycocotools does it: the first run ends at the first switch; a run of length
     0 (two switches at one pixel) is dropped and the run after it joins the one
     before it.
     """
-    n = switches.size
-    out = np.empty(n + 1, np.int64)
-    out[0] = switches[0] if n else total
-    n_out = 1
-    j = 0
-    while j < n:
-        length = (switches[j + 1] if j + 1 < n else total) - switches[j]
-        j += 1
-        if length > 0:
-            out[n_out] = length
-            n_out += 1
-        elif j < n:
-            out[n_out - 1] += (switches[j + 1] if j + 1 < n else total) - switches[j]
+    n_blocks = offsets.size - 1
+    out = np.empty(switches.size + n_blocks, np.int64)
+    run_offsets = np.zeros(n_blocks + 1, np.int64)
+    for i in range(n_blocks):
+        start, n = offsets[i], offsets[i + 1] - offsets[i]
+        first = run_offsets[i]
+        out[first] = switches[start] if n else total
+        n_out = 1
+        j = 0
+        while j < n:
+            length = (switches[start + j + 1] if j + 1 < n else total) - switches[start + j]
             j += 1
-    return out[:n_out]
+            if length > 0:
+                out[first + n_out] = length
+                n_out += 1
+            elif j < n:
+                out[first + n_out - 1] += ((switches[start + j + 1] if j + 1 < n else total)
+                                           - switches[start + j])
+                j += 1
+        run_offsets[i + 1] = first + n_out
+    return out[:run_offsets[n_blocks]], run_offsets

@@ -54,10 +54,10 @@ import numpy as np
 
 from imgprep_course._validation import as_array, as_crowd
 from imgprep_course.boxes import as_boxes
-from imgprep_course.datasets._rle_checks import (Runs, check_coordinates, image_size,
-                                                 one_size, pack, polygon_xy,
-                                                 raise_not_binary, read_counts, read_rles,
-                                                 rle_dicts, split)
+from imgprep_course.datasets._rle_checks import (COORDINATE_LIMIT, Runs, check_coordinates,
+                                                 image_size, one_size, pack, pack_runs,
+                                                 polygons_xy, raise_not_binary, read_counts,
+                                                 read_rles, rle_dicts, split)
 from imgprep_course.datasets._rle_groups import box_ious, group_iou, iou_operands, n_items
 from imgprep_course.datasets._rle_paths import implementation
 
@@ -227,14 +227,27 @@ def from_polygons(polygons: Sequence, height: int, width: int) -> list[RLE]:
            [0, 0, 0, 0, 0]], dtype=uint8)
     """
     height, width = image_size(height, width)
+    return pack_runs(*polygon_runs(polygons, height, width), height, width)
+
+
+def polygon_runs(polygons: Sequence, height: int, width: int) -> tuple[np.ndarray,
+                                                                       np.ndarray]:
+    """The runs of :func:`from_polygons`, uncompressed: ``runs, offsets``, polygon ``i``'s
+    runs being ``runs[offsets[i]:offsets[i + 1]]`` (the columns of a :class:`Runs`).
+
+    Examples
+    --------
+    >>> runs, offsets = polygon_runs([[0, 0, 4, 0, 0, 3]], 4, 5)
+    >>> runs.tolist(), offsets.tolist()
+    ([0, 3, 1, 2, 2, 1, 11], [0, 7])
+    """
     if not isinstance(polygons, (list, tuple)):
         raise TypeError(f"polygons must be a list of polygons, each [x1, y1, x2, y2, ...], "
                         f"got {type(polygons).__name__}")
+    xy, starts = polygons_xy(polygons, "polygons")
     # work: about the points of outlines the size of the image, traced at 5x scale
-    polygon_runs = implementation("polygon_runs", 10 * (height + width) * len(polygons))
-    runs = [polygon_runs(polygon_xy(polygon, f"polygons[{i}]"), height, width)
-            for i, polygon in enumerate(polygons)]
-    return pack(runs, height, width)
+    rasterise = implementation("polygon_runs", 10 * (height + width) * len(polygons))
+    return rasterise(xy, starts, height, width)
 
 
 def from_boxes(boxes, height: int, width: int) -> RLE | list[RLE]:
@@ -266,14 +279,15 @@ def from_boxes(boxes, height: int, width: int) -> RLE | list[RLE]:
     height, width = image_size(height, width)
     single = np.ndim(boxes) == 1 and np.size(boxes) > 0
     xywh = as_boxes(boxes, "boxes", fmt="xywh")
-    runs = []
-    polygon_runs = implementation("polygon_runs", 10 * (height + width) * len(xywh))
-    for i, (x, y, w, h) in enumerate(xywh):
-        x_end, y_end = x + w, y + h
-        corners = np.array([[x, y], [x, y_end], [x_end, y_end], [x_end, y]])
-        check_coordinates(corners, "boxes" if single else f"boxes[{i}]")
-        runs.append(polygon_runs(corners, height, width))
-    rles = pack(runs, height, width)
+    x, y, x_end, y_end = xywh[:, 0], xywh[:, 1], xywh[:, 0] + xywh[:, 2], xywh[:, 1] + xywh[:, 3]
+    corners = np.stack([x, y, x, y_end, x_end, y_end, x_end, y], axis=1).reshape(-1, 4, 2)
+    far = np.flatnonzero(np.abs(corners).max(axis=(1, 2), initial=0) > COORDINATE_LIMIT)
+    if far.size:
+        check_coordinates(corners[far[0]], "boxes" if single else f"boxes[{far[0]}]")
+    rasterise = implementation("polygon_runs", 10 * (height + width) * len(xywh))
+    runs, offsets = rasterise(corners.reshape(-1, 2), np.arange(0, 4 * len(xywh) + 1, 4),
+                              height, width)
+    rles = pack_runs(runs, offsets, height, width)
     return rles[0] if single else rles
 
 

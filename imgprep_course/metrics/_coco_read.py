@@ -15,6 +15,7 @@ import numpy as np
 
 from imgprep_course.datasets import coco_format as fmt
 from imgprep_course.datasets import masks
+from imgprep_course.datasets._rle_checks import join_runs, pack_runs, take_runs
 from imgprep_course.metrics._coco_core import Annotations
 
 
@@ -163,39 +164,51 @@ def mask_runs(segmentations: list, sizes: np.ndarray, records: list, source: str
     keeps its own size, even when it is not its image's: as in pycocotools, it then
     matches only masks of that size (the IoU of two sizes is -1).
     """
-    rles: list = list(segmentations)
-    polygons: dict = {}  # (height, width) -> [(annotation, polygon), ...]
+    rles: dict = {}      # record -> RLE dict
+    polygons: dict = {}  # (height, width) -> [(record, polygon), ...]
     for i, segmentation in enumerate(segmentations):
         if isinstance(segmentation, list) and segmentation and all(
                 isinstance(p, (list, tuple)) for p in segmentation):
             key = (int(sizes[i, 0]), int(sizes[i, 1]))
             polygons.setdefault(key, []).extend(
                 (i, p) for p in masks.drop_odd_coordinate(segmentation))
-        elif not isinstance(segmentation, dict):
+        elif isinstance(segmentation, dict):
+            rles[i] = segmentation
+        else:
             rles[i] = _one_segmentation(segmentation, sizes[i], records, i, source, name)
+    parts = []
     for (height, width), items in polygons.items():
         try:
-            parts = masks.from_polygons([p for _, p in items], height, width)
+            runs = masks.polygon_runs([p for _, p in items], height, width)
         except (ValueError, TypeError):
             for i in dict.fromkeys(i for i, _ in items):   # find and name the bad one
                 _one_segmentation(segmentations[i], sizes[i], records, i, source, name)
             raise
         owners = np.array([i for i, _ in items])
-        cuts = np.flatnonzero(np.diff(owners)) + 1
-        for group in np.split(np.arange(owners.size), cuts):
-            i = int(owners[group[0]])
-            rles[i] = (parts[group[0]] if group.size == 1
-                       else masks.merge([parts[j] for j in group]))
-    try:
-        unpacked = masks.unpack(rles)
-    except (ValueError, TypeError) as error:
-        match = re.match(r"^rles\[(\d+)\]", str(error))
-        if match is None:
-            raise
-        i = int(match.group(1))
-        label = fmt.record_label(source, name, i, records[i])
-        raise type(error)(f"{label}: 'segmentation'{str(error)[match.end():]}") from None
-    return unpacked
+        first = np.flatnonzero(np.diff(owners, prepend=-1))   # a record's are together
+        count = np.diff(np.append(first, owners.size))
+        alone = first[count == 1]
+        parts.append((owners[alone], masks.Runs(np.tile([height, width], (alone.size, 1)),
+                                                *take_runs(*runs, alone))))
+        if (count > 1).any():
+            several = np.flatnonzero(np.repeat(count > 1, count))
+            packed = pack_runs(*take_runs(*runs, several), height, width)
+            for group in np.split(np.arange(several.size),
+                                  np.flatnonzero(np.diff(owners[several])) + 1):
+                rles[int(owners[several[group[0]]])] = masks.merge(
+                    [packed[j] for j in group])
+    if rles:
+        rows = np.fromiter(rles, np.int64, len(rles))
+        try:
+            parts.append((rows, masks.unpack(list(rles.values()))))
+        except (ValueError, TypeError) as error:
+            match = re.match(r"^rles\[(\d+)\]", str(error))
+            if match is None:
+                raise
+            i = int(rows[int(match.group(1))])
+            label = fmt.record_label(source, name, i, records[i])
+            raise type(error)(f"{label}: 'segmentation'{str(error)[match.end():]}") from None
+    return join_runs(len(segmentations), parts)
 
 
 def _one_segmentation(segmentation, size, records: list, i: int, source: str | None,
