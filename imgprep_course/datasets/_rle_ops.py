@@ -250,8 +250,11 @@ def polygon_runs(xy, starts, height, width):
     ([0, 3, 1, 2, 2, 1, 11], [0, 7])
     """
     height, width = int(height), int(width)
-    switches, offsets = _polygon_switches(np.ascontiguousarray(xy, np.float64),
-                                          np.asarray(starts, np.int64), height, width)
+    xy, starts = np.ascontiguousarray(xy, np.float64), np.asarray(starts, np.int64)
+    if starts[0] != 0 or starts[-1] != xy.shape[0] or (np.diff(starts) < 0).any():
+        raise ValueError(f"starts must rise from 0 to the {xy.shape[0]} vertices, got "
+                         f"{starts.tolist()[:10]}")   # the kernel does not check bounds
+    switches, offsets = _polygon_switches(xy, starts, height, width)
     return _runs_from_switches(sort_blocks(switches, offsets, height * width), offsets,
                                height * width)
 
