@@ -41,7 +41,7 @@ class Counts(NamedTuple):
     chars: np.ndarray    # uint8, every string one after another
     lengths: np.ndarray  # (N,) int64
     sizes: np.ndarray    # (N, 2) int64
-    texts: list          # the strings, for error messages
+    texts: list          # the strings (bytes, or ASCII str), for error messages
     name: str
     single: bool
 
@@ -49,7 +49,9 @@ class Counts(NamedTuple):
         """Raise for a kernel's report of a bad string (``bad >= 0``), naming it."""
         if bad >= 0:
             label = self.name if self.single else f"{self.name}[{bad}]"
-            _raise_malformed(label, self.texts[bad], error, where, self.sizes[bad])
+            text = self.texts[bad]
+            _raise_malformed(label, text.encode("ascii") if isinstance(text, str) else text,
+                             error, where, self.sizes[bad])
 
 
 def read_counts(rles, name: str, allow_empty: bool = False) -> Counts:
@@ -68,6 +70,10 @@ def read_counts(rles, name: str, allow_empty: bool = False) -> Counts:
                         f"got {type(rles).__name__}")
     if not items and not allow_empty:
         raise ValueError(f"{name} must hold at least one RLE, got an empty list")
+
+    fast = _json_counts(items, name, single)
+    if fast is not None:
+        return fast
 
     def label(i: int) -> str:
         return name if single else f"{name}[{i}]"
@@ -103,6 +109,33 @@ def read_counts(rles, name: str, allow_empty: bool = False) -> Counts:
     lengths = np.fromiter(map(len, texts), np.int64, len(texts))
     return Counts(np.frombuffer(b"".join(texts), np.uint8), lengths,
                   np.array(sizes, np.int64).reshape(-1, 2), texts, name, single)
+
+
+def _json_counts(items: list, name: str, single: bool) -> Counts | None:
+    """The counts of compressed RLE dicts as JSON gives them (``size`` two ints >= 0,
+    ``counts`` a non-empty ASCII string, or all bytes), checked all together; None if
+    any is otherwise, for :func:`read_counts`' loop to name it."""
+    try:
+        if not set(map(type, items)) <= {dict}:
+            return None
+        sizes = [rle["size"] for rle in items]
+        counts = [rle["counts"] for rle in items]
+    except KeyError:
+        return None
+    kinds = set(map(type, counts))
+    if not (kinds <= {str} or kinds <= {bytes}) or not set(map(type, sizes)) <= {list} \
+            or not set(map(len, sizes)) <= {2} \
+            or not set(map(type, chain.from_iterable(sizes))) <= {int}:
+        return None
+    try:
+        chars = "".join(counts).encode("ascii") if kinds == {str} else b"".join(counts)
+        shape = np.array(sizes, np.int64).reshape(-1, 2)
+    except (UnicodeEncodeError, OverflowError):
+        return None
+    lengths = np.fromiter(map(len, counts), np.int64, len(counts))
+    if (lengths == 0).any() or (shape < 0).any():
+        return None
+    return Counts(np.frombuffer(chars, np.uint8), lengths, shape, counts, name, single)
 
 
 def read_rles(rles, name: str, allow_empty: bool = False) -> tuple[Runs, bool]:
