@@ -197,6 +197,22 @@ def test_pair_ious_twin_equals_kernel_on_runs_with_empty_ones(pieces, seed):
     assert_same(_rle_numpy.pair_ious(*args), _rle_ops.pair_ious(*args))
 
 
+@CASES
+@given(st.lists(st.integers(1, 6), min_size=1, max_size=12), st.booleans(),
+       st.integers(0, 2 ** 32 - 1))
+def test_intersection_of_foreground_intervals_equals_the_walk(runs, first_empty, seed):
+    """Where no run after the first is 0, counting over the foreground intervals gives
+    pycocotools' walk's intersection, for RLEs of every parity and first run."""
+    a = np.array(([0] if first_empty else []) + runs, np.int64)
+    total = int(a.sum())
+    pixels = np.repeat(np.uint8([0, 1]), [total // 2, total - total // 2])
+    b = _rle_numpy.encode(np.random.default_rng(seed).permutation(pixels).reshape(1, -1, 1))
+    b = _rle.parse_counts(b[0], np.array([b[0].size]), np.array([[1, total]]))[0]
+    for x, y in ((a, b), (b, a), (a, a)):
+        assert _rle_ops._intersection(x, y) == _rle_ops._combine(x, y, False,
+                                                                 np.empty(0, np.int64))[1]
+
+
 coordinates = st.floats(-4, 14, allow_nan=False).map(lambda v: round(v * 4) / 4)
 
 

@@ -211,7 +211,8 @@ def pair_ious(dt_runs, dt_offsets, dt_sizes, gt_runs, gt_offsets, gt_sizes, dt_i
     ground truth (``crowd[p]``) the union is the detection's area.
     """
     dt_boxes, dt_areas = boxes_and_areas(dt_runs, dt_offsets, dt_sizes)
-    gt_boxes, _ = boxes_and_areas(gt_runs, gt_offsets, gt_sizes)
+    gt_boxes, gt_areas = boxes_and_areas(gt_runs, gt_offsets, gt_sizes)
+    dt_plain, gt_plain = _plain(dt_runs, dt_offsets), _plain(gt_runs, gt_offsets)
     out = np.zeros(dt_index.size)
     no_runs = np.empty(0, np.int64)
     for p in range(dt_index.size):
@@ -224,10 +225,54 @@ def pair_ious(dt_runs, dt_offsets, dt_sizes, gt_runs, gt_offsets, gt_sizes, dt_i
         else:
             a = dt_runs[dt_offsets[d]:dt_offsets[d + 1]]
             b = gt_runs[gt_offsets[g]:gt_offsets[g + 1]]
-            _, inter, union = _combine(a, b, False, no_runs)
+            if dt_plain[d] and gt_plain[g]:
+                inter = _intersection(a, b)
+                union = dt_areas[d] + gt_areas[g] - inter
+            else:
+                _, inter, union = _combine(a, b, False, no_runs)
             if inter:
                 out[p] = inter / (dt_areas[d] if crowd[p] else union)
     return out
+
+
+@kernel
+def _plain(runs, offsets):
+    """For each RLE, whether its runs after the first are all > 0: then pycocotools'
+    walk counts its pixels exactly (a run of 0 inside can end the walk early)."""
+    n = offsets.size - 1
+    plain = np.ones(n, np.bool_)
+    for i in range(n):
+        for j in range(offsets[i] + 1, offsets[i + 1]):
+            if runs[j] == 0:
+                plain[i] = False
+                break
+    return plain
+
+
+@kernel
+def _intersection(a, b):
+    """Pixels in the foreground of both RLEs (of one size), found by walking their
+    foreground intervals side by side: half the steps of a walk over every run."""
+    if a.size < 2 or b.size < 2:
+        return 0
+    inter = 0
+    i = j = 1
+    start_a, start_b = a[0], b[0]
+    end_a, end_b = start_a + a[1], start_b + b[1]
+    while True:
+        inter += max(min(end_a, end_b) - max(start_a, start_b), 0)
+        if end_a <= end_b:
+            i += 2
+            if i >= a.size:
+                return inter
+            start_a = end_a + a[i - 1]
+            end_a = start_a + a[i]
+        else:
+            j += 2
+            if j >= b.size:
+                return inter
+            start_b = end_b + b[j - 1]
+            end_b = start_b + b[j]
 
 
 def polygon_runs(xy, starts, height, width):
