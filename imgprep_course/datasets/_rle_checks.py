@@ -8,6 +8,7 @@ and the bad value.
 
 from __future__ import annotations
 
+import array
 import operator
 from itertools import chain
 from typing import NamedTuple
@@ -44,6 +45,7 @@ class Counts(NamedTuple):
     texts: list          # the strings (bytes, or ASCII str), for error messages
     name: str
     single: bool
+    given: dict | None = None  # RLE index -> its uncompressed runs, when not encoded
 
     def check(self, bad: int, error: int, where: int) -> None:
         """Raise for a kernel's report of a bad string (``bad >= 0``), naming it."""
@@ -54,11 +56,13 @@ class Counts(NamedTuple):
                              error, where, self.sizes[bad])
 
 
-def read_counts(rles, name: str, allow_empty: bool = False) -> Counts:
+def read_counts(rles, name: str, allow_empty: bool = False,
+                encode_given: bool = True) -> Counts:
     """Check one RLE or a list of them and give their counts strings.
 
-    Uncompressed runs are checked here and compressed; compressed strings are checked
-    by the kernel that reads them (:meth:`Counts.check` raises for them).
+    Uncompressed runs are checked here and compressed (or, without ``encode_given``,
+    left as they are in :attr:`Counts.given`, their strings empty); compressed strings
+    are checked by the kernel that reads them (:meth:`Counts.check` raises for them).
     """
     single = isinstance(rles, dict)
     if single:
@@ -101,14 +105,15 @@ def read_counts(rles, name: str, allow_empty: bool = False) -> Counts:
         else:
             given_runs[i] = _uncompressed_runs(counts, label(i), height * width)
             texts.append(b"")
-    if given_runs:
+    if given_runs and encode_given:
         chars, starts = _runs_to_chars(*_codes.concatenate(list(given_runs.values())))
         text, bounds = chars.tobytes(), starts.tolist()
         for k, i in enumerate(given_runs):
             texts[i] = text[bounds[k]:bounds[k + 1]]
     lengths = np.fromiter(map(len, texts), np.int64, len(texts))
     return Counts(np.frombuffer(b"".join(texts), np.uint8), lengths,
-                  np.array(sizes, np.int64).reshape(-1, 2), texts, name, single)
+                  np.array(sizes, np.int64).reshape(-1, 2), texts, name, single,
+                  None if encode_given else given_runs)
 
 
 def _json_counts(items: list, name: str, single: bool) -> Counts | None:
@@ -145,15 +150,33 @@ def read_rles(rles, name: str, allow_empty: bool = False) -> tuple[Runs, bool]:
     """
     if isinstance(rles, Runs):
         return rles, False
-    counts = read_counts(rles, name, allow_empty)
+    counts = read_counts(rles, name, allow_empty, encode_given=False)
     parse_counts = implementation("parse_counts", counts.chars.size)
     runs, offsets, *problem = parse_counts(counts.chars, counts.lengths, counts.sizes)
     counts.check(*problem)
-    return Runs(counts.sizes, runs, offsets), counts.single
+    out = Runs(counts.sizes, runs, offsets)
+    if counts.given:  # the uncompressed ones, whose strings were left empty
+        n, given = len(counts.lengths), counts.given
+        rows = np.fromiter(given, np.int64, len(given))
+        others = np.setdiff1d(np.arange(n), rows)
+        out = join_runs(n, [(others, Runs(counts.sizes[others], *take_runs(runs, offsets,
+                                                                           others))),
+                            (rows, Runs(counts.sizes[rows],
+                                        *_codes.concatenate(list(given.values()))))])
+    return out, counts.single
 
 
 def _uncompressed_runs(counts, label: str, total: int) -> np.ndarray:
-    runs = as_array(counts, f"{label}['counts']", ndim=1, kinds="iu")
+    runs = None
+    if type(counts) is list:  # a C loop that refuses what is not an int, as as_array does
+        try:
+            runs = np.frombuffer(array.array("q", counts), np.int64) if counts else None
+        except (TypeError, OverflowError):
+            pass
+        if runs is not None and runs.max() <= 1 and bool in set(map(type, counts)):
+            runs = None  # bools pass as ints: as_array decides (all bools are refused)
+    if runs is None:
+        runs = as_array(counts, f"{label}['counts']", ndim=1, kinds="iu")
     if (runs < 0).any():
         raise ValueError(f"{label}['counts'] has a negative run length: "
                          f"{int(runs[runs < 0][0])} at index {int(np.argmax(runs < 0))}")

@@ -366,7 +366,7 @@ def compress(rles: RLE | Sequence[RLE]) -> RLE | list[RLE]:
     {'size': [2, 3], 'counts': b'123'}
     """
     unpacked, single = read_rles(rles, "rles", allow_empty=True)
-    packed = pack(split(unpacked), sizes=unpacked.sizes)
+    packed = pack_runs(unpacked.runs, unpacked.offsets, sizes=unpacked.sizes)
     return packed[0] if single else packed
 
 
