@@ -69,11 +69,13 @@ def test_codec_twins_equal_kernels(stack):
     assert_same(_rle_numpy.parse_counts(chars, lengths, sizes), parsed)
     runs, offsets = parsed[:2]
     assert_same(_rle_numpy.runs_to_chars(runs, offsets), _rle.runs_to_chars(runs, offsets))
-    out_twin = np.full((stack.shape[2], stack.shape[0] * stack.shape[1]), 7, np.uint8)
+    out_twin = np.zeros((stack.shape[2], stack.shape[0] * stack.shape[1]), np.uint8)
     out_kernel = out_twin.copy()
     assert_same(_rle_numpy.decode_counts(chars, lengths, sizes, out_twin),
                 _rle.decode_counts(chars, lengths, sizes, out_kernel))
     assert_same(out_twin, out_kernel)
+    # the masks themselves, column after column
+    assert_same(out_kernel, stack.transpose(2, 1, 0).reshape(out_kernel.shape))
 
 
 @CASES

@@ -351,10 +351,11 @@ def _longest(lengths):
 
 @kernel
 def decode_counts(chars, lengths, sizes, out):
-    """Paint RLE ``i`` (counts string ``i``) into ``out[i]``, a row of ``H * W`` pixels.
+    """Paint RLE ``i`` (counts string ``i``) into ``out[i]``, a row of ``H * W`` zeros.
 
-    Every pixel is written (``out`` may be uninitialised). Returns ``bad, error,
-    where`` as :func:`parse_counts`.
+    Only the foreground is written: the zeros of a fresh ``np.zeros`` are pages the
+    system maps on first use, so a mostly empty mask costs little. Returns ``bad,
+    error, where`` as :func:`parse_counts`.
     """
     runs = np.empty(_longest(lengths), np.int64)
     start = 0
@@ -366,10 +367,9 @@ def decode_counts(chars, lengths, sizes, out):
             return i, error, where
         row = out[i]
         position = 0
-        value = np.uint8(0)
-        for j in range(n_runs):
+        for j in range(1, n_runs, 2):  # background, foreground, background, ...
+            position += runs[j - 1]
             for k in range(position, position + runs[j]):
-                row[k] = value
+                row[k] = 1
             position += runs[j]
-            value ^= np.uint8(1)
     return -1, OK, 0

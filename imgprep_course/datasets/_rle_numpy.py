@@ -224,11 +224,12 @@ def encode(stack: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
 
 
 def decode_counts(chars, lengths, sizes, out):
-    """Paint RLE ``i`` into ``out[i]``; returns ``bad, error, where`` (as the kernel).
+    """Paint RLE ``i`` into ``out[i]`` (zeros); returns ``bad, error, where`` (as the
+    kernel).
 
     Examples
     --------
-    >>> out = np.empty((1, 4), np.uint8)
+    >>> out = np.zeros((1, 4), np.uint8)
     >>> decode_counts(np.frombuffer(b"112", np.uint8), np.array([3]), np.array([[2, 2]]), out)
     (-1, 0, 0)
     >>> out.tolist()

@@ -134,7 +134,7 @@ def decode(rles: RLE | Sequence[RLE]) -> np.ndarray:
     counts = read_counts(rles, "rles")
     height, width = one_size(counts.sizes, "rles")
     n = counts.sizes.shape[0]
-    flat = np.empty((n, height * width), np.uint8)
+    flat = np.zeros((n, height * width), np.uint8)   # the kernels paint the foreground
     decode_counts = implementation("decode_counts", flat.size)
     counts.check(*decode_counts(counts.chars, counts.lengths, counts.sizes, flat))
     masks = flat.reshape(n, width, height).transpose(2, 1, 0)
