@@ -90,36 +90,56 @@ def _parse_one(text, total, runs):
     index (``NEGATIVE_RUN``) or the sum of the runs (``WRONG_TOTAL``, when they do not
     add up to ``total``). An empty string gives no runs and no error.
     """
-    error, where = _check_characters(text)
-    if error != OK:
-        return 0, error, where
+    # one pass: the character checks come from what the pass sees (a character outside
+    # '0'..'o' sets a bit above 0x3F of ``seen``), and are made first only for a string
+    # that fails, so that its error is the one a check before the parse would give
+    n = text.size
     n_runs = 0
     covered = np.int64(0)
+    two_back = one_back = np.int64(0)  # the runs before: registers, not memory
+    seen = np.int64(0)
     p = 0
-    while p < text.size:
-        value = np.int64(0)
-        shift = 0
-        while True:
+    while p < n:
+        group = np.int64(text[p]) - 48
+        seen |= group
+        value = group & 0x1F
+        shift = 5
+        p += 1
+        while group & 0x20:
+            if p == n:
+                return _failure(text, n_runs, TRUNCATED, n)
             group = np.int64(text[p]) - 48
+            seen |= group
             value |= (group & 0x1F) << shift
-            p += 1
             shift += 5
-            if not group & 0x20:
-                break
+            p += 1
         if shift > 60:
-            return n_runs, TOO_LONG, p
+            return _failure(text, n_runs, TOO_LONG, p)
         if group & 0x10:
             value |= np.int64(-1) << shift
         if n_runs > 2:
-            value += runs[n_runs - 2]
+            value += two_back
         if value < 0:
-            return n_runs, NEGATIVE_RUN, n_runs
+            return _failure(text, n_runs, NEGATIVE_RUN, n_runs)
         runs[n_runs] = value
+        two_back, one_back = one_back, value
         n_runs += 1
         covered += value
-    if text.size and covered != total:
+    if seen & ~0x3F:
+        return _failure(text, n_runs, OK, 0)
+    if n and covered != total:
         return n_runs, WRONG_TOTAL, covered
     return n_runs, OK, 0
+
+
+@kernel
+def _failure(text, n_runs, error, where):
+    """``_parse_one``'s answer for a string that fails with ``error`` at ``where``,
+    unless a character check fails first (then no runs, and that error)."""
+    first, at = _check_characters(text)
+    if first != OK:
+        return 0, first, at
+    return n_runs, error, where
 
 
 @kernel
