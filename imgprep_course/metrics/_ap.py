@@ -183,7 +183,10 @@ def accumulate_coco(order: np.ndarray, starts: np.ndarray, matched: np.ndarray,
     # columns x detections, so that a category's rows below are contiguous
     counted = np.ascontiguousarray(~ignored.reshape(-1, columns).T)
     matched = np.ascontiguousarray(matched.reshape(-1, columns).T)
-    count = np.int32 if order.size < 2 ** 31 else np.int64   # small temporaries are fast
+    # one buffer for every category's running counts: fresh memory costs a page fault
+    # per 4 KB, more than the sums themselves
+    widest = int(np.diff(starts).max(initial=0))
+    running = np.empty((n_rows, widest), np.int32 if widest < 2 ** 31 else np.int64)
     precision = np.zeros((n_cat, n_rows, n_rec))
     scores = np.zeros((n_cat, n_rows, n_rec))
     recall = np.zeros((n_cat, n_rows))
@@ -200,7 +203,8 @@ def accumulate_coco(order: np.ndarray, starts: np.ndarray, matched: np.ndarray,
         row, at = np.divmod(np.flatnonzero(true), end - start)
         found = np.bincount(row, minlength=n_rows)
         tp = np.arange(row.size) - (np.cumsum(found) - found)[row] + 1  # 1, 2, ... per row
-        fp = np.cumsum(kept, axis=1, dtype=count)[row, at] - tp
+        so_far = np.cumsum(kept, axis=1, out=running[:, :end - start])
+        fp = so_far[row, at] - tp
         width = max(1, int(found.max(initial=0)))
         envelope = np.zeros((n_rows, width))
         envelope[row, tp - 1] = tp / (fp.astype(np.float64) + tp + np.spacing(1))

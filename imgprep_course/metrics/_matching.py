@@ -59,7 +59,7 @@ def greedy_match(ious, scores, iou_threshold: float = 0.5, iscrowd=None) -> np.n
     matches = match_ranked(order[ranks], np.tile(np.arange(n_gt), n_dt),
                            iou[order].astype(np.float64).ravel(), ranks,
                            np.array([float(iou_threshold)]), crowd[None, :], crowd, n_dt)
-    return matches[:, 0, 0]
+    return matches[:, 0, 0].astype(np.int64)
 
 
 def match_ranked(pair_dt: np.ndarray, pair_gt: np.ndarray, ious: np.ndarray,
@@ -88,14 +88,15 @@ def match_ranked(pair_dt: np.ndarray, pair_gt: np.ndarray, ious: np.ndarray,
 
     Returns
     -------
-    (n_dt, T, A) ndarray of int64
+    (n_dt, T, A) ndarray of int32 (int64 past 2 ** 31 ground truths)
         The ground-truth row each detection matched, or -1.
     """
     n_thr, (n_area, n_gt) = thresholds.size, gt_ignored.shape
     width = n_thr * n_area                                   # column t * A + a
     lowest = np.repeat(np.minimum(thresholds, 1 - 1e-10), n_area)
     ignored = np.tile(gt_ignored.T, (1, n_thr))              # (n_gt, width)
-    matches = np.full((n_dt, width), -1, np.int64)
+    # ground-truth rows as int32 where they fit: half the memory to fill and to write
+    matches = np.full((n_dt, width), -1, np.int32 if n_gt < 2 ** 31 else np.int64)
     taken = np.zeros((n_gt, width), bool)
     cuts = np.concatenate(([0], np.flatnonzero(np.diff(ranks)) + 1, [ranks.size]))
     for start, end in zip(cuts[:-1], cuts[1:]):
