@@ -324,14 +324,22 @@ def sort_blocks(values: np.ndarray, offsets: np.ndarray, bound: int) -> np.ndarr
 @kernel
 def _polygon_switches(xy, starts, height, width):
     """Positions (column-major) where each rasterised polygon switches, unsorted:
-    polygon ``i``'s are ``switches[offsets[i]:offsets[i + 1]]``."""
+    polygon ``i``'s are ``switches[offsets[i]:offsets[i + 1]]``.
+
+    pycocotools traces every point of the boundary at 5x scale and keeps the steps
+    between two points whose left column is a pixel centre (``5 k + 2``). Along an edge
+    wider than tall every step moves one column, so only every fifth is visited here;
+    the points it reads are computed with pycocotools' arithmetic, so the switches are
+    the same, and an edge taller than wide is walked point by point.
+    """
     scale = float(POLYGON_UPSAMPLING)
+    step = POLYGON_UPSAMPLING
+    centre = (POLYGON_UPSAMPLING - 1) // 2   # the scaled column of a pixel centre, mod 5
     n = starts.size - 1
     # the vertices at 5x scale, each polygon closed (its first vertex again after its
     # last): polygon i's k + 1 vertices start at starts[i] + i
     xs = np.empty(xy.shape[0] + n, np.int64)
     ys = np.empty(xy.shape[0] + n, np.int64)
-    longest = 0
     n_traced = 0
     for i in range(n):
         base, k = starts[i] + i, starts[i + 1] - starts[i]
@@ -339,18 +347,15 @@ def _polygon_switches(xy, starts, height, width):
             xs[base + j] = int(scale * xy[starts[i] + j, 0] + 0.5)
             ys[base + j] = int(scale * xy[starts[i] + j, 1] + 0.5)
         xs[base + k], ys[base + k] = xs[base], ys[base]
-        n_points = 0
         for j in range(base, base + k):
-            n_points += max(abs(xs[j] - xs[j + 1]), abs(ys[j] - ys[j + 1])) + 1
-        longest = max(longest, n_points)
-        n_traced += n_points
-    u = np.empty(longest, np.int64)
-    v = np.empty(longest, np.int64)
-    switches = np.empty(n_traced, np.int64)
+            n_traced += max(abs(xs[j] - xs[j + 1]), abs(ys[j] - ys[j + 1])) + 1
+    switches = np.empty(n_traced, np.int64)   # at most one per traced point
     offsets = np.zeros(n + 1, np.int64)
     for i in range(n):
         base, k = starts[i] + i, starts[i + 1] - starts[i]
-        m = 0
+        count = offsets[i]
+        u_prev = v_prev = 0
+        started = False
         for j in range(base, base + k):
             x0, x1, y0, y1 = xs[j], xs[j + 1], ys[j], ys[j + 1]
             dx, dy = abs(x1 - x0), abs(y0 - y1)
@@ -360,33 +365,43 @@ def _polygon_switches(xy, starts, height, width):
                 y0, y1 = y1, y0
             if dx >= dy:
                 slope = (y1 - y0) / dx if dx else np.nan
-                for d in range(dx + 1):
-                    t = dx - d if flip else d
-                    u[m] = t + x0
-                    v[m] = int(y0 + slope * t + 0.5)
-                    m += 1
+                t = dx if flip else 0                        # the edge's first point
+                u, v = t + x0, int(y0 + slope * t + 0.5)
+                if started and u != u_prev:
+                    count = _crossing(u if u < u_prev else u - 1, min(v, v_prev), scale,
+                                      height, width, switches, count)
+                # the step between t = s and s + 1 has column x0 + s on its left
+                for s in range((centre - x0) % step, dx, step):
+                    low = min(int(y0 + slope * s + 0.5), int(y0 + slope * (s + 1) + 0.5))
+                    count = _crossing(x0 + s, low, scale, height, width, switches, count)
+                t = 0 if flip else dx                        # and its last
+                u_prev, v_prev = t + x0, int(y0 + slope * t + 0.5)
             else:
                 slope = (x1 - x0) / dy
                 for d in range(dy + 1):
                     t = dy - d if flip else d
-                    v[m] = t + y0
-                    u[m] = int(x0 + slope * t + 0.5)
-                    m += 1
-        # Column crossings, scaled back to pixels: (column, first row inside).
-        n_switches = offsets[i]
-        for j in range(1, m):
-            if u[j] == u[j - 1]:
-                continue
-            column = float(u[j] if u[j] < u[j - 1] else u[j] - 1)
-            column = (column + 0.5) / scale - 0.5
-            if np.floor(column) != column or column < 0 or column > width - 1:
-                continue
-            row = (min(v[j], v[j - 1]) + 0.5) / scale - 0.5
-            row = np.ceil(min(max(row, 0.0), float(height)))
-            switches[n_switches] = int(column) * height + int(row)
-            n_switches += 1
-        offsets[i + 1] = n_switches
+                    u, v = int(x0 + slope * t + 0.5), t + y0
+                    if (started or d) and u != u_prev:
+                        count = _crossing(u if u < u_prev else u - 1, min(v, v_prev), scale,
+                                          height, width, switches, count)
+                    u_prev, v_prev = u, v
+            started = True
+        offsets[i + 1] = count
     return switches[:offsets[n]], offsets
+
+
+@kernel
+def _crossing(column, v_low, scale, height, width, switches, count):
+    """Record the switch of a step whose left column (at 5x scale) is ``column`` and
+    whose lower point is at ``v_low``, if that column is a pixel centre inside the
+    image: pycocotools' arithmetic. Returns the new count of ``switches``."""
+    x = (float(column) + 0.5) / scale - 0.5
+    if np.floor(x) != x or x < 0 or x > width - 1:
+        return count
+    row = (v_low + 0.5) / scale - 0.5
+    row = np.ceil(min(max(row, 0.0), float(height)))
+    switches[count] = int(x) * height + int(row)
+    return count + 1
 
 
 @kernel
