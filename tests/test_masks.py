@@ -192,6 +192,14 @@ def test_compress_and_uncompress_equal_pycocotools(seed):
     assert masks.compress(uncompressed[0]) == rles[0]
     mixed = [uncompressed[0], rles[1], {**rles[2], "counts": rles[2]["counts"].decode()}]
     np.testing.assert_array_equal(masks.decode(mixed), coco.decode(rles[:3]))
+    # read to runs (the uncompressed ones without a detour through strings): the same
+    mixed = [rles[0], uncompressed[1], rles[2], uncompressed[3]] + rles[4:]
+    assert masks.compress(mixed) == rles
+    runs, expected = masks.unpack(mixed), masks.unpack(rles)
+    for got, want in zip(runs, expected):
+        np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(masks.iou(mixed, rles, [0] * len(rles)),
+                                  coco.iou(rles, rles, [0] * len(rles)))
 
 
 # --------------------------------------------------------------- polygons and boxes
