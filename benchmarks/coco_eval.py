@@ -13,7 +13,8 @@ numbers: for the peers, ``COCO(gt_file)``, ``loadRes(dt_file)``, ``evaluate``,
 ``accumulate``, ``summarize``; for us ``python -m imgprep_course coco-eval GT DT``. The
 script checks that all three give the same 12 numbers, then prints the best wall-clock
 time of ``--repeat`` runs (the tools take turns, so a burst of load on the shared
-machine hits all of them), the CPU time of that run, and the ratios::
+machine hits all of them, and each turn starts with the next tool, so that none always
+runs straight after the same one), the CPU time of that run, and the ratios::
 
     python benchmarks/coco_eval.py [--images 5000] [--iou-type bbox segm] [--repeat 3]
 
@@ -180,9 +181,10 @@ def main() -> None:
         tools = commands(ground_truth, result_file, iou_type)
         numbers = {tool: twelve_numbers(tool, command) for tool, command in tools.items()}
         best = {tool: (np.inf, np.inf) for tool in tools}
-        for _ in range(args.repeat):
-            for tool, command in tools.items():
-                wall, cpu, _ = run(command)
+        names = list(tools)
+        for turn in range(args.repeat):
+            for tool in names[turn % len(names):] + names[:turn % len(names)]:
+                wall, cpu, _ = run(tools[tool])
                 best[tool] = min(best[tool], (wall, cpu))
         print(f"\n{iou_type}: {args.images} images, {len(gt['annotations'])} ground truths, "
               f"{len(results)} detections, 10 categories; best of {args.repeat} whole "
