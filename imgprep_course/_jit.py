@@ -20,6 +20,7 @@ lesson-sized mask work and short CLI runs never load numba (see
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib
 import importlib.util
@@ -64,19 +65,83 @@ def in_numba_cache(module: str, function: str) -> bool:
     """
     if not use_cache():
         return False
-    source = Path(importlib.util.find_spec(module).origin).resolve()
-    root = os.environ.get("NUMBA_CACHE_DIR")
-    if root:
-        folder = source.parent.name + "_" + hashlib.sha1(
-            str(source.parent).encode()).hexdigest()
-        where = Path(root) / folder
-    else:
-        where = source.parent / "__pycache__"
-    version = f"py{sys.version_info.major}{sys.version_info.minor}"
+    source = _source(module)
     try:
-        return any(where.glob(f"{source.stem}.{function}-*.{version}.nbi"))
+        return any(_cache_folder(source).glob(f"{source.stem}.{function}-*.{_VERSION}.nbi"))
     except OSError:
         return False
+
+
+#: How numba's cache files name the running Python (``py311``).
+_VERSION = f"py{sys.version_info.major}{sys.version_info.minor}"
+
+
+def _source(module: str) -> Path:
+    return Path(importlib.util.find_spec(module).origin).resolve()
+
+
+def _cache_folder(source: Path) -> Path:
+    """Where numba 0.5x-0.6x keeps the cache files of the kernels of ``source``."""
+    root = os.environ.get("NUMBA_CACHE_DIR")
+    if root:
+        return Path(root) / (source.parent.name + "_" + hashlib.sha1(
+            str(source.parent).encode()).hexdigest())
+    return source.parent / "__pycache__"
+
+
+def forget_stale_kernels(module: str) -> None:
+    """Delete the cached kernels of ``module`` if a module they compile in has changed.
+
+    numba checks a cached kernel against the time stamp and size of its own file only:
+    a kernel that calls a kernel of another module, or reads a constant of one, keeps
+    its old machine code when only that other module changes (a ``git pull`` that
+    touches one file does that). So a digest of the module's source and of every
+    library module it imports, and they import, is kept beside its cache files; when it
+    no longer matches, its cache files are deleted and its kernels compile afresh.
+    Called by each kernel module when it is imported (compilation is lazy, later).
+
+    Examples
+    --------
+    >>> forget_stale_kernels("imgprep_course.datasets._rle_ops")  # nothing stale: no-op
+    """
+    if not use_cache():
+        return
+    source = _source(module)
+    digest = hashlib.sha1(b"".join(path.read_bytes()
+                                   for path in _library_imports(source))).hexdigest()
+    folder = _cache_folder(source)
+    stamp = folder / f"{source.stem}.sources-{_VERSION}.sha1"
+    try:
+        if stamp.read_text() == digest:
+            return
+    except OSError:
+        pass
+    try:
+        for path in [*folder.glob(f"{source.stem}.*.{_VERSION}.nbi"),
+                     *folder.glob(f"{source.stem}.*.{_VERSION}.*.nbc")]:
+            path.unlink(missing_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
+        written = folder / f"{stamp.name}.{os.getpid()}"
+        written.write_text(digest)
+        os.replace(written, stamp)
+    except OSError:  # a read-only installation: numba then keeps no cache here either
+        pass
+
+
+def _library_imports(source: Path) -> list[Path]:
+    """``source`` and the files of the library modules it imports at its top level,
+    and they import, in a fixed order."""
+    found, todo = {source: None}, [source]
+    while todo:
+        tree = ast.parse(todo.pop().read_text(encoding="utf-8"))
+        for node in tree.body:
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+                    "imgprep_course"):
+                path = _source(node.module)
+                if path not in found:
+                    found[path] = None
+                    todo.append(path)
+    return sorted(found)
 
 
 def import_numba() -> ModuleType:

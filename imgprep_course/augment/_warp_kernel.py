@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from imgprep_course._jit import kernel
+from imgprep_course._jit import forget_stale_kernels, kernel
 from imgprep_course.augment._warp_modes import CONSTANT as _CONSTANT
 from imgprep_course.augment._warp_modes import NEAREST as _NEAREST
 from imgprep_course.augment._warp_modes import REFLECT as _REFLECT
 from imgprep_course.augment._warp_modes import WRAP as _WRAP
+
+forget_stale_kernels(__name__)  # numba would keep kernels compiled from older imports
 
 
 @kernel(nogil=True)

@@ -21,10 +21,12 @@ from __future__ import annotations
 import numpy as np
 from numba.cpython.unsafe.numbers import trailing_zeros
 
-from imgprep_course._jit import kernel
+from imgprep_course._jit import forget_stale_kernels, kernel
 from imgprep_course.datasets._rle_numpy import OK, TOO_LONG, TRUNCATED  # noqa: F401
 from imgprep_course.datasets._rle_numpy import (BAD_CHARACTER, NEGATIVE_RUN,  # noqa: F401
                                                 WRONG_TOTAL)
+
+forget_stale_kernels(__name__)  # numba would keep kernels compiled from older imports
 
 # What ``_scan_runs`` returns instead of a number of runs.
 NOT_BINARY = -1

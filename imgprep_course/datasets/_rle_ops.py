@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from imgprep_course._jit import kernel
+from imgprep_course._jit import forget_stale_kernels, kernel
 from imgprep_course.datasets._rle import OK, _longest, _parse_one
 from imgprep_course.datasets._rle_numpy import POLYGON_UPSAMPLING
+
+forget_stale_kernels(__name__)  # numba would keep kernels compiled from older imports
 
 
 # ------------------------------------------------------------------ measurements
