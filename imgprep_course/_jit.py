@@ -20,11 +20,11 @@ lesson-sized mask work and short CLI runs never load numba (see
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import importlib
 import importlib.util
 import os
+import re
 import sys
 import threading
 from pathlib import Path
@@ -133,15 +133,16 @@ def _library_imports(source: Path) -> list[Path]:
     and they import, in a fixed order."""
     found, todo = {source: None}, [source]
     while todo:
-        tree = ast.parse(todo.pop().read_text(encoding="utf-8"))
-        for node in tree.body:
-            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
-                    "imgprep_course"):
-                path = _source(node.module)
-                if path not in found:
-                    found[path] = None
-                    todo.append(path)
+        for name in _TOP_LEVEL_IMPORT.findall(todo.pop().read_text(encoding="utf-8")):
+            path = _source(name)
+            if path not in found:
+                found[path] = None
+                todo.append(path)
     return sorted(found)
+
+
+#: ``from imgprep_course.x import ...`` at the start of a line: a top-level import.
+_TOP_LEVEL_IMPORT = re.compile(r"^from (imgprep_course(?:\.\w+)*) import", re.MULTILINE)
 
 
 def import_numba() -> ModuleType:
