@@ -15,8 +15,9 @@ and ``true`` are refused (a ``TypeError`` naming the field), as are NaN and infi
 an integer (``1.0``); strings are ids too, in the evaluator, when all ids are strings.
 
 Files are parsed with orjson (several times faster than :mod:`json` on COCO's large
-files), with the garbage collector paused (see :func:`collector_paused`); a file that orjson refuses is parsed again with :mod:`json`, which names the
-line and column of the problem and, like pycocotools, reads ``NaN`` and ``Infinity``.
+files), with the garbage collector paused (see :func:`collector_paused`); a file that
+orjson refuses is parsed again with :mod:`json`, which names the line and column of the
+problem and, like pycocotools, reads ``NaN`` and ``Infinity``.
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ from typing import Any
 import numpy as np
 import orjson
 
-__all__ = ["load_json", "collector_paused", "record_label", "column", "ids_of", "numbers", "boxes_of",
-           "flags_of", "positions", "validate_instances"]
+__all__ = ["load_json", "collector_paused", "record_label", "column", "ids_of", "numbers",
+           "boxes_of", "flags_of", "positions", "validate_instances"]
 
 _MISSING = object()
 _NUMBER_TYPES = (int, float, np.integer, np.floating)

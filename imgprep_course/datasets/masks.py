@@ -279,7 +279,8 @@ def from_boxes(boxes, height: int, width: int) -> RLE | list[RLE]:
     height, width = image_size(height, width)
     single = np.ndim(boxes) == 1 and np.size(boxes) > 0
     xywh = as_boxes(boxes, "boxes", fmt="xywh")
-    x, y, x_end, y_end = xywh[:, 0], xywh[:, 1], xywh[:, 0] + xywh[:, 2], xywh[:, 1] + xywh[:, 3]
+    x, y = xywh[:, 0], xywh[:, 1]
+    x_end, y_end = x + xywh[:, 2], y + xywh[:, 3]
     corners = np.stack([x, y, x, y_end, x_end, y_end, x_end, y], axis=1).reshape(-1, 4, 2)
     far = np.flatnonzero(np.abs(corners).max(axis=(1, 2), initial=0) > COORDINATE_LIMIT)
     if far.size:

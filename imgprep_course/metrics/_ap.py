@@ -182,7 +182,7 @@ def accumulate_coco(order: np.ndarray, starts: np.ndarray, matched: np.ndarray,
     columns = n_thr * n_area
     # columns x detections, so that a category's rows below are contiguous
     counted = np.ascontiguousarray(~ignored.reshape(-1, columns).T)
-    matched = np.ascontiguousarray(matched.reshape(-1, columns).T)
+    credited = np.ascontiguousarray(matched.reshape(-1, columns).T)
     # one buffer for every category's running counts: fresh memory costs a page fault
     # per 4 KB, more than the sums themselves
     widest = int(np.diff(starts).max(initial=0))
@@ -199,7 +199,7 @@ def accumulate_coco(order: np.ndarray, starts: np.ndarray, matched: np.ndarray,
         members = order[start:end]
         present = chosen[:, None, members]                              # (M, 1, n)
         kept = (present & counted[:, members]).reshape(n_rows, end - start)
-        true = (present & matched[:, members]).reshape(n_rows, end - start) & kept
+        true = (present & credited[:, members]).reshape(n_rows, end - start) & kept
         row, at = np.divmod(np.flatnonzero(true), end - start)
         found = np.bincount(row, minlength=n_rows)
         tp = np.arange(row.size) - (np.cumsum(found) - found)[row] + 1  # 1, 2, ... per row
