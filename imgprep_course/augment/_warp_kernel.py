@@ -64,8 +64,68 @@ def _index(i: int, n: int, mode: int) -> int:
 
 
 @kernel(nogil=True)
+def _taps(y_row, x_row, a01, a11, image, height, width, channels, order, mode, taps,
+          weights, outside):
+    """First pass over one output row: for each column, the flat offsets of its (up to)
+    four source pixels (``taps``), their bilinear weights and whether it takes cval.
+
+    The common case, bilinear with fill "nearest", is written without branches (a clamp
+    of the coordinate gives scipy's numbers there), so that the compiler vectorises it.
+    Returns True if some column of the row takes cval.
+    """
+    row_len = width * channels
+    last_row, last_col = height - 1.0, width - 1.0
+    if order == 1 and mode == _NEAREST:
+        for c in range(width):
+            y = min(max(y_row + c * a01, 0.0), last_row)
+            x = min(max(x_row + c * a11, 0.0), last_col)
+            y0, x0 = int(y), int(x)
+            wy, wx = y - y0, x - x0
+            top = image + y0 * row_len
+            bottom = image + min(y0 + 1, height - 1) * row_len
+            left, right = x0 * channels, min(x0 + 1, width - 1) * channels
+            taps[0, c], taps[1, c] = top + left, top + right
+            taps[2, c], taps[3, c] = bottom + left, bottom + right
+            weights[0, c], weights[1, c] = (1.0 - wy) * (1.0 - wx), (1.0 - wy) * wx
+            weights[2, c], weights[3, c] = wy * (1.0 - wx), wy * wx
+        return False
+    any_outside = False
+    for c in range(width):
+        y = y_row + c * a01
+        x = x_row + c * a11
+        outside[c] = False
+        if order == 1 and 0.0 <= y < last_row and 0.0 <= x < last_col:
+            # inside: no border rule applies (most pixels; same numbers, less work)
+            y0, x0 = int(y), int(x)
+            wy, wx = y - y0, x - x0
+            top, bottom = image + y0 * row_len, image + (y0 + 1) * row_len
+            left, right = x0 * channels, (x0 + 1) * channels
+        else:
+            y = _map_coordinate(y, height, mode)
+            x = _map_coordinate(x, width, mode)
+            if y <= -1.0 or x <= -1.0:
+                outside[c] = any_outside = True
+                continue
+            if order == 0:
+                taps[0, c] = image + _index(int(np.floor(y + 0.5)), height, mode) * row_len \
+                    + _index(int(np.floor(x + 0.5)), width, mode) * channels
+                continue
+            y_floor, x_floor = np.floor(y), np.floor(x)
+            wy, wx = y - y_floor, x - x_floor
+            top = image + _index(int(y_floor), height, mode) * row_len
+            bottom = image + _index(int(y_floor) + 1, height, mode) * row_len
+            left = _index(int(x_floor), width, mode) * channels
+            right = _index(int(x_floor) + 1, width, mode) * channels
+        taps[0, c], taps[1, c] = top + left, top + right
+        taps[2, c], taps[3, c] = bottom + left, bottom + right
+        weights[0, c], weights[1, c] = (1.0 - wy) * (1.0 - wx), (1.0 - wy) * wx
+        weights[2, c], weights[3, c] = wy * (1.0 - wx), wy * wx
+    return any_outside
+
+
+@kernel(nogil=True)
 def warp_rows(source, index, coefficients, out, height, width, channels, order, mode, cval,
-               to_uint8, first, stop):
+              to_uint8, first, stop):
     """Resample output rows ``first .. stop-1`` of a batch (row ``j`` is row ``j % height``
     of output image ``j // height``), each image ``k`` from ``source`` image ``index[k]``
     through the pull matrix ``coefficients[k]``.
@@ -76,74 +136,57 @@ def warp_rows(source, index, coefficients, out, height, width, channels, order, 
     ``fastmath``: a fused multiply-add moves a coordinate that is exactly 0 in scipy's
     arithmetic to -1e-15, outside the image); ``to_uint8`` rounds each result to the
     nearest integer (ties to even) and clips it to [0, 255] before it is stored.
+
+    Each row takes two passes: :func:`_taps` finds every column's source pixels and
+    weights, then a loop with no border logic blends them (unsigned offsets: numba adds
+    no negative-index fix-up to the loads). Split so, the row runs about twice as fast.
     """
     row_len = width * channels
     image_len = height * row_len
-    last_row, last_col = height - 1.0, width - 1.0
+    taps = np.zeros((4, width), dtype=np.uint64)
+    weights = np.zeros((4, width), dtype=np.float64)
+    outside = np.zeros(width, dtype=np.bool_)
+    fill = min(max(np.rint(cval), 0.0), 255.0) if to_uint8 else cval
+    # offsets stay unsigned (uint64 plus int64 would make a float in numba)
+    step, one, two = np.uint64(channels), np.uint64(1), np.uint64(2)
     for job in range(first, stop):
         k = job // height
         r = job - k * height
         a00, a01, b0 = coefficients[k, 0], coefficients[k, 1], coefficients[k, 2]
         a10, a11, b1 = coefficients[k, 3], coefficients[k, 4], coefficients[k, 5]
-        image = index[k] * image_len
-        target = job * row_len - channels
         # scipy's order of operations: (b + r * a0) + c * a1
-        y_row, x_row = b0 + r * a00, b1 + r * a10
+        any_outside = _taps(b0 + r * a00, b1 + r * a10, a01, a11, index[k] * image_len,
+                            height, width, channels, order, mode, taps, weights, outside)
+        target = np.uint64(job * row_len)
         for c in range(width):
-            target += channels
-            y = y_row + c * a01
-            x = x_row + c * a11
-            if order == 1 and 0.0 <= y < last_row and 0.0 <= x < last_col:
-                # inside: no border rule applies (most pixels; same numbers, less work)
-                y0, x0 = int(y), int(x)
-                wy, wx = y - y0, x - x0
-                p00 = image + y0 * row_len + x0 * channels
-                p01, p10 = p00 + channels, p00 + row_len
-                p11 = p10 + channels
-            else:
-                y = _map_coordinate(y, height, mode)
-                x = _map_coordinate(x, width, mode)
-                if y <= -1.0 or x <= -1.0:
-                    value = cval
-                    if to_uint8:
-                        value = min(max(np.rint(value), 0.0), 255.0)
-                    for ch in range(channels):
-                        out[target + ch] = value
-                    continue
-                if order == 0:
-                    p00 = image + _index(int(np.floor(y + 0.5)), height, mode) * row_len \
-                        + _index(int(np.floor(x + 0.5)), width, mode) * channels
-                    for ch in range(channels):
-                        out[target + ch] = source[p00 + ch]
-                    continue
-                y_floor, x_floor = np.floor(y), np.floor(x)
-                wy, wx = y - y_floor, x - x_floor
-                top = image + _index(int(y_floor), height, mode) * row_len
-                bottom = image + _index(int(y_floor) + 1, height, mode) * row_len
-                left = _index(int(x_floor), width, mode) * channels
-                right = _index(int(x_floor) + 1, width, mode) * channels
-                p00, p01, p10, p11 = top + left, top + right, bottom + left, bottom + right
-            w00 = (1.0 - wy) * (1.0 - wx)
-            w01 = (1.0 - wy) * wx
-            w10 = wy * (1.0 - wx)
-            w11 = wy * wx
-            if channels == 3:
+            if any_outside and outside[c]:
+                for ch in range(step):
+                    out[target + ch] = fill
+            elif order == 0:
+                for ch in range(step):
+                    out[target + ch] = source[taps[0, c] + ch]
+            elif channels == 3:
                 # RGB, the common case, written out: a third faster than the loop below
+                p00, p01, p10, p11 = taps[0, c], taps[1, c], taps[2, c], taps[3, c]
+                w00, w01, w10, w11 = weights[0, c], weights[1, c], weights[2, c], weights[3, c]
                 v0 = (w00 * source[p00] + w01 * source[p01]
                       + w10 * source[p10] + w11 * source[p11])
-                v1 = (w00 * source[p00 + 1] + w01 * source[p01 + 1]
-                      + w10 * source[p10 + 1] + w11 * source[p11 + 1])
-                v2 = (w00 * source[p00 + 2] + w01 * source[p01 + 2]
-                      + w10 * source[p10 + 2] + w11 * source[p11 + 2])
+                v1 = (w00 * source[p00 + one] + w01 * source[p01 + one]
+                      + w10 * source[p10 + one] + w11 * source[p11 + one])
+                v2 = (w00 * source[p00 + two] + w01 * source[p01 + two]
+                      + w10 * source[p10 + two] + w11 * source[p11 + two])
                 if to_uint8:
                     v0 = min(max(np.rint(v0), 0.0), 255.0)
                     v1 = min(max(np.rint(v1), 0.0), 255.0)
                     v2 = min(max(np.rint(v2), 0.0), 255.0)
-                out[target], out[target + 1], out[target + 2] = v0, v1, v2
-                continue
-            for ch in range(channels):
-                value = (w00 * source[p00 + ch] + w01 * source[p01 + ch]
-                         + w10 * source[p10 + ch] + w11 * source[p11 + ch])
-                if to_uint8:
-                    value = min(max(np.rint(value), 0.0), 255.0)
-                out[target + ch] = value
+                out[target], out[target + one], out[target + two] = v0, v1, v2
+            else:
+                for ch in range(step):
+                    value = (weights[0, c] * source[taps[0, c] + ch]
+                             + weights[1, c] * source[taps[1, c] + ch]
+                             + weights[2, c] * source[taps[2, c] + ch]
+                             + weights[3, c] * source[taps[3, c] + ch])
+                    if to_uint8:
+                        value = min(max(np.rint(value), 0.0), 255.0)
+                    out[target + ch] = value
+            target += step
