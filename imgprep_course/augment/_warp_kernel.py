@@ -135,7 +135,8 @@ def warp_rows(source, index, coefficients, out, height, width, channels, order, 
     b0, a10, a11, b1``. Every sum is computed in float64, left to right as written (no
     ``fastmath``: a fused multiply-add moves a coordinate that is exactly 0 in scipy's
     arithmetic to -1e-15, outside the image); ``to_uint8`` rounds each result to the
-    nearest integer (ties to even) and clips it to [0, 255] before it is stored.
+    nearest integer (ties to even) before it is stored (a blend of uint8 values, and
+    ``cval`` clipped to [0, 255], need no other clip).
 
     Each row takes two passes: :func:`_taps` finds every column's source pixels and
     weights, then a loop with no border logic blends them (unsigned offsets: numba adds
@@ -176,9 +177,9 @@ def warp_rows(source, index, coefficients, out, height, width, channels, order, 
                 v2 = (w00 * source[p00 + two] + w01 * source[p01 + two]
                       + w10 * source[p10 + two] + w11 * source[p11 + two])
                 if to_uint8:
-                    v0 = min(max(np.rint(v0), 0.0), 255.0)
-                    v1 = min(max(np.rint(v1), 0.0), 255.0)
-                    v2 = min(max(np.rint(v2), 0.0), 255.0)
+                    # no clip needed: weights >= 0 summing to 1 (within 4 ulp) keep a
+                    # blend of values in [0, 255] inside [0, 255.0000000000003]
+                    v0, v1, v2 = np.rint(v0), np.rint(v1), np.rint(v2)
                 out[target], out[target + one], out[target + two] = v0, v1, v2
             else:
                 for ch in range(step):
@@ -186,7 +187,5 @@ def warp_rows(source, index, coefficients, out, height, width, channels, order, 
                              + weights[1, c] * source[taps[1, c] + ch]
                              + weights[2, c] * source[taps[2, c] + ch]
                              + weights[3, c] * source[taps[3, c] + ch])
-                    if to_uint8:
-                        value = min(max(np.rint(value), 0.0), 255.0)
-                    out[target + ch] = value
+                    out[target + ch] = np.rint(value) if to_uint8 else value
             target += step
