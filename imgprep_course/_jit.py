@@ -155,7 +155,38 @@ def import_numba() -> ModuleType:
     """
     with _IMPORT_LOCK:
         import numba
+        _load_numba_helpers()
     return numba
+
+
+#: How many times numba's one-time set-up is tried while another thread changes
+#: ``builtins`` (see :func:`_load_numba_helpers`).
+_HELPER_ATTEMPTS = 1000
+
+
+def _load_numba_helpers() -> None:
+    """Run numba's one-time set-up of its symbol table, retried if ``builtins`` changes.
+
+    numba makes its CPU target on the first kernel declared, and that set-up iterates
+    over ``builtins.__dict__`` (to register the exception classes) with the GIL released
+    between items. IPython adds and removes builtins (``get_ipython``, ``exit``) at the
+    start and end of every cell, so a kernel declared in a background thread (the warp's
+    compile) while a cell ends can fail with "dictionary changed size during iteration".
+    numba's ``runonce`` wrapper only records a set-up that finished, so trying again is
+    safe; a numba without this private function has nothing to retry.
+    """
+    from numba.core import base
+
+    load = getattr(base, "_load_global_helpers", None)
+    if load is None:
+        return
+    for attempt in range(_HELPER_ATTEMPTS):
+        try:
+            load()
+            return
+        except RuntimeError:  # "dictionary changed size during iteration"
+            if attempt == _HELPER_ATTEMPTS - 1:
+                raise
 
 
 def kernel(function=None, **options):

@@ -1,6 +1,11 @@
-"""numba's on-disk cache, kept honest: kernels compiled from older imports are dropped."""
+"""numba's on-disk cache, kept honest: kernels compiled from older imports are dropped;
+numba's one-time set-up, safe beside a thread that changes builtins."""
 
 from __future__ import annotations
+
+import builtins
+import threading
+import time
 
 from imgprep_course import _jit
 
@@ -58,3 +63,30 @@ def test_nothing_is_touched_without_the_cache(tmp_path, monkeypatch):
     _jit.forget_stale_kernels(MODULE)
     assert all(path.exists() for path in files)
     assert not list(folder.glob("*.sha1"))
+
+
+def test_numba_set_up_survives_a_thread_changing_builtins():
+    # IPython adds and removes builtins at every cell's start and end, while the warp's
+    # background thread may be declaring its first kernel (a CI failure in lesson 02)
+    from numba.core import base
+
+    stop = threading.Event()
+
+    def churn():   # what IPython's BuiltinTrap does, as fast as it can
+        while not stop.is_set():
+            builtins.__dict__["imgprep_test_churn"] = True
+            time.sleep(0)
+            del builtins.__dict__["imgprep_test_churn"]
+            time.sleep(0)
+
+    thread = threading.Thread(target=churn)
+    thread.start()
+    try:
+        for _ in range(30):
+            base._load_global_helpers._ran = False   # as in a fresh process
+            _jit._load_numba_helpers()
+            assert base._load_global_helpers._ran
+    finally:
+        stop.set()
+        thread.join()
+    assert "imgprep_test_churn" not in builtins.__dict__
