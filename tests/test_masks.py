@@ -425,6 +425,12 @@ def test_from_segmentation_equals_ann_to_rle():
      r"rles\['counts'\] covers 5 pixels but its size holds 6"),
     (lambda: masks.decode({"size": [2, 3], "counts": [1, -2, 7]}), ValueError,
      r"rles\['counts'\] has a negative run length: -2 at index 1"),
+    (lambda: masks.decode({"size": [2, 3], "counts": [1, 9, 7]}), ValueError,
+     r"rles\['counts'\] covers 17 pixels but its size holds 6"),   # a run past the size
+    (lambda: masks.compress({"size": [2, 3], "counts": [2 ** 64 - 1, 7]}), TypeError,
+     r"rles\['counts'\] must have a dtype of kind int"),
+    (lambda: masks.compress({"size": [2, 3], "counts": [1.0, 5]}), TypeError,
+     r"rles\['counts'\] must have a dtype of kind int"),
     (lambda: masks.decode([{"size": [2, 3], "counts": "6"}, {"size": [3, 2], "counts": "6"}]),
      ValueError, r"rles\[1\] has size \[3, 2\] but rles\[0\] has \[2, 3\]"),
     (lambda: masks.merge([{"size": [2, 3], "counts": "6"}, {"size": [3, 2], "counts": "6"}]),
