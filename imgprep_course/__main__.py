@@ -1,7 +1,5 @@
 """``python -m imgprep_course``: the command-line interface."""
 
-import sys
+from imgprep_course.cli import run
 
-from imgprep_course.cli import main
-
-sys.exit(main())
+run()

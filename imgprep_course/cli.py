@@ -7,6 +7,7 @@ arguments to functions, so the CLI stays a thin layer.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import subprocess
@@ -314,5 +315,21 @@ def main(argv: list[str] | None = None) -> int:
     return args.run(args)
 
 
+def run() -> None:
+    """The ``imgprep-course`` program (and ``python -m imgprep_course``): :func:`main`,
+    then exit with its status.
+
+    Before it exits, every object still alive moves to the garbage collector's permanent
+    generation (``gc.freeze``), so that the collections the interpreter makes while it
+    shuts down skip them: with numba's compiled code loaded they walk millions of
+    objects (0.3-0.4 s of ``coco-eval --iou-type segm``'s 3 s; 0.04 s frozen). Exit
+    handlers still run and files are still flushed and closed; the system frees the
+    memory.
+    """
+    status = main()
+    gc.freeze()
+    sys.exit(status)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()

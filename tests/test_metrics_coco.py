@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import gc
 import io
 import json
+import subprocess
+import sys
+from importlib.metadata import entry_points
 
 import numpy as np
 import pytest
@@ -15,6 +19,7 @@ from pycocotools import mask as coco_mask
 from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 
+from imgprep_course import cli
 from imgprep_course.cli import main
 from imgprep_course.metrics import STAT_NAMES, evaluate_coco, evaluate_coco_arrays
 
@@ -441,6 +446,34 @@ def test_cli_errors_are_one_line(files, tmp_path, capsys):
     assert "bad.json: results[0] has 'image_id' 12345, which is not among the image ids" in err
     assert main(["coco-eval", str(gt), str(tmp_path / "missing.json")]) == 1
     assert "No such file" in capsys.readouterr().err
+
+
+def test_the_program_exits_with_the_status_and_freezes_what_is_alive(files, monkeypatch,
+                                                                    capsys):
+    # run() is the process's entry: after the command, gc.freeze() spares the
+    # interpreter's shutdown collections a walk over every live object
+    gt, dt, theirs = files
+    gc.unfreeze()
+    for argv, status in (([str(gt), str(dt), "--json"], 0),
+                         ([str(gt), str(gt.parent / "missing.json")], 1)):
+        monkeypatch.setattr(sys, "argv", ["imgprep-course", "coco-eval", *argv])
+        try:
+            with pytest.raises(SystemExit) as exited:
+                cli.run()
+            assert exited.value.code == status and gc.get_freeze_count() > 0
+        finally:
+            gc.unfreeze()
+    out = capsys.readouterr()
+    np.testing.assert_allclose(json.loads(out.out)["stats"], theirs.stats, rtol=0, atol=1e-12)
+    assert out.err.startswith("coco-eval: error: ")
+
+
+def test_the_module_and_the_console_script_run_the_program():
+    process = subprocess.run([sys.executable, "-m", "imgprep_course", "coco-eval", "x.json",
+                              "y.json"], capture_output=True, text=True)
+    assert process.returncode == 1 and process.stderr.startswith("coco-eval: error: ")
+    scripts = {e.name: e.value for e in entry_points(group="console_scripts")}
+    assert scripts["imgprep-course"] == "imgprep_course.cli:run"
 
 
 def test_a_malformed_rle_is_named_by_its_result_index():
