@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from imgprep_course.datasets import masks
+from imgprep_course.datasets import _rle_ops, masks
 # pycocotools is a test dependency (pip install -e .[test]): without it these parity
 # tests fail to import rather than vanish as skips
 from pycocotools import mask as coco
@@ -224,6 +224,28 @@ def test_any_polygon_equals_pycocotools(height, width, points):
     polygon = [coordinate for point in points for coordinate in point]
     assert (masks.from_polygons([polygon], height, width)
             == coco.frPyObjects([polygon], height, width))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_zigzag_polygons_equal_pycocotools(seed):
+    # outlines that cross one pixel column many times, at every slope: the kernel
+    # sorts each column's switches by row
+    rng = np.random.default_rng(seed)
+    height, width = (int(v) for v in rng.integers(5, 80, size=2))
+    polygons = []
+    for _ in range(10):
+        n = int(rng.integers(3, 40))
+        xy = rng.uniform([-5, -5], [width + 5, height + 5], (n, 2))
+        xy[::2, 0] = rng.uniform(width * 0.4, width * 0.6, xy[::2].shape[0])  # zigzag
+        polygons.append(xy.round(int(rng.integers(0, 3))).ravel().tolist())
+    theirs = coco.frPyObjects(polygons, height, width)
+    assert masks.from_polygons(polygons, height, width) == theirs
+    xy = np.concatenate([np.reshape(p, (-1, 2)) for p in polygons])
+    starts = np.cumsum([0] + [len(p) // 2 for p in polygons])
+    runs, offsets = _rle_ops.polygon_runs(xy, starts, height, width)   # the kernel itself
+    expected = masks.unpack(theirs)
+    np.testing.assert_array_equal(runs, expected.runs)
+    np.testing.assert_array_equal(offsets, expected.offsets)
 
 
 def test_polygon_in_an_image_without_pixels_is_empty():

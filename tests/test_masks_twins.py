@@ -251,14 +251,20 @@ def test_runs_from_switches_twin_equals_kernel(blocks, total):
                     runs[run_offsets[i]:run_offsets[i + 1]])
 
 
-@given(st.lists(st.lists(st.integers(0, 50), max_size=8), max_size=5))
-def test_sort_blocks_sorts_each_block(blocks):
-    offsets = np.cumsum([0] + [len(b) for b in blocks])
-    values = np.array([v for b in blocks for v in b], np.int64)
-    expected = [v for b in blocks for v in sorted(b)]
-    assert _rle_ops.sort_blocks(values, offsets, 50).tolist() == expected
-    # a bound too large for one sort of block-shifted values: block by block
-    assert _rle_ops.sort_blocks(values, offsets, 2 ** 61).tolist() == expected
+@given(st.integers(1, 40), st.integers(1, 12),
+       st.lists(st.lists(st.tuples(st.integers(0, 39), st.integers(0, 12)), max_size=20),
+                max_size=5))
+def test_sort_switches_sorts_each_block_by_column_then_row(width, height, blocks):
+    # a polygon's switches come by edge, so out of order across and within columns
+    pairs = [[(min(c, width - 1), min(r, height)) for c, r in b] for b in blocks]
+    columns = np.array([c for b in pairs for c, _ in b], np.int64)
+    values = np.array([c * height + r for b in pairs for c, r in b], np.int64)
+    offsets = np.cumsum([0] + [len(b) for b in pairs])
+    scratch = np.empty(max([len(b) for b in pairs], default=0), np.int64)
+    for i in range(len(pairs)):
+        _rle_ops._sort_switches(values, columns, offsets[i], offsets[i + 1],
+                                np.full(width + 1, -7, np.int64), scratch)
+    assert values.tolist() == [c * height + r for b in pairs for c, r in sorted(b)]
 
 
 # ------------------------------------------------------------- which one serves

@@ -284,10 +284,7 @@ def polygon_runs(xy, starts, height, width):
 
     As COCO does it: vertices scaled by 5 and rounded, the closed boundary traced
     densely at that scale, and wherever it crosses a pixel column's centre line the
-    first pixel row below it marks a switch between background and foreground. The
-    switches are sorted by numpy between the two kernels (sorting integers has one
-    answer; numba's own sort would add seconds of compiling to a cold start), all
-    polygons in one sort.
+    first pixel row below it marks a switch between background and foreground.
 
     Examples
     --------
@@ -302,37 +299,20 @@ def polygon_runs(xy, starts, height, width):
         raise ValueError(f"starts must rise from 0 to the {xy.shape[0]} vertices, got "
                          f"{starts.tolist()[:10]}")   # the kernel does not check bounds
     switches, offsets = _polygon_switches(xy, starts, height, width)
-    return _runs_from_switches(sort_blocks(switches, offsets, height * width), offsets,
-                               height * width)
-
-
-def sort_blocks(values: np.ndarray, offsets: np.ndarray, bound: int) -> np.ndarray:
-    """``values[offsets[i]:offsets[i + 1]]`` sorted, for each ``i``; values in ``[0, bound]``.
-
-    One sort of ``block * (bound + 1) + value`` when that fits in int64, else one per block.
-
-    Examples
-    --------
-    >>> sort_blocks(np.array([3, 1, 2, 0, 5]), np.array([0, 3, 5]), 5).tolist()
-    [1, 2, 3, 0, 5]
-    """
-    n = offsets.size - 1
-    if n <= 1 or n * (bound + 1) < 2 ** 62:
-        owner = np.repeat(np.arange(n, dtype=np.int64) * (bound + 1), np.diff(offsets))
-        return np.sort(values + owner) - owner
-    return np.concatenate([np.sort(values[offsets[i]:offsets[i + 1]]) for i in range(n)])
+    return _runs_from_switches(switches, offsets, height * width)
 
 
 @kernel
 def _polygon_switches(xy, starts, height, width):
-    """Positions (column-major) where each rasterised polygon switches, unsorted:
+    """Positions (column-major) where each rasterised polygon switches, sorted:
     polygon ``i``'s are ``switches[offsets[i]:offsets[i + 1]]``.
 
     pycocotools traces every point of the boundary at 5x scale and keeps the steps
     between two points whose left column is a pixel centre (``5 k + 2``). Along an edge
     wider than tall every step moves one column, so only every fifth is visited here;
     the points it reads are computed with pycocotools' arithmetic, so the switches are
-    the same, and an edge taller than wide is walked point by point.
+    the same, and an edge taller than wide is walked point by point. Each polygon's
+    switches are then sorted by column (a counting sort) and, within a column, by row.
     """
     scale = float(POLYGON_UPSAMPLING)
     step = POLYGON_UPSAMPLING
@@ -342,17 +322,23 @@ def _polygon_switches(xy, starts, height, width):
     # last): polygon i's k + 1 vertices start at starts[i] + i
     xs = np.empty(xy.shape[0] + n, np.int64)
     ys = np.empty(xy.shape[0] + n, np.int64)
-    n_traced = 0
+    n_traced = longest = 0
     for i in range(n):
         base, k = starts[i] + i, starts[i + 1] - starts[i]
         for j in range(k):
             xs[base + j] = int(scale * xy[starts[i] + j, 0] + 0.5)
             ys[base + j] = int(scale * xy[starts[i] + j, 1] + 0.5)
         xs[base + k], ys[base + k] = xs[base], ys[base]
+        traced = 0
         for j in range(base, base + k):
-            n_traced += max(abs(xs[j] - xs[j + 1]), abs(ys[j] - ys[j + 1])) + 1
+            traced += max(abs(xs[j] - xs[j + 1]), abs(ys[j] - ys[j + 1])) + 1
+        n_traced += traced
+        longest = max(longest, traced)
     switches = np.empty(n_traced, np.int64)   # at most one per traced point
+    columns = np.empty(n_traced, np.int64)    # the pixel column of each
     offsets = np.zeros(n + 1, np.int64)
+    per_column = np.empty(width + 1, np.int64)
+    scratch = np.empty(longest, np.int64)
     for i in range(n):
         base, k = starts[i] + i, starts[i + 1] - starts[i]
         count = offsets[i]
@@ -370,12 +356,12 @@ def _polygon_switches(xy, starts, height, width):
                 t = dx if flip else 0                        # the edge's first point
                 u, v = t + x0, int(y0 + slope * t + 0.5)
                 if started and u != u_prev:
-                    count = _crossing(u if u < u_prev else u - 1, min(v, v_prev), scale,
-                                      height, width, switches, count)
+                    count = _crossing(u if u < u_prev else u - 1, min(v, v_prev), height,
+                                      width, switches, columns, count)
                 # the step between t = s and s + 1 has column x0 + s on its left
                 for s in range((centre - x0) % step, dx, step):
                     low = min(int(y0 + slope * s + 0.5), int(y0 + slope * (s + 1) + 0.5))
-                    count = _crossing(x0 + s, low, scale, height, width, switches, count)
+                    count = _crossing(x0 + s, low, height, width, switches, columns, count)
                 t = 0 if flip else dx                        # and its last
                 u_prev, v_prev = t + x0, int(y0 + slope * t + 0.5)
             else:
@@ -384,26 +370,68 @@ def _polygon_switches(xy, starts, height, width):
                     t = dy - d if flip else d
                     u, v = int(x0 + slope * t + 0.5), t + y0
                     if (started or d) and u != u_prev:
-                        count = _crossing(u if u < u_prev else u - 1, min(v, v_prev), scale,
-                                          height, width, switches, count)
+                        count = _crossing(u if u < u_prev else u - 1, min(v, v_prev),
+                                          height, width, switches, columns, count)
                     u_prev, v_prev = u, v
             started = True
         offsets[i + 1] = count
+        _sort_switches(switches, columns, offsets[i], count, per_column, scratch)
     return switches[:offsets[n]], offsets
 
 
 @kernel
-def _crossing(column, v_low, scale, height, width, switches, count):
+def _crossing(column, v_low, height, width, switches, columns, count):
     """Record the switch of a step whose left column (at 5x scale) is ``column`` and
     whose lower point is at ``v_low``, if that column is a pixel centre inside the
-    image: pycocotools' arithmetic. Returns the new count of ``switches``."""
-    x = (float(column) + 0.5) / scale - 0.5
-    if np.floor(x) != x or x < 0 or x > width - 1:
+    image. Returns the new count of ``switches``.
+
+    pycocotools computes ``x = (column + .5) / 5 - .5`` and ``y = ceil((v_low + .5) / 5
+    - .5)``, clamped to ``[0, height]``: that is ``(column - 2) / 5`` and ``(v_low - 2) /
+    5`` exactly (a quotient at a half is exact in floating point, one elsewhere is at
+    least 0.2 from an integer), so integers give the same pixels without a division.
+    """
+    step = POLYGON_UPSAMPLING
+    centre = (POLYGON_UPSAMPLING - 1) // 2
+    if (column - centre) % step:
         return count
-    row = (v_low + 0.5) / scale - 0.5
-    row = np.ceil(min(max(row, 0.0), float(height)))
-    switches[count] = int(x) * height + int(row)
+    x = (column - centre) // step
+    if x < 0 or x > width - 1:
+        return count
+    row = min(max(-((centre - v_low) // step), 0), height)   # ceil((v_low - 2) / 5)
+    switches[count] = x * height + row
+    columns[count] = x
     return count + 1
+
+
+@kernel
+def _sort_switches(switches, columns, start, end, per_column, scratch):
+    """Sort ``switches[start:end]``: counted into place by column (``per_column``,
+    ``width + 1`` long, and ``scratch``, at least ``end - start`` long, are work space),
+    then by row within each column (an insertion sort: a column holds a few)."""
+    if end - start < 2:
+        return
+    low, high = columns[start], columns[start]
+    for j in range(start, end):
+        low, high = min(low, columns[j]), max(high, columns[j])
+    for c in range(low, high + 2):
+        per_column[c] = 0
+    for j in range(start, end):
+        per_column[columns[j] + 1] += 1
+    for c in range(low + 1, high + 2):
+        per_column[c] += per_column[c - 1]
+    for j in range(start, end):
+        c = columns[j]
+        scratch[per_column[c]] = switches[j]
+        per_column[c] += 1
+    for j in range(1, end - start):   # each is out of order only within its column
+        value = scratch[j]
+        k = j
+        while k > 0 and scratch[k - 1] > value:
+            scratch[k] = scratch[k - 1]
+            k -= 1
+        scratch[k] = value
+    for j in range(end - start):
+        switches[start + j] = scratch[j]
 
 
 @kernel
