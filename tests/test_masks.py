@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from imgprep_course.datasets import _rle_ops, masks
+from imgprep_course.datasets import _rle, _rle_ops, masks
 # pycocotools is a test dependency (pip install -e .[test]): without it these parity
 # tests fail to import rather than vanish as skips
 from pycocotools import mask as coco
@@ -146,6 +146,12 @@ def test_encode_of_masks_with_many_runs(order):
     rles = masks.encode(stack)
     assert rles == coco_encode(stack)
     np.testing.assert_array_equal(masks.decode(rles), stack)
+    # the kernel itself (a C-ordered mask with many changes is read from a transposed
+    # copy, one with few has its changes sorted by column)
+    chars, starts, bad = _rle.encode(stack)
+    assert bad == -1
+    assert [chars[a:b].tobytes() for a, b in zip(starts, starts[1:])] == [
+        r["counts"] for r in rles]
 
 
 @pytest.mark.parametrize("order", ["C", "F"])

@@ -33,6 +33,9 @@ NOT_BINARY = -1
 
 # The most characters one run can take (a 64-bit value in 5-bit groups, plus sign).
 MAX_CHARS_PER_RUN = 13
+#: A C-ordered mask with more than one change in this many pixels is encoded from a
+#: transposed copy (its changes would cost more to sort by column).
+DENSE_CHANGES = 16
 
 
 # --------------------------------------------------------------------------- codec
@@ -342,10 +345,31 @@ def encode_row_major(masks):
     for i in range(n):
         if _changes(masks[i], changes) > 1:
             return chars[:0], starts, i
-        n_runs = _runs_from_changes(words, height, width, columns, rows, runs)
+        n_changes = 0
+        for p in range(height * width):
+            n_changes += changes[p]
+        if n_changes * DENSE_CHANGES > height * width:
+            # many changes (a noisy mask): sorting them by column costs more than
+            # reading the mask column by column from a transposed copy
+            _transpose(masks[i], changes)
+            n_runs = _scan_runs(changes, words, 0, 0, height * width, runs)
+        else:
+            n_runs = _runs_from_changes(words, height, width, columns, rows, runs)
         chars, n_chars = _append_runs_as_chars(runs, n_runs, chars, n_chars)
         starts[i + 1] = n_chars
     return chars[:n_chars], starts, -1
+
+
+@kernel
+def _transpose(mask, out):
+    """``out[:mask.size]`` = the ``(H, W)`` mask in column-major order, copied in
+    64 x 64 tiles (each read and written while in the cache)."""
+    height, width = mask.shape
+    for y0 in range(0, height, 64):
+        for x0 in range(0, width, 64):
+            for x in range(x0, min(x0 + 64, width)):
+                for y in range(y0, min(y0 + 64, height)):
+                    out[x * height + y] = mask[y, x]
 
 
 def encode(stack):
