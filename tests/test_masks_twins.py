@@ -251,6 +251,7 @@ def test_runs_from_switches_twin_equals_kernel(blocks, total):
                     runs[run_offsets[i]:run_offsets[i + 1]])
 
 
+@CASES
 @given(st.integers(1, 40), st.integers(1, 12),
        st.lists(st.lists(st.tuples(st.integers(0, 39), st.integers(0, 12)), max_size=20),
                 max_size=5))
