@@ -62,6 +62,20 @@ def use_kernel(name: str, work: int) -> bool:
     return False
 
 
+def serve_kernels() -> None:
+    """From now on every mask call of this process goes to its kernel, compiling it on
+    first use if numba's cache does not hold it: for timing the kernels (the twins
+    serve a process's first calls only to spare it compiling).
+
+    Examples
+    --------
+    >>> serve_kernels()
+    >>> use_kernel("merge_counts", 1)
+    True
+    """
+    _spent.update(dict.fromkeys(_KERNEL_MODULE))
+
+
 def in_numba_cache(name: str) -> bool:
     """Whether numba's on-disk cache holds the compiled kernel ``name`` (see
     :func:`imgprep_course._jit.in_numba_cache`).
