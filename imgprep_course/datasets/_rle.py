@@ -270,13 +270,15 @@ def _changes(mask, changes):
     """Mark, in row-major ``changes``, each pixel of the C-ordered ``mask`` that differs
     from the pixel before it in column-major order (the one above it, or the last of
     the previous column; before the first pixel comes a 0). Returns the bitwise OR
-    of all pixels, which is 0 or 1 exactly when the mask is binary.
+    of all pixels, which is 0 or 1 exactly when the mask is binary, and the number of
+    changes (meaningful for a binary mask).
     """
     height, width = mask.shape
     pixels = mask.reshape(height * width)
     seen = np.uint8(0)
+    n_changes = 0
     if height == 0:
-        return seen
+        return seen, n_changes
     for x in range(width):
         before = pixels[(height - 1) * width + x - 1] if x else np.uint8(0)
         changes[x] = pixels[x] ^ before
@@ -286,7 +288,8 @@ def _changes(mask, changes):
         out[p] = below[p] ^ above[p]
     for p in range(pixels.size):
         seen |= pixels[p]
-    return seen
+        n_changes += changes[p]
+    return seen, n_changes
 
 
 @kernel
@@ -343,11 +346,9 @@ def encode_row_major(masks):
     starts = np.zeros(n + 1, np.int64)
     n_chars = np.int64(0)  # not a literal 0: one signature for every caller
     for i in range(n):
-        if _changes(masks[i], changes) > 1:
+        seen, n_changes = _changes(masks[i], changes)
+        if seen > 1:
             return chars[:0], starts, i
-        n_changes = 0
-        for p in range(height * width):
-            n_changes += changes[p]
         if n_changes * DENSE_CHANGES > height * width:
             # many changes (a noisy mask): sorting them by column costs more than
             # reading the mask column by column from a transposed copy

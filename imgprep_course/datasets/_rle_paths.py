@@ -69,9 +69,11 @@ def serve_kernels() -> None:
 
     Examples
     --------
+    >>> saved = dict(_spent)
     >>> serve_kernels()
     >>> use_kernel("merge_counts", 1)
     True
+    >>> _spent.clear(); _spent.update(saved)   # this process's choice as it was
     """
     _spent.update(dict.fromkeys(_KERNEL_MODULE))
 
