@@ -156,7 +156,44 @@ def import_numba() -> ModuleType:
     with _IMPORT_LOCK:
         import numba
         _load_numba_helpers()
+        _import_array_functions()
     return numba
+
+
+def _import_array_functions() -> None:
+    """Import numba's implementations of numpy's array functions without importing scipy.
+
+    ``numba.np.arraymath`` asks when it is imported whether scipy's BLAS is there, by
+    importing ``scipy.linalg`` (0.2-0.3 s, most of what numba's start costs beside numba
+    itself; numba imports the module before its first compilation or cache load). The
+    answer chooses one thing only: whether a compiled ``np.convolve`` or ``np.correlate``
+    sums its products through BLAS or in a loop of its own. ``np.dot``, ``@`` and
+    ``np.linalg`` ask again, each when a kernel that uses them is typed. No kernel of the
+    library uses any of them, so the question is answered "no" without asking, under
+    numba's compiler lock (typing, which asks, holds it too). A numba without these
+    private names, or with the module imported already, is left as it is.
+    """
+    if "numba.np.arraymath" in sys.modules:
+        return
+    from numba.core.compiler_lock import global_compiler_lock
+    from numba.np import linalg
+
+    asks = getattr(linalg, "ensure_blas", None)
+    if asks is None:
+        return
+    with global_compiler_lock:
+        linalg.ensure_blas = _no_blas
+        try:
+            from numba.np import arraymath
+        finally:
+            linalg.ensure_blas = asks
+        if getattr(arraymath, "ensure_blas", None) is _no_blas:
+            arraymath.ensure_blas = asks
+
+
+def _no_blas() -> None:
+    """What ``numba.np.linalg.ensure_blas`` does without scipy."""
+    raise ImportError("not asked: see imgprep_course._jit._import_array_functions")
 
 
 #: How many times numba's one-time set-up is tried while another thread changes

@@ -137,3 +137,20 @@ print("after:", sorted(map(str, done)))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.splitlines()
     assert out == ["while held: []", "after: ['2', 'numba']"]
+
+
+def test_a_mask_kernel_loads_no_scipy_linalg_and_numba_linear_algebra_still_works():
+    # numba's array functions ask for scipy's BLAS when they are imported (0.2-0.3 s of
+    # scipy.linalg); the library answers for them, and leaves np.dot asking for itself
+    statement = ("import sys, numpy as np; from imgprep_course import _jit; "
+                 "from imgprep_course.datasets import _rle_ops; "
+                 "_rle_ops.polygon_runs(np.array([[0., 0], [4, 0], [0, 3]]), [0, 3], 4, 5); "
+                 "assert 'scipy.linalg' not in sys.modules, 'scipy.linalg loaded'; "
+                 "import numba; from numba.np import arraymath, linalg; "
+                 "assert arraymath.ensure_blas is linalg.ensure_blas is not _jit._no_blas; "
+                 "dot = numba.njit(lambda a: a @ a); assert dot(np.eye(2))[1, 1] == 1; "
+                 "assert 'scipy.linalg' in sys.modules; "
+                 "conv = numba.njit(lambda a: np.convolve(a, a)); "
+                 "assert conv(np.ones(3)).tolist() == [1, 2, 3, 2, 1]")
+    loaded = loaded_by(statement)
+    assert "numba.np.arraymath" in loaded
