@@ -392,6 +392,46 @@ def test_segm_mask_of_another_size_as_pycocotools_and_bad_counts_refused():
         evaluate_coco(gt, dt, "segm")
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_segm_polygons_on_images_of_several_sizes_equal_pycocotools(seed):
+    """Ground truths as polygons on images of three sizes, in any order: several
+    polygons to one object, some with an odd number of coordinates, crowds among them;
+    each rasterised at its own image's size (results: RLEs of jittered copies)."""
+    rng = np.random.default_rng(seed)
+    shapes = [(HEIGHT, WIDTH), (HEIGHT + 7, WIDTH - 3), (31, 45)]
+    images = [{"id": i + 1, "height": shapes[i % 3][0], "width": shapes[i % 3][1]}
+              for i in range(9)]
+
+    def polygons(image: dict) -> list:
+        out = []
+        for _ in range(1 + (rng.random() < .3)):
+            x, y = rng.uniform(-3, image["width"] - 5), rng.uniform(-3, image["height"] - 5)
+            w, h = rng.uniform(1, 30, 2)
+            out.append(np.round([x, y, x + w, y, x + w / 2, y + h], 2).tolist())
+        if rng.random() < .2:
+            out[0].append(float(rng.uniform(0, 9)))   # an odd coordinate: dropped
+        return out
+
+    annotations, results = [], []
+    for k in rng.permutation(90):
+        image = images[k % 9]
+        segmentation = polygons(image)
+        annotations.append({"id": len(annotations) + 1, "image_id": image["id"],
+                            "category_id": 1 + k % 2, "iscrowd": int(rng.random() < .05),
+                            "area": float(rng.uniform(10, 900)),
+                            "bbox": [0, 0, 1, 1], "segmentation": segmentation})
+        jittered = [(np.array(p[:len(p) // 2 * 2]) + rng.normal(0, 1.5, len(p) // 2 * 2))
+                    .round(2).tolist() for p in segmentation]
+        rle = coco_mask.merge(coco_mask.frPyObjects(jittered, image["height"],
+                                                    image["width"]))
+        results.append({"image_id": image["id"], "category_id": 1 + k % 2,
+                        "score": round(float(rng.random()), 2),
+                        "segmentation": {"size": rle["size"],
+                                         "counts": rle["counts"].decode()}})
+    gt = {"images": images, "categories": [{"id": 1}, {"id": 2}], "annotations": annotations}
+    assert_same(evaluate_coco(gt, results, "segm"), peer(gt, results, "segm"))
+
+
 def test_segm_needs_image_sizes():
     gt, dt = with_masks(*tricky_set(0, n_images=4), 0, "rle")
     del gt["images"][1]["height"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from itertools import chain
 
 import numpy as np
 
@@ -164,39 +165,27 @@ def mask_runs(segmentations: list, sizes: np.ndarray, records: list, source: str
     keeps its own size, even when it is not its image's: as in pycocotools, it then
     matches only masks of that size (the IoU of two sizes is -1).
     """
-    rles: dict = {}      # record -> RLE dict
-    polygons: dict = {}  # (height, width) -> [(record, polygon), ...]
+    rles: dict = {}   # record -> RLE dict
+    owners, polygons = [], []   # the records with polygons, and their polygons
     for i, segmentation in enumerate(segmentations):
-        if isinstance(segmentation, list) and segmentation and all(
-                isinstance(p, (list, tuple)) for p in segmentation):
-            key = (int(sizes[i, 0]), int(sizes[i, 1]))
-            polygons.setdefault(key, []).extend(
-                (i, p) for p in masks.drop_odd_coordinate(segmentation))
-        elif isinstance(segmentation, dict):
+        if isinstance(segmentation, dict):
             rles[i] = segmentation
+        elif isinstance(segmentation, list) and segmentation and all(
+                isinstance(p, (list, tuple)) for p in segmentation):
+            owners.append(i)
+            polygons.append(segmentation)
         else:
             rles[i] = _one_segmentation(segmentation, sizes[i], records, i, source, name)
     parts = []
-    for (height, width), items in polygons.items():
-        try:
-            runs = masks.polygon_runs([p for _, p in items], height, width)
-        except (ValueError, TypeError):
-            for i in dict.fromkeys(i for i, _ in items):   # find and name the bad one
-                _one_segmentation(segmentations[i], sizes[i], records, i, source, name)
-            raise
-        owners = np.array([i for i, _ in items])
-        first = np.flatnonzero(np.diff(owners, prepend=-1))   # a record's are together
-        count = np.diff(np.append(first, owners.size))
-        alone = first[count == 1]
-        parts.append((owners[alone], masks.Runs(np.tile([height, width], (alone.size, 1)),
-                                                *take_runs(*runs, alone))))
-        if (count > 1).any():
-            several = np.flatnonzero(np.repeat(count > 1, count))
-            packed = pack_runs(*take_runs(*runs, several), height, width)
-            for group in np.split(np.arange(several.size),
-                                  np.flatnonzero(np.diff(owners[several])) + 1):
-                rles[int(owners[several[group[0]]])] = masks.merge(
-                    [packed[j] for j in group])
+    if polygons:
+        owner = np.repeat(owners, np.fromiter(map(len, polygons), np.int64, len(polygons)))
+        flat = masks.drop_odd_coordinate(list(chain.from_iterable(polygons)))
+        groups = _same_size(sizes[owner])
+        for group in groups:
+            height, width = (int(v) for v in sizes[owner[group[0]]])
+            parts.extend(_rasterised(owner[group], flat if len(groups) == 1 else
+                                     [flat[j] for j in group], height, width,
+                                     segmentations, sizes, records, source, name, rles))
     if rles:
         rows = np.fromiter(rles, np.int64, len(rles))
         try:
@@ -209,6 +198,42 @@ def mask_runs(segmentations: list, sizes: np.ndarray, records: list, source: str
             label = fmt.record_label(source, name, i, records[i])
             raise type(error)(f"{label}: 'segmentation'{str(error)[match.end():]}") from None
     return join_runs(len(segmentations), parts)
+
+
+def _same_size(shapes: np.ndarray) -> list[np.ndarray]:
+    """Positions of the rows of ``shapes`` (``(N, 2)`` image sizes), grouped by size,
+    each group in order."""
+    if (shapes == shapes[0]).all():
+        return [np.arange(shapes.shape[0])]
+    _, which = np.unique(shapes, axis=0, return_inverse=True)
+    order = np.argsort(which.ravel(), kind="stable")
+    return np.split(order, np.flatnonzero(np.diff(which.ravel()[order])) + 1)
+
+
+def _rasterised(owner: np.ndarray, polygons: list, height: int, width: int,
+                segmentations: list, sizes: np.ndarray, records: list, source: str | None,
+                name: str, rles: dict) -> list[tuple[np.ndarray, masks.Runs]]:
+    """The polygons of one image size rasterised: ``owner[j]`` is polygon ``j``'s record
+    (a record's polygons are together). A record of one polygon gets its runs (the
+    returned part), one of several their union, in ``rles``."""
+    try:
+        runs = masks.polygon_runs(polygons, height, width)
+    except (ValueError, TypeError):
+        for i in dict.fromkeys(owner.tolist()):   # find and name the bad one
+            _one_segmentation(segmentations[i], sizes[i], records, i, source, name)
+        raise
+    first = np.flatnonzero(np.diff(owner, prepend=-1))
+    count = np.diff(np.append(first, owner.size))
+    if count.size == owner.size:   # one polygon each
+        return [(owner, masks.Runs(np.tile([height, width], (owner.size, 1)), *runs))]
+    alone = first[count == 1]
+    several = np.flatnonzero(np.repeat(count > 1, count))
+    packed = pack_runs(*take_runs(*runs, several), height, width)
+    for group in np.split(np.arange(several.size),
+                          np.flatnonzero(np.diff(owner[several])) + 1):
+        rles[int(owner[several[group[0]]])] = masks.merge([packed[j] for j in group])
+    return [(owner[alone], masks.Runs(np.tile([height, width], (alone.size, 1)),
+                                      *take_runs(*runs, alone)))]
 
 
 def _one_segmentation(segmentation, size, records: list, i: int, source: str | None,
