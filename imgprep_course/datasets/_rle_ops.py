@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from imgprep_course._jit import forget_stale_kernels, kernel
+from imgprep_course._threads import in_threads, ranges
 from imgprep_course.datasets._rle import OK, _longest, _parse_one
 from imgprep_course.datasets._rle_numpy import POLYGON_UPSAMPLING
 
@@ -72,17 +73,40 @@ def _bbox(runs, height, width, out):
         out[3] = y_max - y_min + 1
 
 
-@kernel
 def boxes_and_areas(runs, offsets, sizes):
-    """Box and area of each of several RLEs (runs and offsets)."""
+    """Box and area of each of several RLEs (runs and offsets).
+
+    Examples
+    --------
+    >>> boxes, areas = boxes_and_areas(np.array([1, 2, 3]), np.array([0, 3]),
+    ...                                np.array([[2, 3]]))   # 2 x 3, pixels 1 and 2
+    >>> boxes.tolist(), areas.tolist()   # they span two columns: the box, both rows
+    ([[0.0, 0.0, 2.0, 2.0]], [2])
+    """
+    boxes, areas, _ = measured(runs, offsets, sizes, plain=False)
+    return boxes, areas
+
+
+def measured(runs, offsets, sizes, plain: bool = True):
+    """Box, area and (with ``plain``) plainness (see :func:`_plain_runs`) of each RLE,
+    the RLEs shared out over the cores by their runs."""
     n = offsets.size - 1
-    boxes = np.zeros((n, 4))
-    areas = np.zeros(n, np.int64)
-    for i in range(n):
+    boxes, areas = np.zeros((n, 4)), np.zeros(n, np.int64)
+    plains = np.ones(n if plain else 0, np.bool_)
+    in_threads(_measure, [(runs, offsets, sizes, start, stop, boxes, areas, plains)
+                          for start, stop in ranges(offsets)])
+    return boxes, areas, plains
+
+
+@kernel(nogil=True)
+def _measure(runs, offsets, sizes, start, stop, boxes, areas, plains):
+    """Box, area and, if ``plains`` is not empty, plainness of RLEs ``start:stop``."""
+    for i in range(start, stop):
         part = runs[offsets[i]:offsets[i + 1]]
         _bbox(part, sizes[i, 0], sizes[i, 1], boxes[i])
         areas[i] = _area(part)
-    return boxes, areas
+        if plains.size:
+            plains[i] = _plain_runs(part)
 
 
 @kernel
@@ -204,20 +228,42 @@ def _combine(a, b, intersect, out):
     return n_out, inter, union
 
 
-@kernel
 def pair_ious(dt_runs, dt_offsets, dt_sizes, gt_runs, gt_offsets, gt_sizes, dt_index,
               gt_index, crowd):
     """IoU of RLE ``dt_index[p]`` with RLE ``gt_index[p]`` for each pair ``p``.
 
     Pairs whose boxes do not overlap are 0 without walking their runs; against a crowd
-    ground truth (``crowd[p]``) the union is the detection's area.
+    ground truth (``crowd[p]``) the union is the detection's area. The RLEs are measured,
+    and the pairs compared, on every core.
+
+    Examples
+    --------
+    >>> runs, offsets, sizes = np.array([0, 2, 2, 1, 2, 1]), np.array([0, 3, 6]), \\
+    ...     np.array([[1, 4], [1, 4]])
+    >>> pair_ious(runs, offsets, sizes, runs, offsets, sizes, np.array([0]), np.array([1]),
+    ...           np.array([False])).tolist()
+    [0.3333333333333333]
     """
-    dt_boxes, dt_areas = boxes_and_areas(dt_runs, dt_offsets, dt_sizes)
-    gt_boxes, gt_areas = boxes_and_areas(gt_runs, gt_offsets, gt_sizes)
-    dt_plain, gt_plain = _plain(dt_runs, dt_offsets), _plain(gt_runs, gt_offsets)
+    dt_boxes, dt_areas, dt_plain = measured(dt_runs, dt_offsets, dt_sizes)
+    gt_boxes, gt_areas, gt_plain = measured(gt_runs, gt_offsets, gt_sizes)
     out = np.zeros(dt_index.size)
+    # a pair costs about a walk over one RLE's runs: the mean RLE's
+    per_pair = (dt_runs.size + gt_runs.size) // max(dt_offsets.size + gt_offsets.size - 2, 1)
+    in_threads(_pair_ious_into, [
+        (dt_runs, dt_offsets, dt_boxes, dt_areas, dt_plain, gt_runs, gt_offsets, gt_boxes,
+         gt_areas, gt_plain, dt_index, gt_index, crowd, start, stop, out)
+        for start, stop in ranges(np.arange(dt_index.size + 1),
+                                  work=dt_index.size * per_pair)])
+    return out
+
+
+@kernel(nogil=True)
+def _pair_ious_into(dt_runs, dt_offsets, dt_boxes, dt_areas, dt_plain, gt_runs, gt_offsets,
+                    gt_boxes, gt_areas, gt_plain, dt_index, gt_index, crowd, start, stop,
+                    out):
+    """:func:`pair_ious` of pairs ``start:stop``, into ``out``."""
     no_runs = np.empty(0, np.int64)
-    for p in range(dt_index.size):
+    for p in range(start, stop):
         d, g = dt_index[p], gt_index[p]
         for axis in range(2):
             if (min(dt_boxes[d, axis + 2] + dt_boxes[d, axis],
@@ -234,21 +280,16 @@ def pair_ious(dt_runs, dt_offsets, dt_sizes, gt_runs, gt_offsets, gt_sizes, dt_i
                 _, inter, union = _combine(a, b, False, no_runs)
             if inter:
                 out[p] = inter / (dt_areas[d] if crowd[p] else union)
-    return out
 
 
 @kernel
-def _plain(runs, offsets):
-    """For each RLE, whether its runs after the first are all > 0: then pycocotools'
-    walk counts its pixels exactly (a run of 0 inside can end the walk early)."""
-    n = offsets.size - 1
-    plain = np.ones(n, np.bool_)
-    for i in range(n):
-        for j in range(offsets[i] + 1, offsets[i + 1]):
-            if runs[j] == 0:
-                plain[i] = False
-                break
-    return plain
+def _plain_runs(runs):
+    """Whether the runs of one RLE after the first are all > 0: then pycocotools' walk
+    counts its pixels exactly (a run of 0 inside can end the walk early)."""
+    for j in range(1, runs.size):
+        if runs[j] == 0:
+            return False
+    return True
 
 
 @kernel
@@ -298,11 +339,39 @@ def polygon_runs(xy, starts, height, width):
     if starts[0] != 0 or starts[-1] != xy.shape[0] or (np.diff(starts) < 0).any():
         raise ValueError(f"starts must rise from 0 to the {xy.shape[0]} vertices, got "
                          f"{starts.tolist()[:10]}")   # the kernel does not check bounds
-    switches, offsets = _polygon_switches(xy, starts, height, width)
+    n = starts.size - 1
+    pieces = ranges(np.arange(n + 1), work=10 * (height + width) * n)  # as masks counts it
+    return joined(in_threads(_polygon_piece, [(xy, starts, start, stop, height, width)
+                                              for start, stop in pieces]))
+
+
+def _polygon_piece(xy, starts, start, stop, height, width):
+    """:func:`polygon_runs` of polygons ``start:stop``."""
+    first, last = starts[start], starts[stop]
+    switches, offsets = _polygon_switches(xy[first:last], starts[start:stop + 1] - first,
+                                          height, width)
     return _runs_from_switches(switches, offsets, height * width)
 
 
-@kernel
+def joined(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """The ``runs, offsets`` of several calls one after another.
+
+    Examples
+    --------
+    >>> runs, offsets = joined([(np.array([1, 2]), np.array([0, 2])),
+    ...                         (np.array([3, 4, 5]), np.array([0, 1, 3]))])
+    >>> runs.tolist(), offsets.tolist()
+    ([1, 2, 3, 4, 5], [0, 2, 3, 5])
+    """
+    if len(parts) == 1:
+        return parts[0]
+    shifts = np.cumsum([0] + [runs.size for runs, _ in parts[:-1]])
+    return (np.concatenate([runs for runs, _ in parts]),
+            np.concatenate([parts[0][1][:1]] + [offsets[1:] + shift for (_, offsets), shift
+                                                 in zip(parts, shifts)]))
+
+
+@kernel(nogil=True)
 def _polygon_switches(xy, starts, height, width):
     """Positions (column-major) where each rasterised polygon switches, sorted:
     polygon ``i``'s are ``switches[offsets[i]:offsets[i + 1]]``.
@@ -434,7 +503,7 @@ def _sort_switches(switches, columns, start, end, per_column, scratch):
         switches[start + j] = scratch[j]
 
 
-@kernel
+@kernel(nogil=True)
 def _runs_from_switches(switches, offsets, total):
     """Run lengths between sorted switches and up to ``total`` pixels, for each block
     ``switches[offsets[i]:offsets[i + 1]]``; returns ``runs, run_offsets``.
