@@ -60,7 +60,7 @@ def in_numba_cache(module: str, function: str) -> bool:
 
     Examples
     --------
-    >>> in_numba_cache("imgprep_course.datasets._rle", "parse_counts") in (True, False)
+    >>> in_numba_cache("imgprep_course.datasets._rle", "_parse_strings") in (True, False)
     True
     """
     if not use_cache():
@@ -235,7 +235,7 @@ def kernel(function=None, **options):
     Examples
     --------
     >>> from imgprep_course.datasets import _rle   # its kernels are declared so
-    >>> type(_rle.parse_counts).__name__, _rle.parse_counts.targetoptions["nopython"]
+    >>> type(_rle.runs_to_chars).__name__, _rle.runs_to_chars.targetoptions["nopython"]
     ('CPUDispatcher', True)
     """
     decorate = import_numba().njit(cache=use_cache(), **options)

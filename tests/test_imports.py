@@ -50,7 +50,7 @@ def test_box_evaluation_loads_no_numba():
 def test_numba_cache_switch():
     # one switch turns the on-disk cache of every kernel off (the grader uses it)
     code = ("import imgprep_course.datasets._rle as k, imgprep_course.datasets._rle_ops as o; "
-            "print(type(k.parse_counts._cache).__name__, type(o._pair_ious_into._cache).__name__)")
+            "print(type(k._parse_strings._cache).__name__, type(o._pair_ious_into._cache).__name__)")
     names = {}
     for value in ("0", "1"):
         env = dict(os.environ, IMGPREP_COURSE_NUMBA_CACHE=value)

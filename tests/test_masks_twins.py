@@ -263,8 +263,9 @@ def test_sort_switches_sorts_each_block_by_column_then_row(width, height, blocks
     offsets = np.cumsum([0] + [len(b) for b in pairs])
     scratch = np.empty(max([len(b) for b in pairs], default=0), np.int64)
     for i in range(len(pairs)):
-        _rle_ops._sort_switches(values, columns, offsets[i], offsets[i + 1],
-                                np.full(width + 1, -7, np.int64), scratch)
+        _rle_ops._sort_switches(values, columns[offsets[i]:offsets[i + 1]].copy(),
+                                offsets[i], offsets[i + 1], np.full(width + 1, -7, np.int64),
+                                scratch)
     assert values.tolist() == [c * height + r for b in pairs for c, r in sorted(b)]
 
 

@@ -127,3 +127,32 @@ def test_split_kernels_equal_one_piece(polygons, height, width, cores, seed):
             results.append((all_runs, all_offsets, boxes, areas, ious))
     for one, pieces in zip(*results):
         assert one.dtype == pieces.dtype and np.array_equal(one, pieces)
+
+
+@CASES
+@given(st.lists(st.tuples(st.integers(0, 6), st.integers(1, 9)), min_size=1, max_size=20),
+       st.integers(0, 19), st.sampled_from([b"", b"!", b"1", b"0c", b"1" * 14]),
+       st.integers(2, 5))
+def test_split_parsing_reports_the_first_bad_string_as_one_piece(masks, bad, text, cores):
+    """Counts strings parsed in pieces, one of them broken (a bad character, a truncated
+    number, a wrong total, one too long) or none: the same runs, or the same error at
+    the same string, as in one piece."""
+    rng = np.random.default_rng(len(masks))
+    strings, sizes = [], []
+    for height, width in masks:
+        mask = (rng.random((height, width, 1)) < .5).astype(np.uint8)
+        strings.append(_rle.encode(mask)[0].tobytes())
+        sizes.append((height, width))
+    if bad < len(strings) and text:
+        strings[bad] = text
+    chars = np.frombuffer(b"".join(strings), np.uint8)
+    lengths = np.array([len(t) for t in strings], np.int64)
+    sizes = np.array(sizes, np.int64)
+    with split(1, work=1 << 60):
+        one = _rle.parse_counts(chars, lengths, sizes)
+    with split(cores):
+        pieces = _rle.parse_counts(chars, lengths, sizes)
+    assert one[2:] == pieces[2:]
+    if one[2] == -1:
+        for a, b in zip(one[:2], pieces[:2]):
+            assert a.dtype == b.dtype and np.array_equal(a, b)

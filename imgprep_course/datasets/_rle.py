@@ -22,6 +22,7 @@ import numpy as np
 from numba.cpython.unsafe.numbers import trailing_zeros
 
 from imgprep_course._jit import forget_stale_kernels, kernel
+from imgprep_course._threads import in_threads, ranges
 from imgprep_course.datasets._rle_numpy import OK, TOO_LONG, TRUNCATED  # noqa: F401
 from imgprep_course.datasets._rle_numpy import (BAD_CHARACTER, NEGATIVE_RUN,  # noqa: F401
                                                 WRONG_TOTAL)
@@ -147,28 +148,61 @@ def _failure(text, n_runs, error, where):
     return n_runs, error, where
 
 
-@kernel
 def parse_counts(chars, lengths, sizes):
     """Run lengths from concatenated counts strings, checking each string.
 
     String ``i`` is the next ``lengths[i]`` characters of ``chars``, for an RLE of
     size ``sizes[i]``. Returns ``runs, offsets, bad, error, where``: ``bad`` is the
     index of the first bad string (or -1), ``error`` and ``where`` say what is wrong
-    with it (see :func:`_parse_one`).
+    with it (see :func:`_parse_one`). The strings are shared out over the cores by
+    their characters.
+
+    Examples
+    --------
+    >>> runs, offsets, bad, error, where = parse_counts(
+    ...     np.frombuffer(b"1113", np.uint8), np.array([2, 2]), np.array([[1, 2], [1, 4]]))
+    >>> runs.tolist(), offsets.tolist(), bad
+    ([1, 1, 1, 3], [0, 2, 4], -1)
     """
     n = lengths.size
-    runs = np.empty(chars.size, np.int64)
+    begins = np.zeros(n + 1, np.int64)
+    np.cumsum(lengths, out=begins[1:])
+    runs = np.empty(chars.size, np.int64)   # a run takes one character at least
     offsets = np.zeros(n + 1, np.int64)
-    start = 0
-    for i in range(n):
-        text = chars[start:start + lengths[i]]
-        start += lengths[i]
-        n_runs, error, where = _parse_one(text, sizes[i, 0] * sizes[i, 1],
-                                          runs[offsets[i]:])
-        if error != OK:
-            return runs[:0], offsets, i, error, where
-        offsets[i + 1] = offsets[i] + n_runs
+    pieces = ranges(begins)
+    found = in_threads(_parse_strings, [(chars, begins, sizes, start, stop, runs, offsets)
+                                        for start, stop in pieces])
+    for (start, stop), (bad, error, where) in zip(pieces, found):
+        if bad >= 0:
+            return runs[:0], offsets, bad, error, where
+        if start:   # its runs begin where its characters do: moved to follow the last
+            _move_down(runs, begins[start], offsets[start], offsets[stop] - begins[start])
+            offsets[start + 1:stop + 1] -= begins[start] - offsets[start]
     return runs[:offsets[n]], offsets, -1, OK, 0
+
+
+@kernel(nogil=True)
+def _parse_strings(chars, begins, sizes, start, stop, runs, offsets):
+    """Parse strings ``start:stop`` (string ``i`` is ``chars[begins[i]:begins[i + 1]]``),
+    their runs into ``runs`` from position ``begins[start]`` on, each one's end into
+    ``offsets[i + 1]``. Returns ``bad, error, where`` as :func:`parse_counts`."""
+    position = begins[start]
+    for i in range(start, stop):
+        n_runs, error, where = _parse_one(chars[begins[i]:begins[i + 1]],
+                                          sizes[i, 0] * sizes[i, 1], runs[position:])
+        if error != OK:
+            return i, error, where
+        position += n_runs
+        offsets[i + 1] = position
+    return -1, OK, 0
+
+
+@kernel
+def _move_down(values, source, target, n):
+    """``values[target:target + n] = values[source:source + n]``, ``target <= source``
+    (front to back: no copy of an overlapping source)."""
+    for k in range(n):
+        values[target + k] = values[source + k]
 
 
 @kernel

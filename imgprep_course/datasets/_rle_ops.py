@@ -404,7 +404,7 @@ def _polygon_switches(xy, starts, height, width):
         n_traced += traced
         longest = max(longest, traced)
     switches = np.empty(n_traced, np.int64)   # at most one per traced point
-    columns = np.empty(n_traced, np.int64)    # the pixel column of each
+    columns = np.empty(longest, np.int64)     # the pixel column of each, per polygon
     offsets = np.zeros(n + 1, np.int64)
     per_column = np.empty(width + 1, np.int64)
     scratch = np.empty(longest, np.int64)
@@ -426,11 +426,12 @@ def _polygon_switches(xy, starts, height, width):
                 u, v = t + x0, int(y0 + slope * t + 0.5)
                 if started and u != u_prev:
                     count = _crossing(u if u < u_prev else u - 1, min(v, v_prev), height,
-                                      width, switches, columns, count)
+                                      width, switches, columns, count, offsets[i])
                 # the step between t = s and s + 1 has column x0 + s on its left
                 for s in range((centre - x0) % step, dx, step):
                     low = min(int(y0 + slope * s + 0.5), int(y0 + slope * (s + 1) + 0.5))
-                    count = _crossing(x0 + s, low, height, width, switches, columns, count)
+                    count = _crossing(x0 + s, low, height, width, switches, columns, count,
+                                      offsets[i])
                 t = 0 if flip else dx                        # and its last
                 u_prev, v_prev = t + x0, int(y0 + slope * t + 0.5)
             else:
@@ -440,7 +441,8 @@ def _polygon_switches(xy, starts, height, width):
                     u, v = int(x0 + slope * t + 0.5), t + y0
                     if (started or d) and u != u_prev:
                         count = _crossing(u if u < u_prev else u - 1, min(v, v_prev),
-                                          height, width, switches, columns, count)
+                                          height, width, switches, columns, count,
+                                          offsets[i])
                     u_prev, v_prev = u, v
             started = True
         offsets[i + 1] = count
@@ -449,10 +451,11 @@ def _polygon_switches(xy, starts, height, width):
 
 
 @kernel
-def _crossing(column, v_low, height, width, switches, columns, count):
+def _crossing(column, v_low, height, width, switches, columns, count, first):
     """Record the switch of a step whose left column (at 5x scale) is ``column`` and
     whose lower point is at ``v_low``, if that column is a pixel centre inside the
-    image. Returns the new count of ``switches``.
+    image, and its pixel column in ``columns[count - first]`` (the polygon's switches
+    start at ``first``). Returns the new count of ``switches``.
 
     pycocotools computes ``x = (column + .5) / 5 - .5`` and ``y = ceil((v_low + .5) / 5
     - .5)``, clamped to ``[0, height]``: that is ``(column - 2) / 5`` and ``(v_low - 2) /
@@ -468,28 +471,29 @@ def _crossing(column, v_low, height, width, switches, columns, count):
         return count
     row = min(max(-((centre - v_low) // step), 0), height)   # ceil((v_low - 2) / 5)
     switches[count] = x * height + row
-    columns[count] = x
+    columns[count - first] = x
     return count + 1
 
 
 @kernel
 def _sort_switches(switches, columns, start, end, per_column, scratch):
-    """Sort ``switches[start:end]``: counted into place by column (``per_column``,
-    ``width + 1`` long, and ``scratch``, at least ``end - start`` long, are work space),
-    then by row within each column (an insertion sort: a column holds a few)."""
+    """Sort ``switches[start:end]``, whose pixel columns are ``columns[:end - start]``:
+    counted into place by column (``per_column``, ``width + 1`` long, and ``scratch``,
+    at least ``end - start`` long, are work space), then by row within each column (an
+    insertion sort: a column holds a few)."""
     if end - start < 2:
         return
-    low, high = columns[start], columns[start]
+    low, high = columns[0], columns[0]
     for j in range(start, end):
-        low, high = min(low, columns[j]), max(high, columns[j])
+        low, high = min(low, columns[j - start]), max(high, columns[j - start])
     for c in range(low, high + 2):
         per_column[c] = 0
     for j in range(start, end):
-        per_column[columns[j] + 1] += 1
+        per_column[columns[j - start] + 1] += 1
     for c in range(low + 1, high + 2):
         per_column[c] += per_column[c - 1]
     for j in range(start, end):
-        c = columns[j]
+        c = columns[j - start]
         scratch[per_column[c]] = switches[j]
         per_column[c] += 1
     for j in range(1, end - start):   # each is out of order only within its column

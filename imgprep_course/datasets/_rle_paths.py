@@ -36,7 +36,8 @@ _KERNEL_MODULE = {"runs_to_chars": _rle, "parse_counts": _rle, "decode_counts": 
                   "merge_counts": _rle_ops, "pair_ious": _rle_ops,
                   "polygon_runs": _rle_ops}
 #: The compiled function behind each name, as numba's cache files name it.
-_COMPILED = {"encode": "encode_*", "polygon_runs": "_polygon_switches",
+_COMPILED = {"encode": "encode_*", "parse_counts": "_parse_strings",
+             "polygon_runs": "_polygon_switches",
              "boxes_and_areas": "_measure", "pair_ious": "_pair_ious_into"}
 #: CPU seconds each twin has spent in this process; a kernel's name maps to None once
 #: its kernel serves.
