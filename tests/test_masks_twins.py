@@ -269,6 +269,27 @@ def test_sort_switches_sorts_each_block_by_column_then_row(width, height, blocks
     assert values.tolist() == [c * height + r for b in pairs for c, r in sorted(b)]
 
 
+@CASES
+@given(st.lists(st.lists(st.integers(0, 99), max_size=6), max_size=12),
+       st.integers(0, 2 ** 32 - 1))
+def test_place_runs_twin_equals_kernel(blocks, seed):
+    """Blocks of a part copied to their rows' places among others: the same array."""
+    rng = np.random.default_rng(seed)
+    n = len(blocks) + int(rng.integers(0, 4))
+    rows = np.sort(rng.permutation(n)[:len(blocks)]).astype(np.int64)
+    lengths = rng.integers(0, 5, n)
+    lengths[rows] = [len(b) for b in blocks]
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    part_runs = np.array([v for b in blocks for v in b], np.int64)
+    part_offsets = np.concatenate([[0], np.cumsum([len(b) for b in blocks])]).astype(np.int64)
+    twin, kernel = (np.full(offsets[-1], -1, np.int64) for _ in range(2))
+    _rle_numpy.place_runs(twin, offsets, rows, part_runs, part_offsets)
+    _rle_ops.place_runs(kernel, offsets, rows, part_runs, part_offsets)
+    assert_same(twin, kernel)
+    for j, row in enumerate(rows):
+        assert kernel[offsets[row]:offsets[row + 1]].tolist() == blocks[j]
+
+
 # ------------------------------------------------------------- which one serves
 @pytest.fixture
 def no_cached_kernels(monkeypatch):

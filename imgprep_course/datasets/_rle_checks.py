@@ -364,9 +364,8 @@ def join_runs(n: int, parts: list[tuple[np.ndarray, Runs]]) -> Runs:
     np.cumsum(lengths, out=offsets[1:])
     runs = np.empty(offsets[-1], np.int64)
     for rows, part in parts:
-        count = np.diff(part.offsets)
-        shift = np.repeat(offsets[:-1][rows] - part.offsets[:-1], count)
-        runs[np.arange(part.offsets[-1]) + shift] = part.runs[:part.offsets[-1]]
+        place = implementation("place_runs", int(part.offsets[-1]))
+        place(runs, offsets, rows, part.runs, part.offsets)
     return Runs(sizes, runs, offsets)
 
 

@@ -413,6 +413,22 @@ def polygon_runs(xy, starts, height, width):
                                           int(width)) for i in range(len(starts) - 1)])
 
 
+def place_runs(runs, offsets, rows, part_runs, part_offsets) -> None:
+    """Copy each block of a part to ``runs`` at ``offsets[rows[j]]`` (as the kernel).
+
+    Examples
+    --------
+    >>> runs = np.zeros(4, np.int64)
+    >>> place_runs(runs, np.array([0, 1, 3, 4]), np.array([2, 0]), np.array([7, 8, 9]),
+    ...            np.array([0, 1, 3]))
+    >>> runs.tolist()
+    [8, 9, 0, 7]
+    """
+    count = np.diff(part_offsets)
+    shift = np.repeat(offsets[:-1][rows] - part_offsets[:-1], count)
+    runs[np.arange(part_offsets[-1]) + shift] = part_runs[:part_offsets[-1]]
+
+
 def concatenate(pieces: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Run arrays one after another, and their offsets.
 

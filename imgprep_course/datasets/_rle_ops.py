@@ -22,6 +22,26 @@ from imgprep_course.datasets._rle_numpy import POLYGON_UPSAMPLING
 forget_stale_kernels(__name__)  # numba would keep kernels compiled from older imports
 
 
+# ------------------------------------------------------------------ moving runs
+@kernel(nogil=True)
+def place_runs(runs, offsets, rows, part_runs, part_offsets):
+    """Copy each block ``j`` of a part (``part_runs[part_offsets[j]:part_offsets[j + 1]]``,
+    ``part_offsets[0] == 0``) to ``runs`` at ``offsets[rows[j]]``.
+
+    Examples
+    --------
+    >>> runs = np.zeros(4, np.int64)
+    >>> place_runs(runs, np.array([0, 1, 3, 4]), np.array([2, 0]), np.array([7, 8, 9]),
+    ...            np.array([0, 1, 3]))
+    >>> runs.tolist()
+    [8, 9, 0, 7]
+    """
+    for j in range(rows.size):
+        shift = offsets[rows[j]] - part_offsets[j]
+        for k in range(part_offsets[j], part_offsets[j + 1]):
+            runs[shift + k] = part_runs[k]
+
+
 # ------------------------------------------------------------------ measurements
 @kernel
 def _area(runs):

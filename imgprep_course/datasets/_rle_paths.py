@@ -34,7 +34,7 @@ KERNEL_WORK = 1 << 22
 _KERNEL_MODULE = {"runs_to_chars": _rle, "parse_counts": _rle, "decode_counts": _rle,
                   "encode": _rle, "measure_counts": _rle_ops, "boxes_and_areas": _rle_ops,
                   "merge_counts": _rle_ops, "pair_ious": _rle_ops,
-                  "polygon_runs": _rle_ops}
+                  "polygon_runs": _rle_ops, "place_runs": _rle_ops}
 #: The compiled function behind each name, as numba's cache files name it.
 _COMPILED = {"encode": "encode_*", "parse_counts": "_parse_strings",
              "polygon_runs": "_polygon_switches",
