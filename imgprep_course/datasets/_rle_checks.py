@@ -134,7 +134,7 @@ def _json_counts(items: list, name: str, single: bool) -> Counts | None:
         return None
     try:
         chars = "".join(counts).encode("ascii") if kinds == {str} else b"".join(counts)
-        shape = np.array(sizes, np.int64).reshape(-1, 2)
+        shape = np.fromiter(chain.from_iterable(sizes), np.int64, 2 * len(sizes)).reshape(-1, 2)
     except (UnicodeEncodeError, OverflowError):
         return None
     lengths = np.fromiter(map(len, counts), np.int64, len(counts))

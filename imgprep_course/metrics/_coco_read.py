@@ -165,6 +165,9 @@ def mask_runs(segmentations: list, sizes: np.ndarray, records: list, source: str
     keeps its own size, even when it is not its image's: as in pycocotools, it then
     matches only masks of that size (the IoU of two sizes is -1).
     """
+    if set(map(type, segmentations)) == {dict}:   # RLEs only, as results mostly are
+        return _read_rles(segmentations, np.arange(len(segmentations)), records, source,
+                          name)
     rles: dict = {}   # record -> RLE dict
     owners, polygons = [], []   # the records with polygons, and their polygons
     for i, segmentation in enumerate(segmentations):
@@ -188,16 +191,22 @@ def mask_runs(segmentations: list, sizes: np.ndarray, records: list, source: str
                                      segmentations, sizes, records, source, name, rles))
     if rles:
         rows = np.fromiter(rles, np.int64, len(rles))
-        try:
-            parts.append((rows, masks.unpack(list(rles.values()))))
-        except (ValueError, TypeError) as error:
-            match = re.match(r"^rles\[(\d+)\]", str(error))
-            if match is None:
-                raise
-            i = int(rows[int(match.group(1))])
-            label = fmt.record_label(source, name, i, records[i])
-            raise type(error)(f"{label}: 'segmentation'{str(error)[match.end():]}") from None
+        parts.append((rows, _read_rles(list(rles.values()), rows, records, source, name)))
     return join_runs(len(segmentations), parts)
+
+
+def _read_rles(rles: list, rows: np.ndarray, records: list, source: str | None,
+               name: str) -> masks.Runs:
+    """The runs of RLE dicts, ``rles[j]`` that of record ``rows[j]`` (a message names it)."""
+    try:
+        return masks.unpack(rles)
+    except (ValueError, TypeError) as error:
+        match = re.match(r"^rles\[(\d+)\]", str(error))
+        if match is None:
+            raise
+        i = int(rows[int(match.group(1))])
+        label = fmt.record_label(source, name, i, records[i])
+        raise type(error)(f"{label}: 'segmentation'{str(error)[match.end():]}") from None
 
 
 def _same_size(shapes: np.ndarray) -> list[np.ndarray]:
