@@ -98,3 +98,38 @@ def test_greedy_match_equals_pycocotools(gts, dts, t):
 def test_bad_input(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(0, 60), st.integers(1, 4), st.integers(1, 3), st.integers(1, 3),
+       st.integers(1, 4), st.integers(0, 2 ** 32 - 1), st.integers(1, 3))
+def test_accumulate_kernel_equals_numpy(n_dt, n_cat, n_thr, n_area, n_max, seed, cores):
+    """COCO's accumulate as the kernel computes it (categories shared out over threads)
+    and as numpy does: the same precision, recall and scores, bit for bit."""
+    from imgprep_course import _threads
+    from imgprep_course.metrics import _ap, _ap_kernel
+
+    rng = np.random.default_rng(seed)
+    category = rng.integers(0, n_cat, n_dt)
+    scores = rng.integers(0, 5, n_dt) / 4   # ties
+    order = np.lexsort((-scores, category))
+    starts = np.searchsorted(category[order], np.arange(n_cat + 1))
+    matched = rng.random((n_dt, n_thr, n_area)) < rng.random()
+    ignored = ~matched & (rng.random((n_dt, n_thr, n_area)) < .2)
+    ignored |= matched & (rng.random((n_dt, n_thr, n_area)) < .1)
+    chosen = np.sort(rng.random((n_max, n_dt)) < .8, axis=0)   # more for larger maxDets
+    positives = rng.integers(0, 9, (n_cat, n_area)).astype(np.float64)
+    need = _ap._true_positives_needed(positives, _ap.COCO_RECALL_THRESHOLDS)
+    rows = (order, starts, matched, ignored, chosen, scores, positives, need)
+    saved = _threads.cores, _threads.THREAD_WORK
+    _threads.cores, _threads.THREAD_WORK = (lambda: cores), 1
+    try:
+        kernel = _ap_kernel.accumulate_rows(*rows)
+    finally:
+        _threads.cores, _threads.THREAD_WORK = saved
+    for ours, theirs in zip(kernel, _ap._accumulate_rows(*rows)):
+        assert ours.dtype == theirs.dtype and ours.shape == theirs.shape
+        # recall where a category has no positives: numpy's 0 / 0, the kernel's 0 (both
+        # become -1 afterwards)
+        counted = np.tile(positives, (1, n_max * n_thr)) > 0 if theirs.ndim == 2 else ...
+        assert np.array_equal(ours[counted], theirs[counted])

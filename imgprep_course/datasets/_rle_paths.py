@@ -34,11 +34,14 @@ KERNEL_WORK = 1 << 22
 _KERNEL_MODULE = {"runs_to_chars": _rle, "parse_counts": _rle, "decode_counts": _rle,
                   "encode": _rle, "measure_counts": _rle_ops, "boxes_and_areas": _rle_ops,
                   "merge_counts": _rle_ops, "pair_ious": _rle_ops,
-                  "polygon_runs": _rle_ops, "place_runs": _rle_ops}
+                  "polygon_runs": _rle_ops, "place_runs": _rle_ops,
+                  # not a mask kernel: COCO's accumulate, for a process with numba loaded
+                  "accumulate_coco": lazy_module("imgprep_course.metrics._ap_kernel")}
 #: The compiled function behind each name, as numba's cache files name it.
 _COMPILED = {"encode": "encode_*", "parse_counts": "_parse_strings",
              "polygon_runs": "_polygon_switches",
-             "boxes_and_areas": "_measure", "pair_ious": "_pair_ious_into"}
+             "boxes_and_areas": "_measure", "pair_ious": "_pair_ious_into",
+             "accumulate_coco": "_accumulate"}
 #: CPU seconds each twin has spent in this process; a kernel's name maps to None once
 #: its kernel serves.
 _spent: dict[str, float | None] = {}

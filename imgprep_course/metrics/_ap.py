@@ -12,9 +12,15 @@ denominator. Three integrations are in use:
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
+from imgprep_course._jit import lazy_module
 from imgprep_course._validation import as_array
+from imgprep_course.datasets._rle_paths import use_kernel
+
+_ap_kernel = lazy_module("imgprep_course.metrics._ap_kernel")
 
 #: COCO's recall grid, ``np.linspace(0, 1, 101)`` as pycocotools builds it (several
 #: values differ from ``i / 100`` in the last bit).
@@ -171,14 +177,42 @@ def accumulate_coco(order: np.ndarray, starts: np.ndarray, matched: np.ndarray,
     n_thr, n_area = matched.shape[1:]
     n_max = chosen.shape[0]
     n_cat, n_rec = starts.size - 1, recall_thresholds.size
-    n_rows = n_max * n_thr * n_area                      # row (m, t, a)
     positives = n_positives.astype(np.float64)                          # (K, A)
+    need = _true_positives_needed(positives, recall_thresholds)         # (K, A, R)
+    rows = (order, starts, matched, ignored, chosen, dt_scores, positives, need)
+    if "numba" in sys.modules and use_kernel("accumulate_coco",
+                                             order.size * n_max * n_thr * n_area):
+        precision, recall, scores = _ap_kernel.accumulate_rows(*rows)
+    else:   # a box evaluation never loads numba for this
+        precision, recall, scores = _accumulate_rows(*rows)
+    missing = (positives == 0)[:, None, None, :]                          # (K, 1, 1, A)
+    shape = (n_cat, n_max, n_thr, n_area)
+    precision = np.where(missing[..., None], -1.0, precision.reshape(shape + (n_rec,)))
+    scores = np.where(missing[..., None], -1.0, scores.reshape(shape + (n_rec,)))
+    recall = np.where(missing, -1.0, recall.reshape(shape))
+    return (precision.transpose(2, 4, 0, 3, 1), recall.transpose(2, 0, 3, 1),
+            scores.transpose(2, 4, 0, 3, 1))
+
+
+def _true_positives_needed(positives: np.ndarray, recall_thresholds: np.ndarray) -> np.ndarray:
+    """``(K, A, R)``: the fewest true positives whose recall ``tp / positives`` reaches
+    each recall threshold, with pycocotools' division (0 where there are no positives)."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        need = np.ceil(recall_thresholds * positives[:, :, None])       # (K, A, R)
+        need = np.ceil(recall_thresholds * positives[:, :, None])
         need = np.where((need - 1) / positives[:, :, None] >= recall_thresholds, need - 1,
                         need)
         need = np.where(need / positives[:, :, None] < recall_thresholds, need + 1, need)
-    need = np.where(positives[:, :, None] > 0, need, 0).astype(np.int64)
+    return np.where(positives[:, :, None] > 0, need, 0).astype(np.int64)
+
+
+def _accumulate_rows(order, starts, matched, ignored, chosen, dt_scores, positives,
+                     need) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`accumulate_coco` before its reshape, in numpy: precision and scores
+    ``(K, rows, R)``, recall ``(K, rows)``, row ``(m, t, a)``."""
+    n_thr, n_area = matched.shape[1:]
+    n_max = chosen.shape[0]
+    n_cat, n_rec = starts.size - 1, need.shape[2]
+    n_rows = n_max * n_thr * n_area
     columns = n_thr * n_area
     # columns x detections, so that a category's rows below are contiguous
     counted = np.ascontiguousarray(~ignored.reshape(-1, columns).T)
@@ -219,10 +253,4 @@ def accumulate_coco(order: np.ndarray, starts: np.ndarray, matched: np.ndarray,
         scores[k] = np.where(reached | (v == 0), dt_scores[order[start + rank]], 0.0)
         with np.errstate(divide="ignore", invalid="ignore"):
             recall[k] = found / np.tile(positives[k], n_max * n_thr)
-    missing = (positives == 0)[:, None, None, :]                          # (K, 1, 1, A)
-    shape = (n_cat, n_max, n_thr, n_area)
-    precision = np.where(missing[..., None], -1.0, precision.reshape(shape + (n_rec,)))
-    scores = np.where(missing[..., None], -1.0, scores.reshape(shape + (n_rec,)))
-    recall = np.where(missing, -1.0, recall.reshape(shape))
-    return (precision.transpose(2, 4, 0, 3, 1), recall.transpose(2, 0, 3, 1),
-            scores.transpose(2, 4, 0, 3, 1))
+    return precision, recall, scores
