@@ -115,11 +115,14 @@ def _make_shapes(args: argparse.Namespace) -> int:
 def _coco_eval(args: argparse.Namespace) -> int:
     """``coco-eval GT.json DT.json [--iou-type] [--json]``: the 12-line summary, or with
     ``--json`` one JSON document; bad files or content: one line on stderr, exit 1."""
+    from imgprep_course.metrics._coco_ahead import ResultsAhead
     from imgprep_course.metrics.coco import evaluate_coco
 
     _keep_freed_memory()
+    # masks: a child process reads the results while this one reads the ground truth
+    results = ResultsAhead(args.results) if args.iou_type == "segm" else args.results
     try:
-        result = evaluate_coco(args.ground_truth, args.results, iou_type=args.iou_type)
+        result = evaluate_coco(args.ground_truth, results, iou_type=args.iou_type)
     except (OSError, ValueError, TypeError) as error:
         print(f"coco-eval: error: {error}", file=sys.stderr)
         return 1

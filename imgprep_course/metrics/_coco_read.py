@@ -16,7 +16,9 @@ import numpy as np
 
 from imgprep_course.datasets import coco_format as fmt
 from imgprep_course.datasets import masks
+from imgprep_course.datasets._rle_checks import _json_counts as json_counts
 from imgprep_course.datasets._rle_checks import join_runs, pack_runs, take_runs
+from imgprep_course.datasets._rle_paths import implementation
 from imgprep_course.metrics._coco_core import Annotations
 
 
@@ -63,6 +65,12 @@ class GroundTruth:
         known = self.image_ids if what == "image" else self.category_ids
         values = fmt.ids_of(fmt.column(records, field, source, name), records, source, name,
                             field, strings=known.dtype.kind == "U")
+        return self.place(values, records, source, name, field, what, unknown)
+
+    def place(self, values: np.ndarray, records: list, source: str | None, name: str,
+              field: str, what: str, unknown: str = "raise") -> np.ndarray:
+        """:meth:`index` of ids already read (``values``)."""
+        known = self.image_ids if what == "image" else self.category_ids
         if unknown == "drop":
             found = np.isin(values, known)
             out = np.full(values.size, -1, np.int64)
@@ -106,8 +114,27 @@ class GroundTruth:
         image = self.index(results, source, name, "image_id", "image")
         category = self.index(results, source, name, "category_id", "category",
                               unknown="drop")
-        dt = self._detections(results, source, iou_type, image, category)
-        return dt if (category >= 0).all() else dt.take(np.flatnonzero(category >= 0))
+        return known_categories(self._detections(results, source, iou_type, image,
+                                                 category), category)
+
+    def rle_detections(self, columns: tuple) -> Annotations | None:
+        """:meth:`detections` of results read by :func:`rle_result_columns` (elsewhere),
+        or None where reading them needs the records (an unknown image, a malformed
+        counts string: for the message)."""
+        image_values, category_values, scores, chars, lengths, sizes = columns
+        if self.image_ids.dtype.kind == "U" or not np.isin(image_values,
+                                                           self.image_ids).all():
+            return None
+        parse_counts = implementation("parse_counts", chars.size)
+        runs, offsets, bad, _, _ = parse_counts(chars, lengths, sizes)
+        if bad >= 0:
+            return None
+        image = self.place(image_values, [], None, "results", "image_id", "image")
+        category = self.place(category_values, [], None, "results", "category_id",
+                              "category", unknown="drop")
+        return known_categories(mask_detections(image, category, scores,
+                                                masks.Runs(sizes, runs, offsets)), category)
+
 
     def _detections(self, results: list, source: str | None, iou_type: str, image,
                     category) -> Annotations:
@@ -130,8 +157,8 @@ class GroundTruth:
         elif "segmentation" in first:
             segmentations = fmt.column(results, "segmentation", source, name)
             if iou_type == "segm":
-                rles = mask_runs(segmentations, self.sizes[image], results, source, name)
-                areas = masks.area(rles).astype(np.float64)  # loadRes: the mask's area
+                return mask_detections(image, category, scores, mask_runs(
+                    segmentations, self.sizes[image], results, source, name))
             else:
                 areas = masks.area(segmentations).astype(np.float64)
                 boxes = masks.to_bbox(segmentations)
@@ -144,6 +171,41 @@ class GroundTruth:
         return Annotations(image, category, np.arange(1, n + 1), scores, areas,
                            np.zeros(n, bool), boxes)
 
+
+def rle_result_columns(results: list, source: str | None) -> tuple | None:
+    """Results that are all ``segmentation`` RLE dicts (as detectors give them, no
+    ``bbox``), read as :meth:`GroundTruth.detections` reads them up to the point where
+    it needs the ground truth: ``image_id`` and ``category_id`` values, scores and the
+    counts strings (``chars, lengths, sizes``). None for any other results; what the
+    checks refuse raises, as there."""
+    name = "results"
+    if not (isinstance(results, list) and results and isinstance(results[0], dict)) \
+            or "segmentation" not in results[0] or "bbox" in results[0]:
+        return None
+    ids = [fmt.ids_of(fmt.column(results, field, source, name), results, source, name,
+                      field) for field in ("image_id", "category_id")]
+    scores = fmt.numbers(fmt.column(results, "score", source, name), results, source, name,
+                         "score")
+    segmentations = fmt.column(results, "segmentation", source, name)
+    counts = json_counts(segmentations, "rles", False) \
+        if set(map(type, segmentations)) == {dict} else None
+    if counts is None:
+        return None
+    return (*ids, scores, counts.chars, counts.lengths, counts.sizes)
+
+
+def mask_detections(image: np.ndarray, category: np.ndarray, scores: np.ndarray,
+                    rles: masks.Runs) -> Annotations:
+    """Detections of masks, ``COCO.loadRes`` style: ids ``1..N``, the area the mask's."""
+    n = image.size
+    return Annotations.with_masks(image, category, np.arange(1, n + 1), scores,
+                                  masks.area(rles).astype(np.float64), np.zeros(n, bool),
+                                  rles)
+
+
+def known_categories(dt: Annotations, category: np.ndarray) -> Annotations:
+    """``dt`` without the detections of a category the ground truth does not list (-1)."""
+    return dt if (category >= 0).all() else dt.take(np.flatnonzero(category >= 0))
 
 def no_annotations(iou_type: str) -> Annotations:
     """No ground truths, or no detections."""

@@ -57,6 +57,7 @@ from imgprep_course._validation import as_array, as_crowd
 from imgprep_course.metrics import _coco_core
 from imgprep_course.metrics._coco_core import COCO_IOU_THRESHOLDS, COCO_MAX_DETS, Annotations
 from imgprep_course.datasets.coco_format import collector_paused
+from imgprep_course.metrics._coco_ahead import ResultsAhead
 from imgprep_course.metrics._coco_read import GroundTruth, load
 from imgprep_course.metrics._coco_result import STAT_NAMES, COCOResult
 from imgprep_course.metrics._inputs import box_sets, check_finite, per_box
@@ -116,11 +117,33 @@ def evaluate_coco(ground_truth, results, iou_type: str = "bbox", *,
 
 
 def _read(ground_truth, results, iou_type: str) -> tuple[GroundTruth, Annotations]:
-    """The ground truth and the detections as arrays (the parsed JSON is dropped)."""
-    gt_data, gt_source = load(ground_truth, "ground_truth", dict)
-    dt_data, dt_source = load(results, "results", list)
-    truth = GroundTruth(gt_data, gt_source, iou_type)
-    return truth, truth.detections(dt_data, dt_source, iou_type)
+    """The ground truth and the detections as arrays (the parsed JSON is dropped).
+
+    ``results`` may be a :class:`~imgprep_course.metrics._coco_ahead.ResultsAhead` (the
+    ``coco-eval`` command's): its columns, where they come, stand for the file.
+    """
+    ahead = results if isinstance(results, ResultsAhead) else None
+    try:
+        gt_data, gt_source = load(ground_truth, "ground_truth", dict)
+        if ahead is None:
+            dt_data, dt_source = load(results, "results", list)
+        try:
+            truth = GroundTruth(gt_data, gt_source, iou_type)
+        except (ValueError, TypeError):
+            if ahead is not None:   # a results file that does not load is named first
+                ahead.close()
+                load(ahead.path, "results", list)
+            raise
+        if ahead is not None:
+            columns = ahead.columns()
+            dt = None if columns is None else truth.rle_detections(columns)
+            if dt is not None:
+                return truth, dt
+            dt_data, dt_source = load(ahead.path, "results", list)
+        return truth, truth.detections(dt_data, dt_source, iou_type)
+    finally:
+        if ahead is not None:
+            ahead.close()
 
 
 def evaluate_coco_arrays(boxes, scores, labels, image_ids, gt_boxes, gt_labels,
