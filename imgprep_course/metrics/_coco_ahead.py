@@ -2,8 +2,8 @@
 (private; the ``coco-eval`` command's).
 
 Parsing a results file and gathering its columns is Python work, which one process does
-on one core at a time. So ``coco-eval --iou-type segm`` forks (where ``os.fork`` exists)
-before it reads anything: the child parses the results and checks them as far as
+on one core at a time. So ``coco-eval --iou-type segm`` forks, on Linux, before it
+reads anything: the child parses the results and checks them as far as
 :func:`~imgprep_course.metrics._coco_read.rle_result_columns` goes (the same code the
 evaluation runs in one process), sends the arrays through a pipe and exits; the parent
 meanwhile reads the ground truth. Anything else (results that are not all RLE dicts, a
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import warnings
 from pathlib import Path
 
@@ -45,8 +46,8 @@ class ResultsAhead:
     def __init__(self, path: str | os.PathLike) -> None:
         self.path = Path(path)
         self._pid = self._pipe = None
-        if not hasattr(os, "fork"):
-            return
+        if not (hasattr(os, "fork") and sys.platform.startswith("linux")):
+            return   # macOS's system libraries are not safe to use in a forked child
         read, write = os.pipe()
         with warnings.catch_warnings():   # 3.12+: "use of fork() may lead to deadlocks":
             warnings.simplefilter("ignore", DeprecationWarning)   # the child only reads,
