@@ -119,10 +119,10 @@ def _coco_eval(args: argparse.Namespace) -> int:
     from imgprep_course.metrics.coco import evaluate_coco
 
     _keep_freed_memory()
-    # masks: a child process reads the results while this one reads the ground truth
-    results = ResultsAhead(args.results) if args.iou_type == "segm" else args.results
+    # a child process reads the results while this one reads the ground truth
     try:
-        result = evaluate_coco(args.ground_truth, results, iou_type=args.iou_type)
+        result = evaluate_coco(args.ground_truth, ResultsAhead(args.results, args.iou_type),
+                               iou_type=args.iou_type)
     except (OSError, ValueError, TypeError) as error:
         print(f"coco-eval: error: {error}", file=sys.stderr)
         return 1

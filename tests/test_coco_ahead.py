@@ -76,19 +76,45 @@ def test_results_read_ahead_give_what_reading_them_here_gives(tmp_path, change, 
     gt_path.write_text(json.dumps(gt))
     dt_path.write_text(json.dumps(dt))
     here = outcome(lambda: evaluate_coco(gt_path, dt_path, iou_type="segm"))
-    ahead = outcome(lambda: evaluate_coco(gt_path, ResultsAhead(dt_path), iou_type="segm"))
+    ahead = outcome(lambda: evaluate_coco(gt_path, ResultsAhead(dt_path, "segm"),
+                                          iou_type="segm"))
     assert ahead == here
     if change in (None, unknown_category):   # and they are pycocotools' numbers
         np.testing.assert_allclose(here[0], peer(gt, dt, "segm").stats, rtol=0, atol=1e-12)
+
+
+BOX_CHANGES = [None, unknown_image, unknown_category, score_not_a_number, not_a_dict,
+               ground_truth_broken,
+               lambda gt, dt: dt[2].update(bbox=[1, 1, -2, 3]),
+               lambda gt, dt: dt[3].update(bbox=[1, 2, 3]),
+               lambda gt, dt: dt[4].pop("bbox"),
+               lambda gt, dt: dt[0].update(image_id=1.5),
+               lambda gt, dt: [d.pop("bbox") for d in dt]]   # segmentations: read here
+
+
+@pytest.mark.parametrize("change", BOX_CHANGES)
+def test_box_results_read_ahead_give_what_reading_them_here_gives(tmp_path, change):
+    gt, dt = with_masks(*tricky_set(2, n_images=8), 2, "both")
+    if change is not None:
+        change(gt, dt)
+    gt_path, dt_path = tmp_path / "gt.json", tmp_path / "dt.json"
+    gt_path.write_text(json.dumps(gt))
+    dt_path.write_text(json.dumps(dt))
+    here = outcome(lambda: evaluate_coco(gt_path, dt_path))
+    assert outcome(lambda: evaluate_coco(gt_path, ResultsAhead(dt_path, "bbox"))) == here
+    if change is None:
+        assert ResultsAhead(dt_path, "bbox").columns()[0] == "boxes"
+        np.testing.assert_allclose(here[0], peer(gt, dt).stats, rtol=0, atol=1e-12)
 
 
 def test_the_child_reads_rle_results_and_is_collected(tmp_path):
     gt, dt = with_masks(*tricky_set(3, n_images=5), 3, "rle")
     path = tmp_path / "dt.json"
     path.write_text(json.dumps(dt))
-    ahead = ResultsAhead(path)
+    ahead = ResultsAhead(path, "segm")
     pid = ahead._pid
-    images, categories, scores, chars, lengths, sizes = ahead.columns()
+    kind, images, categories, scores, chars, lengths, sizes = ahead.columns()
+    assert kind == "masks"
     assert images.tolist() == [d["image_id"] for d in dt]
     assert scores.tolist() == [d["score"] for d in dt]
     assert chars.tobytes() == b"".join(d["segmentation"]["counts"].encode() for d in dt)
@@ -102,7 +128,7 @@ def test_the_child_reads_rle_results_and_is_collected(tmp_path):
 def test_other_results_are_left_to_the_parent(tmp_path, content):
     path = tmp_path / "dt.json"
     path.write_text(content)
-    assert ResultsAhead(path).columns() is None
+    assert ResultsAhead(path, "segm").columns() is None
 
 
 def test_a_stopped_child_or_no_fork_leaves_the_reading_to_the_parent(tmp_path, monkeypatch):
@@ -111,11 +137,11 @@ def test_a_stopped_child_or_no_fork_leaves_the_reading_to_the_parent(tmp_path, m
     gt_path.write_text(json.dumps(gt))
     dt_path.write_text(json.dumps(dt))
     here = outcome(lambda: evaluate_coco(gt_path, dt_path, iou_type="segm"))
-    stopped = ResultsAhead(dt_path)
+    stopped = ResultsAhead(dt_path, "segm")
     stopped.close()   # killed before it sent anything, or at any point
     assert stopped.columns() is None
     monkeypatch.delattr(os, "fork")
-    assert outcome(lambda: evaluate_coco(gt_path, ResultsAhead(dt_path),
+    assert outcome(lambda: evaluate_coco(gt_path, ResultsAhead(dt_path, "segm"),
                                          iou_type="segm")) == here
 
 
@@ -129,5 +155,5 @@ def test_a_results_file_that_does_not_parse_is_named_first_as_before(tmp_path, g
     dt_path.write_text('[{"image_id": 1,')
     here = outcome(lambda: evaluate_coco(gt_path, dt_path, iou_type="segm"))
     assert here[0] == "ValueError" and "dt.json is not valid JSON" in here[1]
-    assert outcome(lambda: evaluate_coco(gt_path, ResultsAhead(dt_path),
+    assert outcome(lambda: evaluate_coco(gt_path, ResultsAhead(dt_path, "segm"),
                                          iou_type="segm")) == here

@@ -2,13 +2,14 @@
 (private; the ``coco-eval`` command's).
 
 Parsing a results file and gathering its columns is Python work, which one process does
-on one core at a time. So ``coco-eval --iou-type segm`` forks, on Linux, before it
-reads anything: the child parses the results and checks them as far as
-:func:`~imgprep_course.metrics._coco_read.rle_result_columns` goes (the same code the
+on one core at a time. So ``coco-eval`` forks, on Linux, before it reads anything: the
+child parses the results and checks them as far as
+:func:`~imgprep_course.metrics._coco_read.result_columns` goes (the same code the
 evaluation runs in one process), sends the arrays through a pipe and exits; the parent
-meanwhile reads the ground truth. Anything else (results that are not all RLE dicts, a
-problem the checks report, a child that fails) and the parent reads the file itself, as
-without the child, so that every number and every message is the same.
+meanwhile reads the ground truth. Anything else (results without boxes for ``bbox``,
+not all RLE dicts for ``segm``; a problem the checks report; a child that fails or
+cannot start) and the parent reads the file itself, as without the child, so that every
+number and every message is the same.
 """
 
 from __future__ import annotations
@@ -22,14 +23,15 @@ from pathlib import Path
 import numpy as np
 
 from imgprep_course.datasets import coco_format as fmt
-from imgprep_course.metrics._coco_read import rle_result_columns
+from imgprep_course.metrics._coco_read import result_columns
 
 #: The last bytes the child sends: all arrays arrived whole.
 _DONE = b"columns sent"
 
 
 class ResultsAhead:
-    """``path``'s RLE results, read in a child process from now on (see the module).
+    """``path``'s results for an ``iou_type`` evaluation, read in a child process from
+    now on (see the module).
 
     Examples
     --------
@@ -37,33 +39,39 @@ class ResultsAhead:
     >>> path = Path(tempfile.mkdtemp()) / "dt.json"
     >>> _ = path.write_text(json.dumps([{"image_id": 1, "category_id": 2, "score": .5,
     ...                                  "segmentation": {"size": [1, 2], "counts": "11"}}]))
-    >>> ahead = ResultsAhead(path)
-    >>> images, categories, scores, chars, lengths, sizes = ahead.columns()
-    >>> images.tolist(), scores.tolist(), chars.tobytes(), sizes.tolist()
-    ([1], [0.5], b'11', [[1, 2]])
+    >>> kind, images, categories, scores, chars, lengths, sizes = ResultsAhead(
+    ...     path, "segm").columns()
+    >>> kind, images.tolist(), scores.tolist(), chars.tobytes(), sizes.tolist()
+    ('masks', [1], [0.5], b'11', [[1, 2]])
     """
 
-    def __init__(self, path: str | os.PathLike) -> None:
+    def __init__(self, path: str | os.PathLike, iou_type: str) -> None:
         self.path = Path(path)
         self._pid = self._pipe = None
         if not (hasattr(os, "fork") and sys.platform.startswith("linux")):
             return   # macOS's system libraries are not safe to use in a forked child
         read, write = os.pipe()
-        with warnings.catch_warnings():   # 3.12+: "use of fork() may lead to deadlocks":
-            warnings.simplefilter("ignore", DeprecationWarning)   # the child only reads,
-            pid = os.fork()                                       # computes and writes
+        try:
+            with warnings.catch_warnings():   # 3.12+: "fork() may lead to deadlocks": the
+                warnings.simplefilter("ignore", DeprecationWarning)   # child only reads,
+                pid = os.fork()                                       # computes, writes
+        except OSError:   # no process to spare: the parent reads the file
+            os.close(read)
+            os.close(write)
+            return
         if pid == 0:
             os.close(read)
             try:
                 with os.fdopen(write, "wb") as out:
-                    _send(out, rle_result_columns(fmt.load_json(self.path), str(self.path)))
+                    _send(out, result_columns(fmt.load_json(self.path), str(self.path),
+                                              iou_type))
             finally:
                 os._exit(0)   # whatever happened: the parent reads what arrived
         os.close(write)
         self._pid, self._pipe = pid, os.fdopen(read, "rb")
 
     def columns(self) -> tuple | None:
-        """The child's arrays (see ``rle_result_columns``), or None: then read the file."""
+        """The child's columns (see ``result_columns``), or None: then read the file."""
         if self._pipe is None:
             return None
         try:
@@ -86,14 +94,22 @@ class ResultsAhead:
         os.waitpid(self._pid, 0)
 
 
+#: The dtypes the columns come in, by the code sent for each.
+_DTYPES = (np.dtype(np.int64), np.dtype(np.float64), np.dtype(np.uint8))
+_KINDS = ("boxes", "masks")
+
+
 def _send(out, columns: tuple | None) -> None:
+    """The columns, each array after a header: dtype code, rows, columns (0: 1-D)."""
     if columns is None:
         return
-    images, categories, scores, chars, lengths, sizes = columns
-    out.write(np.array([images.size, chars.size], np.int64).tobytes())
-    for array, dtype in ((images, np.int64), (categories, np.int64), (scores, np.float64),
-                         (lengths, np.int64), (sizes, np.int64), (chars, np.uint8)):
-        out.write(np.ascontiguousarray(array, dtype).tobytes())
+    kind, *arrays = columns
+    out.write(np.array([_KINDS.index(kind), len(arrays)], np.int64).tobytes())
+    for array in arrays:
+        array = np.ascontiguousarray(array)
+        shape = (array.shape[0], array.shape[1] if array.ndim == 2 else 0)
+        out.write(np.array([_DTYPES.index(array.dtype), *shape], np.int64).tobytes())
+        out.write(array.tobytes())
     out.write(_DONE)
 
 
@@ -101,14 +117,20 @@ def _receive(pipe) -> tuple | None:
     header = _read_array(pipe, np.int64, 2)
     if header is None:
         return None
-    n, n_chars = (int(v) for v in header)
-    arrays = [_read_array(pipe, dtype, size) for dtype, size in (
-        (np.int64, n), (np.int64, n), (np.float64, n), (np.int64, n), (np.int64, 2 * n),
-        (np.uint8, n_chars))]
-    if any(array is None for array in arrays) or pipe.read(len(_DONE) + 1) != _DONE:
+    kind, n_arrays = (int(v) for v in header)
+    arrays = []
+    for _ in range(n_arrays):
+        shape = _read_array(pipe, np.int64, 3)
+        if shape is None:
+            return None
+        code, rows, columns = (int(v) for v in shape)
+        array = _read_array(pipe, _DTYPES[code], rows * max(columns, 1))
+        if array is None:
+            return None
+        arrays.append(array.reshape(rows, columns) if columns else array)
+    if pipe.read(len(_DONE) + 1) != _DONE:
         return None
-    images, categories, scores, lengths, sizes, chars = arrays
-    return images, categories, scores, chars, lengths, sizes.reshape(n, 2)
+    return (_KINDS[kind], *arrays)
 
 
 def _read_array(pipe, dtype, size: int) -> np.ndarray | None:

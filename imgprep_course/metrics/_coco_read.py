@@ -117,24 +117,26 @@ class GroundTruth:
         return known_categories(self._detections(results, source, iou_type, image,
                                                  category), category)
 
-    def rle_detections(self, columns: tuple) -> Annotations | None:
-        """:meth:`detections` of results read by :func:`rle_result_columns` (elsewhere),
-        or None where reading them needs the records (an unknown image, a malformed
-        counts string: for the message)."""
-        image_values, category_values, scores, chars, lengths, sizes = columns
-        if self.image_ids.dtype.kind == "U" or not np.isin(image_values,
-                                                           self.image_ids).all():
+    def read_ahead(self, columns: tuple) -> Annotations | None:
+        """:meth:`detections` of results read by :func:`result_columns` (elsewhere), or
+        None where reading them needs the records (an unknown image, a malformed counts
+        string: for the message) or string ids."""
+        kind, image_values, category_values, scores, *rest = columns
+        if "U" in (self.image_ids.dtype.kind, self.category_ids.dtype.kind) \
+                or not np.isin(image_values, self.image_ids).all():
             return None
-        parse_counts = implementation("parse_counts", chars.size)
-        runs, offsets, bad, _, _ = parse_counts(chars, lengths, sizes)
-        if bad >= 0:
-            return None
+        if kind == "masks":
+            chars, lengths, sizes = rest
+            parse_counts = implementation("parse_counts", chars.size)
+            runs, offsets, bad, _, _ = parse_counts(chars, lengths, sizes)
+            if bad >= 0:
+                return None
         image = self.place(image_values, [], None, "results", "image_id", "image")
         category = self.place(category_values, [], None, "results", "category_id",
                               "category", unknown="drop")
-        return known_categories(mask_detections(image, category, scores,
-                                                masks.Runs(sizes, runs, offsets)), category)
-
+        dt = box_detections(image, category, scores, *rest) if kind == "boxes" else \
+            mask_detections(image, category, scores, masks.Runs(sizes, runs, offsets))
+        return known_categories(dt, category)
 
     def _detections(self, results: list, source: str | None, iou_type: str, image,
                     category) -> Annotations:
@@ -143,10 +145,12 @@ class GroundTruth:
                              name, "score")
         first = results[0]
         boxes = rles = None
-        if "bbox" in first and not (isinstance(first["bbox"], list) and first["bbox"] == []):
+        if _has_box(first):
             # loadRes: the first result decides; area is the box's, the mask the box's polygon
             boxes = fmt.boxes_of(fmt.column(results, "bbox", source, name), results, source,
                                  name)
+            if iou_type == "bbox":
+                return box_detections(image, category, scores, boxes)
             areas = boxes[:, 2] * boxes[:, 3]
             if iou_type == "segm":
                 segmentations = [r["segmentation"] if "segmentation" in r else
@@ -172,26 +176,46 @@ class GroundTruth:
                            np.zeros(n, bool), boxes)
 
 
-def rle_result_columns(results: list, source: str | None) -> tuple | None:
-    """Results that are all ``segmentation`` RLE dicts (as detectors give them, no
-    ``bbox``), read as :meth:`GroundTruth.detections` reads them up to the point where
-    it needs the ground truth: ``image_id`` and ``category_id`` values, scores and the
-    counts strings (``chars, lengths, sizes``). None for any other results; what the
+def result_columns(results: list, source: str | None, iou_type: str) -> tuple | None:
+    """Results read as :meth:`GroundTruth.detections` reads them, up to where it needs
+    the ground truth: ``(kind, image_id values, category_id values, scores, *more)``,
+    ``kind`` ``"boxes"`` with the boxes (``bbox``: results with boxes), ``"masks"`` with
+    the counts strings ``chars, lengths, sizes`` (``segm``: results that are all RLE
+    dicts, no ``bbox``, as detectors give them). None for any other results; what the
     checks refuse raises, as there."""
     name = "results"
-    if not (isinstance(results, list) and results and isinstance(results[0], dict)) \
-            or "segmentation" not in results[0] or "bbox" in results[0]:
+    if not (isinstance(results, list) and results and isinstance(results[0], dict)):
+        return None
+    first = results[0]
+    if not (_has_box(first) if iou_type == "bbox" else
+            "segmentation" in first and "bbox" not in first):
         return None
     ids = [fmt.ids_of(fmt.column(results, field, source, name), results, source, name,
                       field) for field in ("image_id", "category_id")]
     scores = fmt.numbers(fmt.column(results, "score", source, name), results, source, name,
                          "score")
+    if iou_type == "bbox":
+        return ("boxes", *ids, scores, fmt.boxes_of(fmt.column(results, "bbox", source, name),
+                                                    results, source, name))
     segmentations = fmt.column(results, "segmentation", source, name)
     counts = json_counts(segmentations, "rles", False) \
         if set(map(type, segmentations)) == {dict} else None
     if counts is None:
         return None
-    return (*ids, scores, counts.chars, counts.lengths, counts.sizes)
+    return ("masks", *ids, scores, counts.chars, counts.lengths, counts.sizes)
+
+
+def _has_box(result: dict) -> bool:
+    """Whether ``loadRes`` takes the results' boxes (the first result decides)."""
+    return "bbox" in result and not (isinstance(result["bbox"], list) and result["bbox"] == [])
+
+
+def box_detections(image: np.ndarray, category: np.ndarray, scores: np.ndarray,
+                   boxes: np.ndarray) -> Annotations:
+    """Detections of boxes, ``COCO.loadRes`` style: ids ``1..N``, the area the box's."""
+    n = image.size
+    return Annotations(image, category, np.arange(1, n + 1), scores, boxes[:, 2] * boxes[:, 3],
+                       np.zeros(n, bool), boxes)
 
 
 def mask_detections(image: np.ndarray, category: np.ndarray, scores: np.ndarray,

@@ -136,7 +136,7 @@ def _read(ground_truth, results, iou_type: str) -> tuple[GroundTruth, Annotation
             raise
         if ahead is not None:
             columns = ahead.columns()
-            dt = None if columns is None else truth.rle_detections(columns)
+            dt = None if columns is None else truth.read_ahead(columns)
             if dt is not None:
                 return truth, dt
             dt_data, dt_source = load(ahead.path, "results", list)
