@@ -54,6 +54,31 @@ def test_encode_twin_equals_kernel(stack, order):
     assert_same(_rle_numpy.encode(stack), _rle.encode(stack))
 
 
+@CASES
+@given(st.integers(1, 40), st.integers(1, 60), st.integers(1, 3), st.floats(0, 1),
+       st.integers(0, 9), st.sampled_from(["C", "F"]), st.integers(0, 2 ** 32 - 1),
+       st.booleans())
+def test_encode_kernel_equals_twin_on_masks_of_long_runs(height, width, n, noise, blocks,
+                                                          order, seed, broken):
+    """Masks of a few rectangles and some noise (long runs: whole words of one value,
+    skipped eight pixels at a time, next to words with changes), a byte other than 0
+    and 1 anywhere or none: the kernel's strings, or its report, are the twin's."""
+    rng = np.random.default_rng(seed)
+    stack = (rng.random((height, width, n)) < noise * 0.05).astype(np.uint8)
+    for _ in range(blocks):
+        y, x, k = rng.integers(0, height), rng.integers(0, width), rng.integers(0, n)
+        stack[y:y + rng.integers(1, height + 1), x:x + rng.integers(1, width + 1), k] ^= 1
+    if broken:
+        stack[rng.integers(0, height), rng.integers(0, width), rng.integers(0, n)] = 3
+    stack = np.asarray(stack, order=order)
+    twin, kernel = _rle_numpy.encode(stack), _rle.encode(stack)
+    assert twin[2] == kernel[2]
+    if kernel[2] == -1:
+        assert_same(twin, kernel)
+    for k in range(n) if order == "F" else []:   # one mask, from a view at any offset
+        assert_same(_rle_numpy.encode(stack[:, :, k:k + 1]), _rle.encode(stack[:, :, k:k + 1]))
+
+
 def test_encode_twin_finds_the_first_non_binary_mask():
     stack = np.zeros((3, 4, 3), np.uint8)
     stack[1, 2, 1] = 2

@@ -228,10 +228,11 @@ def _scan_runs(pixels, words, offset, start, n_pixels, runs):
 
     ``words`` is ``pixels[offset:]`` seen as uint64; ``runs`` has room for
     ``n_pixels + 1``. The pixels are read eight at a time (fewer before the first and
-    after the last whole word): a word of eight copies of the current value is passed
-    over in one comparison, and in any other word the pixels that differ from the one
-    before them are marked in one shift and xor and visited lowest first. Returns the
-    number of runs written to ``runs``, or ``NOT_BINARY`` at a byte other than 0 and 1.
+    after the last whole word): words of eight copies of the current value are passed
+    over in a loop of one comparison each, and in any other word the pixels that differ
+    from the one before them are marked in one shift and xor and visited lowest first.
+    Returns the number of runs written to ``runs``, or ``NOT_BINARY`` at a byte other
+    than 0 and 1.
     """
     ones = np.uint64(0x0101010101010101)
     end = start + n_pixels
@@ -239,41 +240,66 @@ def _scan_runs(pixels, words, offset, start, n_pixels, runs):
     last_word = max(max(end - offset, 0) // 8, first_word)
     head_end = min(offset + 8 * first_word, end)
     tail_start = max(offset + 8 * last_word, head_end)
-    n_blocks = last_word - first_word + 2
     current = np.uint64(0)  # the value of the last pixel seen
-    same = np.uint64(0)     # eight copies of it
     n_runs = 0
     run_start = start
-    for block in range(n_blocks):
-        if 0 < block < n_blocks - 1:
-            lo = offset + 8 * (first_word + block - 1)
-            word = words[first_word + block - 1]
-            if word == same:
-                continue
-            valid = ~np.uint64(0)
-            last_byte = np.uint64(56)
-        else:
-            lo, hi = (start, head_end) if block == 0 else (tail_start, end)
-            if lo >= hi:
-                continue
-            word = np.uint64(0)
-            for k in range(hi - lo):
-                word |= np.uint64(pixels[lo + k]) << np.uint64(8 * k)
-            valid = (np.uint64(1) << np.uint64(8 * (hi - lo))) - np.uint64(1)
-            last_byte = np.uint64(8 * (hi - lo - 1))
-        if word & ~ones & valid:
+    # the pixels before the first whole word
+    if start < head_end:
+        word, valid, last_byte = _partial_word(pixels, start, head_end)
+        n_runs, run_start, current = _word_runs(word, valid, last_byte, start, current,
+                                                runs, n_runs, run_start)
+        if n_runs == NOT_BINARY:
             return NOT_BINARY
-        changed = (word ^ ((word << np.uint64(8)) | current)) & valid
-        while changed:
-            position = lo + np.int64(trailing_zeros(changed) >> np.uint64(3))
-            runs[n_runs] = position - run_start
-            n_runs += 1
-            run_start = position
-            changed &= changed - np.uint64(1)
-        current = (word >> last_byte) & np.uint64(1)
+    same = current * ones   # eight copies of the current value
+    j = first_word
+    while j < last_word:
+        if words[j] == same:
+            j += 1
+            continue
+        n_runs, run_start, current = _word_runs(words[j], ~np.uint64(0), np.uint64(56),
+                                                offset + 8 * j, current, runs, n_runs,
+                                                run_start)
+        if n_runs == NOT_BINARY:
+            return NOT_BINARY
         same = current * ones
+        j += 1
+    if tail_start < end:   # and those after the last
+        word, valid, last_byte = _partial_word(pixels, tail_start, end)
+        n_runs, run_start, current = _word_runs(word, valid, last_byte, tail_start,
+                                                current, runs, n_runs, run_start)
+        if n_runs == NOT_BINARY:
+            return NOT_BINARY
     runs[n_runs] = end - run_start
     return n_runs + 1
+
+
+@kernel
+def _partial_word(pixels, lo, hi):
+    """Pixels ``lo:hi`` (fewer than eight) as the low bytes of a word; the mask of
+    those bytes; the shift of the last one."""
+    word = np.uint64(0)
+    for k in range(hi - lo):
+        word |= np.uint64(pixels[lo + k]) << np.uint64(8 * k)
+    return (word, (np.uint64(1) << np.uint64(8 * (hi - lo))) - np.uint64(1),
+            np.uint64(8 * (hi - lo - 1)))
+
+
+@kernel
+def _word_runs(word, valid, last_byte, lo, current, runs, n_runs, run_start):
+    """The runs that end in the ``valid`` bytes of ``word`` (pixel ``lo`` first), after
+    a pixel of value ``current``: returns ``n_runs, run_start, current`` updated, or
+    ``NOT_BINARY`` as ``n_runs`` at a byte other than 0 and 1."""
+    ones = np.uint64(0x0101010101010101)
+    if word & ~ones & valid:
+        return NOT_BINARY, run_start, current
+    changed = (word ^ ((word << np.uint64(8)) | current)) & valid
+    while changed:
+        position = lo + np.int64(trailing_zeros(changed) >> np.uint64(3))
+        runs[n_runs] = position - run_start
+        n_runs += 1
+        run_start = position
+        changed &= changed - np.uint64(1)
+    return n_runs, run_start, (word >> last_byte) & np.uint64(1)
 
 
 @kernel
