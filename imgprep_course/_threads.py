@@ -2,7 +2,8 @@
 
 A kernel declared ``kernel(nogil=True)`` lets go of the interpreter lock while it runs,
 so the pieces of one call can run in threads side by side. :func:`ranges` cuts the work
-into as many pieces as there are cores, and no more than repays starting a thread;
+into as many pieces as there are cores, and no more than repays starting a thread
+(:func:`even_ranges` where every item costs the same);
 :func:`in_threads` runs them, the first in the calling thread. Where threads cannot be
 started (the grader's sandbox refuses them), every piece runs in the calling thread,
 one after another: the results are the same either way.
@@ -36,12 +37,11 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def ranges(cumulative: np.ndarray, work: int | None = None) -> list[tuple[int, int]]:
+def ranges(cumulative: np.ndarray) -> list[tuple[int, int]]:
     """Items ``0..n`` cut into consecutive ``(start, stop)`` ranges of about equal work.
 
     ``cumulative`` (``n + 1`` rising numbers, offsets say) holds the work done before
-    each item, so that items ``i:j`` cost ``cumulative[j] - cumulative[i]``; ``work``, if
-    given, is the whole call's work instead (each item then costs the same). One range
+    each item, so that items ``i:j`` cost ``cumulative[j] - cumulative[i]``. One range
     per core at most, and one per :data:`THREAD_WORK` elements.
 
     Examples
@@ -52,17 +52,32 @@ def ranges(cumulative: np.ndarray, work: int | None = None) -> list[tuple[int, i
     True
     """
     n = cumulative.size - 1
-    total = int(cumulative[-1] - cumulative[0]) if work is None else int(work)
-    parts = max(1, min(cores(), n, total // THREAD_WORK))
-    if parts == 1:
-        return [(0, n)]
-    if work is None:
-        targets = cumulative[0] + (cumulative[-1] - cumulative[0]) * np.arange(1, parts) \
-            // parts
-        cuts = np.searchsorted(cumulative, targets).tolist()
-    else:
-        cuts = [n * k // parts for k in range(1, parts)]
-    bounds = sorted({0, *cuts, n})
+    total = int(cumulative[-1] - cumulative[0])
+    parts = _parts(n, total)
+    targets = cumulative[0] + total * np.arange(1, parts) // parts
+    return _between(np.searchsorted(cumulative, targets).tolist(), n)
+
+
+def even_ranges(n: int, work: int) -> list[tuple[int, int]]:
+    """Items ``0..n`` of equal cost, ``work`` in all, cut as :func:`ranges` cuts them.
+
+    Examples
+    --------
+    >>> even_ranges(10, 5)
+    [(0, 10)]
+    """
+    parts = _parts(n, work)
+    return _between([n * k // parts for k in range(1, parts)], n)
+
+
+def _parts(n: int, work: int) -> int:
+    """How many pieces ``n`` items of ``work`` elements in all are worth."""
+    return max(1, min(cores(), n, int(work) // THREAD_WORK))
+
+
+def _between(cuts: list[int], n: int) -> list[tuple[int, int]]:
+    """The ranges between ``0``, the ``cuts`` and ``n`` (one, ``(0, n)``, without cuts)."""
+    bounds = [0, *sorted(set(cuts) - {0, n}), n]
     return list(zip(bounds[:-1], bounds[1:]))
 
 

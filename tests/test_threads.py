@@ -35,7 +35,8 @@ def test_ranges_cut_the_items_in_order_into_at_most_one_piece_per_core(costs, co
                                                                        work):
     cumulative = np.concatenate([[0], np.cumsum(costs)])
     with split(cores):
-        pieces = _threads.ranges(cumulative, work if even else None)
+        pieces = (_threads.even_ranges(len(costs), work) if even else
+                  _threads.ranges(cumulative))
     n = len(costs)
     assert pieces[0][0] == 0 and pieces[-1][1] == n
     assert all(a < b for a, b in pieces) or n == 0
@@ -47,8 +48,8 @@ def test_ranges_share_the_work_evenly_and_keep_small_calls_whole():
     cumulative = np.arange(0, 1001) * 10
     with split(4, work=1000):
         assert _threads.ranges(cumulative) == [(0, 250), (250, 500), (500, 750), (750, 1000)]
-        assert _threads.ranges(cumulative, work=1999) == [(0, 1000)]   # one piece's worth
-        assert _threads.ranges(cumulative, work=2000) == [(0, 500), (500, 1000)]
+        assert _threads.even_ranges(1000, 1999) == [(0, 1000)]   # one piece's worth
+        assert _threads.even_ranges(1000, 2000) == [(0, 500), (500, 1000)]
     with split(1, work=1):
         assert _threads.ranges(cumulative) == [(0, 1000)]
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from imgprep_course._jit import forget_stale_kernels, kernel
-from imgprep_course._threads import in_threads, ranges
+from imgprep_course._threads import even_ranges, in_threads, ranges
 from imgprep_course.datasets._rle import OK, _longest, _parse_one
 from imgprep_course.datasets._rle_numpy import POLYGON_UPSAMPLING
 
@@ -272,8 +272,7 @@ def pair_ious(dt_runs, dt_offsets, dt_sizes, gt_runs, gt_offsets, gt_sizes, dt_i
     in_threads(_pair_ious_into, [
         (dt_runs, dt_offsets, dt_boxes, dt_areas, dt_plain, gt_runs, gt_offsets, gt_boxes,
          gt_areas, gt_plain, dt_index, gt_index, crowd, start, stop, out)
-        for start, stop in ranges(np.arange(dt_index.size + 1),
-                                  work=dt_index.size * per_pair)])
+        for start, stop in even_ranges(dt_index.size, dt_index.size * per_pair)])
     return out
 
 
@@ -360,7 +359,7 @@ def polygon_runs(xy, starts, height, width):
         raise ValueError(f"starts must rise from 0 to the {xy.shape[0]} vertices, got "
                          f"{starts.tolist()[:10]}")   # the kernel does not check bounds
     n = starts.size - 1
-    pieces = ranges(np.arange(n + 1), work=10 * (height + width) * n)  # as masks counts it
+    pieces = even_ranges(n, 10 * (height + width) * n)  # the work as masks counts it
     return joined(in_threads(_polygon_piece, [(xy, starts, start, stop, height, width)
                                               for start, stop in pieces]))
 

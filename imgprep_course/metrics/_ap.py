@@ -179,12 +179,12 @@ def accumulate_coco(order: np.ndarray, starts: np.ndarray, matched: np.ndarray,
     n_cat, n_rec = starts.size - 1, recall_thresholds.size
     positives = n_positives.astype(np.float64)                          # (K, A)
     need = _true_positives_needed(positives, recall_thresholds)         # (K, A, R)
-    rows = (order, starts, matched, ignored, chosen, dt_scores, positives, need)
+    inputs = (order, starts, matched, ignored, chosen, dt_scores, positives, need)
     if "numba" in sys.modules and use_kernel("accumulate_coco",
                                              order.size * n_max * n_thr * n_area):
-        precision, recall, scores = _ap_kernel.accumulate_rows(*rows)
+        precision, recall, scores = _ap_kernel.accumulate_rows(*inputs)
     else:   # a box evaluation never loads numba for this
-        precision, recall, scores = _accumulate_rows(*rows)
+        precision, recall, scores = _accumulate_rows(*inputs)
     missing = (positives == 0)[:, None, None, :]                          # (K, 1, 1, A)
     shape = (n_cat, n_max, n_thr, n_area)
     precision = np.where(missing[..., None], -1.0, precision.reshape(shape + (n_rec,)))

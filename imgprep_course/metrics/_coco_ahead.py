@@ -81,6 +81,12 @@ class ResultsAhead:
         finally:
             self.close()
 
+    def __enter__(self) -> ResultsAhead:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
     def close(self) -> None:
         """Stop the child if it still runs, and collect it."""
         if self._pipe is None:

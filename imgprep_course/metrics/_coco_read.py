@@ -231,6 +231,7 @@ def known_categories(dt: Annotations, category: np.ndarray) -> Annotations:
     """``dt`` without the detections of a category the ground truth does not list (-1)."""
     return dt if (category >= 0).all() else dt.take(np.flatnonzero(category >= 0))
 
+
 def no_annotations(iou_type: str) -> Annotations:
     """No ground truths, or no detections."""
     empty = np.zeros(0, np.int64)

@@ -122,28 +122,30 @@ def _read(ground_truth, results, iou_type: str) -> tuple[GroundTruth, Annotation
     ``results`` may be a :class:`~imgprep_course.metrics._coco_ahead.ResultsAhead` (the
     ``coco-eval`` command's): its columns, where they come, stand for the file.
     """
-    ahead = results if isinstance(results, ResultsAhead) else None
+    if isinstance(results, ResultsAhead):
+        with results:
+            return _read_ahead(ground_truth, results, iou_type)
+    gt_data, gt_source = load(ground_truth, "ground_truth", dict)
+    dt_data, dt_source = load(results, "results", list)
+    truth = GroundTruth(gt_data, gt_source, iou_type)
+    return truth, truth.detections(dt_data, dt_source, iou_type)
+
+
+def _read_ahead(ground_truth, ahead: ResultsAhead,
+                iou_type: str) -> tuple[GroundTruth, Annotations]:
+    """:func:`_read` with the results read by a child; the same numbers and messages."""
+    gt_data, gt_source = load(ground_truth, "ground_truth", dict)
     try:
-        gt_data, gt_source = load(ground_truth, "ground_truth", dict)
-        if ahead is None:
-            dt_data, dt_source = load(results, "results", list)
-        try:
-            truth = GroundTruth(gt_data, gt_source, iou_type)
-        except (ValueError, TypeError):
-            if ahead is not None:   # a results file that does not load is named first
-                ahead.close()
-                load(ahead.path, "results", list)
-            raise
-        if ahead is not None:
-            columns = ahead.columns()
-            dt = None if columns is None else truth.read_ahead(columns)
-            if dt is not None:
-                return truth, dt
-            dt_data, dt_source = load(ahead.path, "results", list)
-        return truth, truth.detections(dt_data, dt_source, iou_type)
-    finally:
-        if ahead is not None:
-            ahead.close()
+        truth = GroundTruth(gt_data, gt_source, iou_type)
+    except (ValueError, TypeError):
+        ahead.close()
+        load(ahead.path, "results", list)   # a results file that does not load comes first
+        raise
+    columns = ahead.columns()
+    dt = None if columns is None else truth.read_ahead(columns)
+    if dt is None:
+        dt = truth.detections(*load(ahead.path, "results", list), iou_type)
+    return truth, dt
 
 
 def evaluate_coco_arrays(boxes, scores, labels, image_ids, gt_boxes, gt_labels,
