@@ -1,11 +1,14 @@
 """The grader's parts: the codec, finding answers, lessons, paths and reports."""
 
+import ast
 import io
 import json
 import subprocess
 import sys
 import textwrap
+import time
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -118,6 +121,27 @@ def test_read_frames_keeps_complete_frames_and_reports_broken_ones():
     truncated = read_frames(data[:-1])
     assert len(truncated) == 2 and truncated[0] == first
     assert read_frames(b"\xff" * 8) == []
+
+
+def test_threads_never_parse_array_headers_at_once(monkeypatch):
+    # numpy parses .npy headers with ast.literal_eval, which CPython 3.11 cannot run in
+    # two threads at once (gh-106905); the grader unpacks frames in a thread pool
+    parse, active, most = ast.literal_eval, [0], [0]
+
+    def overlapping_parse(text):
+        active[0] += 1
+        most[0] = max(most[0], active[0])
+        time.sleep(0.002)  # long enough for another thread to come in, were it let
+        active[0] -= 1
+        return parse(text)
+
+    monkeypatch.setattr(ast, "literal_eval", overlapping_parse)
+    frame = pack([np.arange(3.0), {"b": np.ones((2, 2), np.int32)}])
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        unpacked = list(pool.map(lambda _: unpack(frame), range(16)))
+    assert most[0] == 1
+    assert all(value[0].tolist() == [0.0, 1.0, 2.0] and value[1]["b"].sum() == 4
+               for value in unpacked)
 
 
 def stream() -> Batches:

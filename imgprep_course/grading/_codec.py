@@ -21,6 +21,7 @@ import importlib.util
 import io
 import json
 import struct
+import threading
 import zipfile
 from pathlib import Path
 
@@ -46,6 +47,12 @@ else:  # loaded by file path in the grader's worker, where imgprep_course is ref
 #: How deep tuples, lists and dicts may nest.
 MAX_DEPTH = 16
 _LENGTH = struct.Struct(">Q")
+#: Held while numpy reads ``.npy`` headers, which it parses with ``ast.literal_eval``:
+#: CPython 3.11 keeps the AST constructor's recursion depth in state that all threads
+#: share, and two threads building ASTs at once may fail with "SystemError: AST
+#: constructor recursion depth mismatch" (CPython gh-106905). The grader reads the
+#: frames of several answers at once, one thread each.
+_HEADER_LOCK = threading.Lock()
 
 
 class CodecError(TypeError):
@@ -148,6 +155,12 @@ def unpack(frame: bytes, max_bytes: int = 1 << 30):
 def _load_arrays(data: bytes, max_bytes: int) -> dict:
     """The arrays of ``.npz`` bytes, after checking each ``.npy`` header's size: members
     must be stored uncompressed (nothing inflates) and hold the bytes they declare."""
+    with _HEADER_LOCK:
+        return _checked_arrays(data, max_bytes)
+
+
+def _checked_arrays(data: bytes, max_bytes: int) -> dict:
+    """:func:`_load_arrays` for the thread that holds the header lock."""
     total = 0
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         for info in archive.infolist():
