@@ -240,6 +240,27 @@ def test_intersection_of_foreground_intervals_equals_the_walk(runs, first_empty,
                                                                  np.empty(0, np.int64))[1]
 
 
+@CASES
+@given(st.lists(st.integers(1, 6), min_size=1, max_size=30), st.booleans(),
+       st.floats(0, 1), st.integers(0, 2 ** 32 - 1), st.booleans())
+def test_combining_plain_rles_gives_the_walks_runs(runs, first_empty, density, seed,
+                                                    intersect):
+    """Where no run after the first is 0, passing over runs under a deciding one gives
+    pycocotools' walk's runs, for RLEs of every parity, first run and density, either
+    way round."""
+    a = np.array(([0] if first_empty else []) + runs, np.int64)
+    total = int(a.sum())
+    pixels = (np.random.default_rng(seed).random(total) < density).astype(np.uint8)
+    b = _rle_numpy.encode(pixels.reshape(1, -1, 1))
+    b = _rle.parse_counts(b[0], np.array([b[0].size]), np.array([[1, total]]))[0]
+    for x, y in ((a, b), (b, a), (a, a)):
+        walk = np.empty(x.size + y.size, np.int64)
+        n_walk = _rle_ops._combine(x, y, intersect, walk)[0]
+        plain = np.empty(x.size + y.size, np.int64)
+        n_plain = _rle_ops._combine_plain(x, y, intersect, plain)
+        assert plain[:n_plain].tolist() == walk[:n_walk].tolist()
+
+
 coordinates = st.floats(-4, 14, allow_nan=False).map(lambda v: round(v * 4) / 4)
 
 

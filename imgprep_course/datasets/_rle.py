@@ -86,9 +86,109 @@ def runs_to_chars(runs, offsets):
     return chars[:n_chars], starts
 
 
+def _group_table() -> np.ndarray:
+    """What each byte of a counts string adds, for :func:`_decode`: ``2 * group + end``.
+
+    ``group`` is the byte's five bits (sign-extended from bit 0x10 in a number's last
+    byte) and ``end`` says the number ends there. Bytes outside '0'..'o' get 0; the
+    character check rejects them before the table is read.
+    """
+    groups = np.arange(64)
+    last = (groups & 0x20) == 0
+    values = np.where(last, (groups & 0x1F) - ((groups & 0x10) << 1), groups & 0x1F)
+    table = np.zeros(256, np.int64)
+    table[48:112] = 2 * values + last
+    return table
+
+
+_GROUPS = _group_table()
+
+
 @kernel
 def _parse_one(text, total, runs):
     """Run lengths of one counts string into ``runs`` (room for ``text.size``).
+
+    Returns ``n_runs, error, where, foreground``: ``error`` is one of this module's
+    codes and ``where`` a character position (``BAD_CHARACTER``: that character;
+    ``TRUNCATED``: the end; ``TOO_LONG``: the end of a number of more than 12
+    characters), the run index (``NEGATIVE_RUN``) or the sum of the runs
+    (``WRONG_TOTAL``, when they do not add up to ``total``); ``foreground`` is the sum
+    of the odd runs (0 after an error). An empty string gives no runs and no error.
+
+    A string that passes every check is decoded without a branch on its characters
+    (:func:`_decode`); one that fails any is parsed again by
+    :func:`_parse_carefully`, which says where.
+    """
+    if _check_characters(text)[0] != OK:
+        return _parse_carefully(text, total, runs) + (0,)
+    n_runs, longest = _decode(text, runs)
+    covered, lowest, foreground = _undo_differences(runs, n_runs)
+    if longest >= 64 or lowest < 0 or (text.size and covered != total):
+        return _parse_carefully(text, total, runs) + (0,)
+    return n_runs, OK, 0, foreground
+
+
+@kernel
+def _decode(text, runs):
+    """The numbers of a counts string of good characters into ``runs``, as stored
+    (differences from the fourth on): ``n_runs`` and the bits of every shift taken
+    (64 or more if a number has more than 12 bytes).
+
+    Each byte adds its group at the number's current shift and writes the sum so far
+    to the number's slot; a number's last byte leaves it complete and moves on. No
+    branch depends on the data, so the mix of one- and two-byte numbers in a string
+    costs no mispredicted jumps.
+    """
+    n_runs = 0
+    value = shift = longest = np.int64(0)
+    for p in range(text.size):
+        entry = _GROUPS[text[p]]
+        value += (entry >> 1) << (shift & 63)
+        runs[n_runs] = value
+        last = entry & 1
+        n_runs += last
+        keep = last - 1   # all ones within a number, zero after its last byte
+        value &= keep
+        shift += 5
+        longest |= shift   # 64 or more once a number takes 13 bytes
+        shift &= keep
+    return n_runs, longest
+
+
+@kernel
+def _undo_differences(runs, n_runs):
+    """``runs[i] += runs[i - 2]`` from the fourth run on, in place. Returns the sum of
+    the runs, a value that is negative if any run is, and the sum of the odd runs
+    (the foreground), the odd and the even runs added up side by side."""
+    covered = lowest = foreground = np.int64(0)
+    for i in range(min(n_runs, 3)):
+        covered += runs[i]
+        lowest |= runs[i]
+        foreground += runs[i] * (i % 2)
+    if n_runs <= 3:
+        return covered, lowest, foreground
+    odd, even = runs[1], runs[2]
+    i = 3
+    while i + 1 < n_runs:
+        odd += runs[i]
+        even += runs[i + 1]
+        runs[i], runs[i + 1] = odd, even
+        covered += odd + even
+        lowest |= odd | even
+        foreground += odd
+        i += 2
+    if i < n_runs:   # a last odd run (the mask ends in foreground)
+        odd += runs[i]
+        runs[i] = odd
+        covered += odd
+        lowest |= odd
+        foreground += odd
+    return covered, lowest, foreground
+
+
+@kernel
+def _parse_carefully(text, total, runs):
+    """:func:`_parse_one` one number at a time, with every check where it applies.
 
     Returns ``n_runs, error, where``: ``error`` is one of this module's codes and
     ``where`` a character position (``BAD_CHARACTER``: that character; ``TRUNCATED``:
@@ -140,7 +240,7 @@ def _parse_one(text, total, runs):
 
 @kernel
 def _failure(text, n_runs, error, where):
-    """``_parse_one``'s answer for a string that fails with ``error`` at ``where``,
+    """``_parse_carefully``'s answer for a string that fails with ``error`` at ``where``,
     unless a character check fails first (then no runs, and that error)."""
     first, at = _check_characters(text)
     if first != OK:
@@ -188,7 +288,7 @@ def _parse_strings(chars, begins, sizes, start, stop, runs, offsets):
     ``offsets[i + 1]``. Returns ``bad, error, where`` as :func:`parse_counts`."""
     position = begins[start]
     for i in range(start, stop):
-        n_runs, error, where = _parse_one(chars[begins[i]:begins[i + 1]],
+        n_runs, error, where, _ = _parse_one(chars[begins[i]:begins[i + 1]],
                                           sizes[i, 0] * sizes[i, 1], runs[position:])
         if error != OK:
             return i, error, where
@@ -469,7 +569,7 @@ def decode_counts(chars, lengths, sizes, out):
     for i in range(lengths.size):
         text = chars[start:start + lengths[i]]
         start += lengths[i]
-        n_runs, error, where = _parse_one(text, sizes[i, 0] * sizes[i, 1], runs)
+        n_runs, error, where, _ = _parse_one(text, sizes[i, 0] * sizes[i, 1], runs)
         if error != OK:
             return i, error, where
         row = out[i]

@@ -143,10 +143,9 @@ def measure_counts(chars, lengths, sizes, boxes):
     for i in range(n):
         text = chars[start:start + lengths[i]]
         start += lengths[i]
-        n_runs, error, where = _parse_one(text, sizes[i, 0] * sizes[i, 1], runs)
+        n_runs, error, where, areas[i] = _parse_one(text, sizes[i, 0] * sizes[i, 1], runs)
         if error != OK:
             return areas, out, i, error, where
-        areas[i] = _area(runs[:n_runs])
         if boxes:
             _bbox(runs[:n_runs], sizes[i, 0], sizes[i, 1], out[i])
     return areas, out, -1, OK, 0
@@ -156,7 +155,9 @@ def measure_counts(chars, lengths, sizes, boxes):
 def merge_counts(chars, lengths, sizes, intersect):
     """Union (or intersection) of RLEs of one size, folded left to right.
 
-    Returns ``runs, bad, error, where`` (see :func:`parse_counts`).
+    Returns ``runs, bad, error, where`` (see :func:`parse_counts`). RLEs with no run
+    of 0 after the first are combined by :func:`_combine_plain`, others by
+    pycocotools' walk (:func:`_combine`); both give pycocotools' runs.
     """
     total = sizes[0, 0] * sizes[0, 1]
     longest = _longest(lengths)
@@ -165,11 +166,12 @@ def merge_counts(chars, lengths, sizes, intersect):
     b = np.empty(longest, np.int64)
     room = 0
     n_merged = 0
+    plain = True
     start = 0
     for i in range(lengths.size):
         text = chars[start:start + lengths[i]]
         start += lengths[i]
-        n_runs, error, where = _parse_one(text, total, b)
+        n_runs, error, where, _ = _parse_one(text, total, b)
         if error != OK:
             return merged[:0], i, error, where
         if i == 0:
@@ -178,6 +180,7 @@ def merge_counts(chars, lengths, sizes, intersect):
             result = np.empty(room, np.int64)
             _copy(b, n_runs, merged)
             n_merged = n_runs
+            plain = _plain_runs(b[:n_runs])
             continue
         if n_merged + n_runs > room:
             room = 2 * (n_merged + n_runs)
@@ -185,11 +188,78 @@ def merge_counts(chars, lengths, sizes, intersect):
             _copy(merged, n_merged, grown)
             merged = grown
             result = np.empty(room, np.int64)
-        n_merged, _, _ = _combine(merged[:n_merged], b[:n_runs], intersect, result)
+        if plain and n_merged and n_runs and _plain_runs(b[:n_runs]):
+            n_merged = _combine_plain(merged[:n_merged], b[:n_runs], intersect, result)
+        else:
+            n_merged, _, _ = _combine(merged[:n_merged], b[:n_runs], intersect, result)
+            plain = _plain_runs(result[:n_merged])
         merged, result = result, merged
     out = np.empty(n_merged, np.int64)
     _copy(merged, n_merged, out)
     return out, -1, OK, 0
+
+
+@kernel
+def _combine_plain(a, b, intersect, out):
+    """The runs of :func:`_combine` for two RLEs of one size with no run of 0 after
+    the first (then the walk's runs are the combined mask's, none of 0 but a first).
+
+    Goes over the runs of the RLE with fewer: where one of its runs decides the
+    result alone (a foreground run for a union, a background run for an
+    intersection), the other RLE's runs under it are passed over in a loop of one
+    addition each; elsewhere the result follows the other RLE. Folding many masks
+    into a union that soon covers most pixels (or an intersection that soon covers
+    few) then costs little more than reading them. Returns the number of runs
+    written to ``out`` (room for ``a.size + b.size``).
+    """
+    if b.size < a.size:
+        a, b = b, a
+    deciding = not intersect
+    n_out = 0
+    state = False                  # of the run of the result being built
+    length = np.int64(0)
+    j = 0
+    b_end = b[0]
+    b_state = False
+    a_end = np.int64(0)
+    for i in range(a.size):
+        a_state = i % 2 == 1
+        a_start = a_end
+        a_end += a[i]
+        if a_state == deciding:
+            n_out, state, length = _grow(out, n_out, state, length, a_state,
+                                         a_end - a_start)
+            while b_end <= a_end and j + 1 < b.size:
+                j += 1
+                b_end += b[j]
+            b_state = j % 2 == 1
+        else:
+            position = a_start
+            while b_end < a_end:
+                n_out, state, length = _grow(out, n_out, state, length, b_state,
+                                             b_end - position)
+                position = b_end
+                j += 1
+                b_end += b[j]
+                b_state = not b_state
+            n_out, state, length = _grow(out, n_out, state, length, b_state,
+                                         a_end - position)
+            if b_end == a_end and j + 1 < b.size:
+                j += 1
+                b_end += b[j]
+                b_state = not b_state
+    out[n_out] = length
+    return n_out + 1
+
+
+@kernel
+def _grow(out, n_out, state, length, piece_state, piece):
+    """Add ``piece`` pixels of ``piece_state`` to the result's last run, or close that
+    run in ``out`` and start another; returns the new ``n_out, state, length``."""
+    if piece == 0 or piece_state == state:
+        return n_out, state, length + piece
+    out[n_out] = length
+    return n_out + 1, piece_state, piece
 
 
 @kernel
@@ -305,10 +375,10 @@ def _pair_ious_into(dt_runs, dt_offsets, dt_boxes, dt_areas, dt_plain, gt_runs, 
 def _plain_runs(runs):
     """Whether the runs of one RLE after the first are all > 0: then pycocotools' walk
     counts its pixels exactly (a run of 0 inside can end the walk early)."""
-    for j in range(1, runs.size):
-        if runs[j] == 0:
-            return False
-    return True
+    empty = False
+    for j in range(1, runs.size):  # no early exit, so that the loop compiles to vector code
+        empty |= runs[j] == 0
+    return not empty
 
 
 @kernel
