@@ -128,6 +128,38 @@ def test_parse_twin_reports_what_the_kernel_reports(texts, sizes, printable):
         assert_same(twin[:2], kernel[:2])
 
 
+@CASES
+@given(st.lists(st.one_of(st.integers(0, 40), st.integers(0, 2 ** 44), st.integers(-3, -1)),
+                min_size=1, max_size=12),
+       st.integers(0, 2 ** 32 - 1), st.sampled_from(["none", "byte", "cut", "total"]))
+def test_the_branch_free_parse_answers_as_the_careful_one(runs, seed, change):
+    """Runs of every size (numbers of 1 to 10 bytes, differences of either sign), a
+    negative one here and there, the string as written or spoilt: a byte replaced, the
+    string cut short, a wrong total. The fast parse gives the careful parse's runs,
+    error and place, and the sum of the odd runs."""
+    text = bytearray(_rle_numpy.runs_to_chars(np.array(runs, np.int64),
+                                              np.array([0, len(runs)]))[0].tobytes())
+    total = sum(runs)
+    rng = np.random.default_rng(seed)
+    if change == "byte":
+        text[rng.integers(len(text))] = rng.integers(256)
+    elif change == "cut":
+        text = text[:rng.integers(len(text))]
+    elif change == "total":
+        total += 1
+    chars = np.frombuffer(bytes(text), np.uint8)
+    fast, careful = np.zeros(chars.size + 1, np.int64), np.zeros(chars.size + 1, np.int64)
+    n_runs, error, where, foreground = _rle._parse_one(chars, total, fast)
+    assert (n_runs, error, where) == _rle._parse_carefully(chars, total, careful)
+    if error == _rle.OK:
+        assert fast[:n_runs].tolist() == careful[:n_runs].tolist()
+        assert foreground == sum(careful[1:n_runs:2])
+        if change == "none":
+            assert careful[:n_runs].tolist() == runs
+    else:
+        assert foreground == 0
+
+
 @pytest.mark.parametrize("text, size", [(b"0" + b"o" * 11 + b"0", [4, 4]),   # too long
                                         (b"0" * 12 + b"1", [3, 3]),
                                         (b"1O", [1, 1]),                       # negative
