@@ -23,6 +23,7 @@ from numba.cpython.unsafe.numbers import trailing_zeros
 
 from imgprep_course._jit import forget_stale_kernels, kernel
 from imgprep_course._threads import in_threads, ranges
+from imgprep_course.datasets import _rle_numpy
 from imgprep_course.datasets._rle_numpy import OK, TOO_LONG, TRUNCATED  # noqa: F401
 from imgprep_course.datasets._rle_numpy import (BAD_CHARACTER, NEGATIVE_RUN,  # noqa: F401
                                                 WRONG_TOTAL)
@@ -40,6 +41,22 @@ DENSE_CHANGES = 16
 
 
 # --------------------------------------------------------------------------- codec
+def _short_number_table() -> np.ndarray:
+    """The counts characters of each number in ``[-SHORT, SHORT)``, for
+    :func:`_append_runs_as_chars`: ``first | second << 8 | n_chars << 16`` (one or two
+    characters; ``second`` is 0 for one)."""
+    values = np.arange(-SHORT, SHORT)
+    chars, starts = _rle_numpy.runs_to_chars(values, np.arange(values.size + 1))
+    chars, first, lengths = chars.astype(np.int64), starts[:-1], np.diff(starts)
+    second = np.where(lengths == 2, chars[np.minimum(first + 1, chars.size - 1)], 0)
+    return chars[first] | second << 8 | lengths << 16
+
+
+#: Numbers in ``[-SHORT, SHORT)`` take at most two characters (ten bits with the sign).
+SHORT = 512
+_SHORT_NUMBERS = _short_number_table()
+
+
 @kernel
 def _append_runs_as_chars(runs, n_runs, chars, n_chars):
     """Append ``runs[:n_runs]`` as COCO counts characters to ``chars[:n_chars]``.
@@ -47,8 +64,10 @@ def _append_runs_as_chars(runs, n_runs, chars, n_chars):
     From the fourth run on, a run is stored as its difference to the run two
     before it. Each value is written little end first in 5-bit groups, as the
     characters ``48 + group``; bit 0x20 says another group follows and bit 0x10
-    of the last group is the sign. Returns the (possibly reallocated) buffer and
-    its new length.
+    of the last group is the sign. A value of one or two characters (most of them)
+    is looked up, both characters written and the end moved by its length, so that
+    the mix of lengths costs no mispredicted jumps. Returns the (possibly
+    reallocated) buffer and its new length.
     """
     if chars.size - n_chars < MAX_CHARS_PER_RUN * n_runs:
         grown = np.empty(max(2 * chars.size, n_chars + MAX_CHARS_PER_RUN * n_runs),
@@ -60,6 +79,12 @@ def _append_runs_as_chars(runs, n_runs, chars, n_chars):
         value = np.int64(runs[i])
         if i > 2:
             value -= runs[i - 2]
+        if -SHORT <= value < SHORT:   # room for two: 13 characters a run are kept free
+            entry = _SHORT_NUMBERS[value + SHORT]
+            chars[n_chars] = entry & 0xFF
+            chars[n_chars + 1] = (entry >> 8) & 0xFF
+            n_chars += entry >> 16
+            continue
         more = True
         while more:
             group = value & 0x1F
@@ -499,8 +524,7 @@ def encode_row_major(masks):
     n, height, width = masks.shape
     words = np.zeros((height * width + 7) // 8, np.uint64)
     changes = words.view(np.uint8)
-    columns = np.empty(height * width + 1, np.int64)
-    rows = np.empty(height * width + 1, np.int64)
+    columns = rows = np.empty(0, np.int64)   # made when a sparse mask needs them
     runs = np.empty(height * width + 1, np.int64)
     chars = np.empty(4096, np.uint8)
     starts = np.zeros(n + 1, np.int64)
@@ -515,6 +539,9 @@ def encode_row_major(masks):
             _transpose(masks[i], changes)
             n_runs = _scan_runs(changes, words, 0, 0, height * width, runs)
         else:
+            if columns.size == 0:
+                columns = np.empty(height * width + 1, np.int64)
+                rows = np.empty(height * width + 1, np.int64)
             n_runs = _runs_from_changes(words, height, width, columns, rows, runs)
         chars, n_chars = _append_runs_as_chars(runs, n_runs, chars, n_chars)
         starts[i + 1] = n_chars
