@@ -104,8 +104,11 @@ def test_codec_twins_equal_kernels(stack):
 
 
 @CASES
-@given(st.lists(st.lists(st.integers(0, 2 ** 40), min_size=1, max_size=9), max_size=5))
+@given(st.lists(st.lists(st.one_of(st.integers(0, 40), st.integers(0, 1100),
+                                   st.integers(0, 2 ** 40)), min_size=1, max_size=9),
+                max_size=5))
 def test_runs_to_chars_twin_equals_kernel_on_any_runs(pieces):
+    """Runs whose differences take one, two (looked up) or more characters."""
     runs = np.array([r for piece in pieces for r in piece], np.int64)
     offsets = np.concatenate([[0], np.cumsum([len(p) for p in pieces])]).astype(np.int64)
     assert_same(_rle_numpy.runs_to_chars(runs, offsets), _rle.runs_to_chars(runs, offsets))

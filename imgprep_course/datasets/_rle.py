@@ -23,10 +23,10 @@ from numba.cpython.unsafe.numbers import trailing_zeros
 
 from imgprep_course._jit import forget_stale_kernels, kernel
 from imgprep_course._threads import in_threads, ranges
-from imgprep_course.datasets import _rle_numpy
 from imgprep_course.datasets._rle_numpy import OK, TOO_LONG, TRUNCATED  # noqa: F401
 from imgprep_course.datasets._rle_numpy import (BAD_CHARACTER, NEGATIVE_RUN,  # noqa: F401
                                                 WRONG_TOTAL)
+from imgprep_course.datasets._rle_numpy import runs_to_chars as _twin_runs_to_chars
 
 forget_stale_kernels(__name__)  # numba would keep kernels compiled from older imports
 
@@ -46,7 +46,7 @@ def _short_number_table() -> np.ndarray:
     :func:`_append_runs_as_chars`: ``first | second << 8 | n_chars << 16`` (one or two
     characters; ``second`` is 0 for one)."""
     values = np.arange(-SHORT, SHORT)
-    chars, starts = _rle_numpy.runs_to_chars(values, np.arange(values.size + 1))
+    chars, starts = _twin_runs_to_chars(values, np.arange(values.size + 1))
     chars, first, lengths = chars.astype(np.int64), starts[:-1], np.diff(starts)
     second = np.where(lengths == 2, chars[np.minimum(first + 1, chars.size - 1)], 0)
     return chars[first] | second << 8 | lengths << 16
