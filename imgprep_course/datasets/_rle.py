@@ -130,7 +130,7 @@ _GROUPS = _group_table()
 
 
 @kernel
-def _parse_one(text, total, runs):
+def _parse_one(text, total, runs, keep=True):
     """Run lengths of one counts string into ``runs`` (room for ``text.size``).
 
     Returns ``n_runs, error, where, foreground``: ``error`` is one of this module's
@@ -139,6 +139,8 @@ def _parse_one(text, total, runs):
     characters), the run index (``NEGATIVE_RUN``) or the sum of the runs
     (``WRONG_TOTAL``, when they do not add up to ``total``); ``foreground`` is the sum
     of the odd runs (0 after an error). An empty string gives no runs and no error.
+    Without ``keep`` only the sums are wanted: ``runs`` is left as stored, differences
+    from the fourth run on.
 
     A string that passes every check is decoded without a branch on its characters
     (:func:`_decode`); one that fails any is parsed again by
@@ -147,7 +149,7 @@ def _parse_one(text, total, runs):
     if _check_characters(text)[0] != OK:
         return _parse_carefully(text, total, runs) + (0,)
     n_runs, longest = _decode(text, runs)
-    covered, lowest, foreground = _undo_differences(runs, n_runs)
+    covered, lowest, foreground = _undo_differences(runs, n_runs, keep)
     if longest >= 64 or lowest < 0 or (text.size and covered != total):
         return _parse_carefully(text, total, runs) + (0,)
     return n_runs, OK, 0, foreground
@@ -181,10 +183,10 @@ def _decode(text, runs):
 
 
 @kernel
-def _undo_differences(runs, n_runs):
-    """``runs[i] += runs[i - 2]`` from the fourth run on, in place. Returns the sum of
-    the runs, a value that is negative if any run is, and the sum of the odd runs
-    (the foreground), the odd and the even runs added up side by side."""
+def _undo_differences(runs, n_runs, keep):
+    """``runs[i] += runs[i - 2]`` from the fourth run on, in place if ``keep``. Returns
+    the sum of the runs, a value that is negative if any run is, and the sum of the odd
+    runs (the foreground), the odd and the even runs added up side by side."""
     covered = lowest = foreground = np.int64(0)
     for i in range(min(n_runs, 3)):
         covered += runs[i]
@@ -197,14 +199,16 @@ def _undo_differences(runs, n_runs):
     while i + 1 < n_runs:
         odd += runs[i]
         even += runs[i + 1]
-        runs[i], runs[i + 1] = odd, even
+        if keep:
+            runs[i], runs[i + 1] = odd, even
         covered += odd + even
         lowest |= odd | even
         foreground += odd
         i += 2
     if i < n_runs:   # a last odd run (the mask ends in foreground)
         odd += runs[i]
-        runs[i] = odd
+        if keep:
+            runs[i] = odd
         covered += odd
         lowest |= odd
         foreground += odd

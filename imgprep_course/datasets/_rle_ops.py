@@ -143,7 +143,8 @@ def measure_counts(chars, lengths, sizes, boxes):
     for i in range(n):
         text = chars[start:start + lengths[i]]
         start += lengths[i]
-        n_runs, error, where, areas[i] = _parse_one(text, sizes[i, 0] * sizes[i, 1], runs)
+        n_runs, error, where, areas[i] = _parse_one(text, sizes[i, 0] * sizes[i, 1], runs,
+                                                    boxes)
         if error != OK:
             return areas, out, i, error, where
         if boxes:
