@@ -41,6 +41,10 @@ DENSE_CHANGES = 16
 
 
 # --------------------------------------------------------------------------- codec
+#: Numbers in ``[-SHORT, SHORT)`` take at most two characters (ten bits with the sign).
+SHORT = 512
+
+
 def _short_number_table() -> np.ndarray:
     """The counts characters of each number in ``[-SHORT, SHORT)``, for
     :func:`_append_runs_as_chars`: ``first | second << 8 | n_chars << 16`` (one or two
@@ -52,8 +56,6 @@ def _short_number_table() -> np.ndarray:
     return chars[first] | second << 8 | lengths << 16
 
 
-#: Numbers in ``[-SHORT, SHORT)`` take at most two characters (ten bits with the sign).
-SHORT = 512
 _SHORT_NUMBERS = _short_number_table()
 
 
@@ -147,12 +149,23 @@ def _parse_one(text, total, runs, keep=True):
     :func:`_parse_carefully`, which says where.
     """
     if _check_characters(text)[0] != OK:
-        return _parse_carefully(text, total, runs) + (0,)
+        return _parse_again(text, total, runs)
     n_runs, longest = _decode(text, runs)
     covered, lowest, foreground = _undo_differences(runs, n_runs, keep)
     if longest >= 64 or lowest < 0 or (text.size and covered != total):
-        return _parse_carefully(text, total, runs) + (0,)
+        return _parse_again(text, total, runs)
     return n_runs, OK, 0, foreground
+
+
+@kernel
+def _parse_again(text, total, runs):
+    """:func:`_parse_one`'s answer from :func:`_parse_carefully`, with the foreground."""
+    n_runs, error, where = _parse_carefully(text, total, runs)
+    foreground = 0
+    if error == OK:
+        for i in range(1, n_runs, 2):
+            foreground += runs[i]
+    return n_runs, error, where, foreground
 
 
 @kernel
@@ -174,11 +187,11 @@ def _decode(text, runs):
         runs[n_runs] = value
         last = entry & 1
         n_runs += last
-        keep = last - 1   # all ones within a number, zero after its last byte
-        value &= keep
+        ongoing = last - 1   # all ones within a number, zero after its last byte
+        value &= ongoing
         shift += 5
         longest |= shift   # 64 or more once a number takes 13 bytes
-        shift &= keep
+        shift &= ongoing
     return n_runs, longest
 
 
