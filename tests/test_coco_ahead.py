@@ -9,6 +9,7 @@ import os
 import numpy as np
 import pytest
 
+from imgprep_course.datasets import masks
 from imgprep_course.metrics import evaluate_coco
 from imgprep_course.metrics._coco_ahead import ResultsAhead
 from tests.test_metrics_coco import peer, tricky_set, with_masks
@@ -107,20 +108,41 @@ def test_box_results_read_ahead_give_what_reading_them_here_gives(tmp_path, chan
         np.testing.assert_allclose(here[0], peer(gt, dt).stats, rtol=0, atol=1e-12)
 
 
-def test_the_child_reads_rle_results_and_is_collected(tmp_path):
+def test_the_child_parses_rle_results_into_a_shared_file_and_is_collected(tmp_path):
     gt, dt = with_masks(*tricky_set(3, n_images=5), 3, "rle")
     path = tmp_path / "dt.json"
     path.write_text(json.dumps(dt))
     ahead = ResultsAhead(path, "segm")
     pid = ahead._pid
-    kind, images, categories, scores, chars, lengths, sizes = ahead.columns()
-    assert kind == "masks"
+    kind, images, categories, scores, sizes, offsets, areas, runs = ahead.columns()
+    assert kind == "runs"
     assert images.tolist() == [d["image_id"] for d in dt]
     assert scores.tolist() == [d["score"] for d in dt]
-    assert chars.tobytes() == b"".join(d["segmentation"]["counts"].encode() for d in dt)
-    assert lengths.sum() == chars.size and sizes.shape == (len(dt), 2)
+    here = masks.unpack([d["segmentation"] for d in dt])
+    np.testing.assert_array_equal(runs, here.runs)
+    np.testing.assert_array_equal(offsets, here.offsets)
+    np.testing.assert_array_equal(sizes, here.sizes)
+    np.testing.assert_array_equal(areas, masks.area([d["segmentation"] for d in dt]))
+    runs[0] += 1   # a copy of the child's pages: ours to change
     with pytest.raises(ChildProcessError):   # already collected: no zombie
         os.waitpid(pid, os.WNOHANG)
+    assert ahead._runs_file is None   # and the shared file closed
+
+
+def test_without_a_shared_file_the_child_sends_the_counts_strings(tmp_path, monkeypatch):
+    gt, dt = with_masks(*tricky_set(3, n_images=5), 3, "rle")
+    gt_path, dt_path = tmp_path / "gt.json", tmp_path / "dt.json"
+    gt_path.write_text(json.dumps(gt))
+    dt_path.write_text(json.dumps(dt))
+    here = outcome(lambda: evaluate_coco(gt_path, dt_path, iou_type="segm"))
+    monkeypatch.delattr(os, "memfd_create")
+    kind, images, categories, scores, chars, lengths, sizes = ResultsAhead(
+        dt_path, "segm").columns()
+    assert kind == "masks"
+    assert chars.tobytes() == b"".join(d["segmentation"]["counts"].encode() for d in dt)
+    assert lengths.sum() == chars.size and sizes.shape == (len(dt), 2)
+    assert outcome(lambda: evaluate_coco(gt_path, ResultsAhead(dt_path, "segm"),
+                                         iou_type="segm")) == here
 
 
 @pytest.mark.parametrize("content", ['[{"image_id": 1, "category_id": 1, "score": 1, '

@@ -92,6 +92,11 @@ def test_codec_twins_equal_kernels(stack):
     chars, lengths, sizes = counts_of(stack)
     parsed = _rle.parse_counts(chars, lengths, sizes)
     assert_same(_rle_numpy.parse_counts(chars, lengths, sizes), parsed)
+    for parse in (_rle.parse_counts, _rle_numpy.parse_counts):   # into a buffer given
+        out = np.full(chars.size + 3, -7, np.int64)
+        into = parse(chars, lengths, sizes, out)
+        assert_same(into, parsed)
+        assert np.shares_memory(into[0], out) or not into[0].size
     runs, offsets = parsed[:2]
     assert_same(_rle_numpy.runs_to_chars(runs, offsets), _rle.runs_to_chars(runs, offsets))
     out_twin = np.zeros((stack.shape[2], stack.shape[0] * stack.shape[1]), np.uint8)
@@ -459,3 +464,10 @@ def test_a_kernel_in_numbas_cache_is_found_without_numba(tmp_path):
                    "np.ones((1, 2), np.int64))")
     subprocess.run([sys.executable, "-c", compile_one], env=env, check=True)
     assert ask() == ["True", "False"]
+
+
+def test_parse_refuses_a_buffer_too_small_for_the_runs():
+    chars = np.frombuffer(b"1113", np.uint8)
+    with pytest.raises(ValueError, match="out must be int64 of 4 values or more"):
+        _rle.parse_counts(chars, np.array([2, 2]), np.array([[1, 2], [1, 4]]),
+                          np.zeros(3, np.int64))

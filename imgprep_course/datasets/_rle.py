@@ -290,14 +290,15 @@ def _failure(text, n_runs, error, where):
     return n_runs, error, where
 
 
-def parse_counts(chars, lengths, sizes):
+def parse_counts(chars, lengths, sizes, out=None):
     """Run lengths from concatenated counts strings, checking each string.
 
     String ``i`` is the next ``lengths[i]`` characters of ``chars``, for an RLE of
     size ``sizes[i]``. Returns ``runs, offsets, bad, error, where``: ``bad`` is the
     index of the first bad string (or -1), ``error`` and ``where`` say what is wrong
     with it (see :func:`_parse_one`). The strings are shared out over the cores by
-    their characters.
+    their characters. ``out``, an int64 array of ``chars.size`` or more, takes the runs
+    (``runs`` is its start) where given; it is work space either way.
 
     Examples
     --------
@@ -309,7 +310,11 @@ def parse_counts(chars, lengths, sizes):
     n = lengths.size
     begins = np.zeros(n + 1, np.int64)
     np.cumsum(lengths, out=begins[1:])
-    runs = np.empty(chars.size, np.int64)   # a run takes one character at least
+    if out is None:
+        out = np.empty(chars.size, np.int64)   # a run takes one character at least
+    elif out.dtype != np.int64 or out.ndim != 1 or out.size < chars.size:
+        raise ValueError(f"out must be int64 of {chars.size} values or more")
+    runs = out
     offsets = np.zeros(n + 1, np.int64)
     pieces = ranges(begins)
     found = in_threads(_parse_strings, [(chars, begins, sizes, start, stop, runs, offsets)

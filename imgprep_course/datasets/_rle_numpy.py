@@ -101,8 +101,9 @@ def runs_to_chars(runs: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np
     return chars, np.concatenate([[0], np.cumsum(n_groups)])[offsets]
 
 
-def parse_counts(chars, lengths, sizes):
-    """Run lengths from concatenated counts strings, checking each string (as the kernel).
+def parse_counts(chars, lengths, sizes, out=None):
+    """Run lengths from concatenated counts strings, checking each string (as the kernel;
+    the runs into ``out`` if given).
 
     Examples
     --------
@@ -181,6 +182,9 @@ def parse_counts(chars, lengths, sizes):
     if bad.size:
         i = int(bad[0])
         return runs[:0], offsets, i, int(problem[i]), int(where[i])
+    if out is not None:
+        out[:runs.size] = runs
+        runs = out[:runs.size]
     return runs, offsets, -1, OK, 0
 
 

@@ -118,24 +118,28 @@ class GroundTruth:
                                                  category), category)
 
     def read_ahead(self, columns: tuple) -> Annotations | None:
-        """:meth:`detections` of results read by :func:`result_columns` (elsewhere), or
-        None where reading them needs the records (an unknown image, a malformed counts
-        string: for the message) or string ids."""
+        """:meth:`detections` of results read by :func:`result_columns` (elsewhere; their
+        RLEs perhaps parsed there too: ``kind`` ``"runs"``), or None where reading them
+        needs the records (an unknown image, a malformed counts string: for the message)
+        or string ids."""
         kind, image_values, category_values, scores, *rest = columns
         if "U" in (self.image_ids.dtype.kind, self.category_ids.dtype.kind) \
                 or not np.isin(image_values, self.image_ids).all():
             return None
+        areas = None
         if kind == "masks":
             chars, lengths, sizes = rest
             parse_counts = implementation("parse_counts", chars.size)
             runs, offsets, bad, _, _ = parse_counts(chars, lengths, sizes)
             if bad >= 0:
                 return None
+        elif kind == "runs":
+            sizes, offsets, areas, runs = rest
         image = self.place(image_values, [], None, "results", "image_id", "image")
         category = self.place(category_values, [], None, "results", "category_id",
                               "category", unknown="drop")
         dt = box_detections(image, category, scores, *rest) if kind == "boxes" else \
-            mask_detections(image, category, scores, masks.Runs(sizes, runs, offsets))
+            mask_detections(image, category, scores, masks.Runs(sizes, runs, offsets), areas)
         return known_categories(dt, category)
 
     def _detections(self, results: list, source: str | None, iou_type: str, image,
@@ -219,12 +223,14 @@ def box_detections(image: np.ndarray, category: np.ndarray, scores: np.ndarray,
 
 
 def mask_detections(image: np.ndarray, category: np.ndarray, scores: np.ndarray,
-                    rles: masks.Runs) -> Annotations:
-    """Detections of masks, ``COCO.loadRes`` style: ids ``1..N``, the area the mask's."""
+                    rles: masks.Runs, areas: np.ndarray | None = None) -> Annotations:
+    """Detections of masks, ``COCO.loadRes`` style: ids ``1..N``, the area the mask's
+    (``areas``, where already counted)."""
     n = image.size
-    return Annotations.with_masks(image, category, np.arange(1, n + 1), scores,
-                                  masks.area(rles).astype(np.float64), np.zeros(n, bool),
-                                  rles)
+    if areas is None:
+        areas = masks.area(rles).astype(np.float64)
+    return Annotations.with_masks(image, category, np.arange(1, n + 1), scores, areas,
+                                  np.zeros(n, bool), rles)
 
 
 def known_categories(dt: Annotations, category: np.ndarray) -> Annotations:
