@@ -208,7 +208,14 @@ def _true_positives_needed(positives: np.ndarray, recall_thresholds: np.ndarray)
 def _accumulate_rows(order, starts, matched, ignored, chosen, dt_scores, positives,
                      need) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`accumulate_coco` before its reshape, in numpy: precision and scores
-    ``(K, rows, R)``, recall ``(K, rows)``, row ``(m, t, a)``."""
+    ``(K, rows, R)``, recall ``(K, rows)``, row ``(m, t, a)``.
+
+    Per category, only the true positives are visited, row by row in score order: the
+    false positives before each are its place among the row's counted detections less
+    its own count, and the envelope at a recall threshold is the highest precision of
+    the true positives from the one it needs on, taken block by block between the
+    thresholds (``maximum.reduceat``) and then from the right over the blocks.
+    """
     n_thr, n_area = matched.shape[1:]
     n_max = chosen.shape[0]
     n_cat, n_rec = starts.size - 1, need.shape[2]
@@ -217,40 +224,40 @@ def _accumulate_rows(order, starts, matched, ignored, chosen, dt_scores, positiv
     # columns x detections, so that a category's rows below are contiguous
     counted = np.ascontiguousarray(~ignored.reshape(-1, columns).T)
     credited = np.ascontiguousarray(matched.reshape(-1, columns).T)
-    # one buffer for every category's running counts: fresh memory costs a page fault
-    # per 4 KB, more than the sums themselves
-    widest = int(np.diff(starts).max(initial=0))
-    running = np.empty((n_rows, widest), np.int32 if widest < 2 ** 31 else np.int64)
     precision = np.zeros((n_cat, n_rows, n_rec))
     scores = np.zeros((n_cat, n_rows, n_rec))
     recall = np.zeros((n_cat, n_rows))
-    rows = np.arange(n_rows)[:, None]
     for k in range(n_cat):
         start, end = starts[k], starts[k + 1]
         if start == end:
             continue
-        # rows x the category's detections in score order
+        # rows x the category's detections in score order, flattened row by row
         members = order[start:end]
-        present = chosen[:, None, members]                              # (M, 1, n)
-        kept = (present & counted[:, members]).reshape(n_rows, end - start)
-        true = (present & credited[:, members]).reshape(n_rows, end - start) & kept
-        row, at = np.divmod(np.flatnonzero(true), end - start)
+        n = end - start
+        kept = np.flatnonzero(chosen[:, None, members] & counted[:, members])
+        # the true positives among them, and so each one's place among its row's
+        place = np.flatnonzero(credited[:, members].ravel()[kept % (columns * n)])
+        row, at = np.divmod(kept[place], n)
         found = np.bincount(row, minlength=n_rows)
-        tp = np.arange(row.size) - (np.cumsum(found) - found)[row] + 1  # 1, 2, ... per row
-        so_far = np.cumsum(kept, axis=1, out=running[:, :end - start])
-        fp = so_far[row, at] - tp
-        width = max(1, int(found.max(initial=0)))
-        envelope = np.zeros((n_rows, width))
-        envelope[row, tp - 1] = tp / (fp.astype(np.float64) + tp + np.spacing(1))
-        envelope = np.maximum.accumulate(envelope[:, ::-1], axis=1)[:, ::-1]
-        where = np.zeros((n_rows, width), np.int64)
-        where[row, tp - 1] = at
+        first = np.cumsum(found) - found                     # each row's first, in true
+        tp = np.arange(row.size) - first[row] + 1                       # 1, 2, ... per row
+        kept_before = np.searchsorted(kept, np.arange(n_rows) * n)      # per row
+        fp = place - kept_before[row] + 1 - tp
+        # the precision at each true positive, then 0 (for the blocks that are empty)
+        at_tp = np.append(tp / (fp.astype(np.float64) + tp + np.spacing(1)), 0.0)
         v = np.tile(need[k], (n_max * n_thr, 1))                         # (rows, R)
         reached = found[:, None] >= np.maximum(v, 1)
-        column = np.clip(v - 1, 0, width - 1)
-        precision[k] = np.where(reached, envelope[rows, column], 0.0)
-        rank = np.where(v == 0, 0, where[rows, column])
-        scores[k] = np.where(reached | (v == 0), dt_scores[order[start + rank]], 0.0)
+        # blocks of true positives from each threshold's (clipped to the row's end) to
+        # the next one's, the last to the row's end
+        bounds = first[:, None] + np.minimum(np.maximum(v - 1, 0), found[:, None])
+        edges = np.concatenate([bounds, (first + found)[:, None]], axis=1).ravel()
+        block = np.maximum.reduceat(at_tp, edges)[:edges.size].reshape(n_rows, n_rec + 1)
+        block[np.diff(edges, append=edges[-1]).reshape(n_rows, n_rec + 1) <= 0] = 0.0
+        block[:, n_rec] = 0.0   # from the row's end on: not the row's
+        envelope = np.maximum.accumulate(block[:, ::-1], axis=1)[:, ::-1][:, :n_rec]
+        precision[k] = np.where(reached, envelope, 0.0)
+        where = np.append(at, 0)[np.where(reached & (v > 0), bounds, row.size)]
+        scores[k] = np.where(reached | (v == 0), dt_scores[order[start + where]], 0.0)
         with np.errstate(divide="ignore", invalid="ignore"):
             recall[k] = found / np.tile(positives[k], n_max * n_thr)
     return precision, recall, scores
