@@ -270,7 +270,9 @@ def boxes_of(values: list, records: list, source: str | None, name: str) -> np.n
         error = TypeError if shape_ok else ValueError
         raise error(f"{record_label(source, name, i, records[i])} has 'bbox' {values[i]!r}; "
                     f"it must be [x, y, width, height], four numbers")
-    array = np.asarray(values, dtype=np.float64).reshape(len(values), 4)
+    # numbers only, four each (checked above): read flat, twice as fast as asarray
+    array = np.fromiter(chain.from_iterable(values), np.float64,
+                        4 * len(values)).reshape(len(values), 4)
     refuse_first(~np.isfinite(array).all(axis=1) | (array[:, 2:] < 0).any(axis=1), records,
                  source, name, lambda i: f"has 'bbox' {values[i]!r}: a negative width or "
                                          f"height, or a number that is not finite")
