@@ -471,3 +471,19 @@ def test_parse_refuses_a_buffer_too_small_for_the_runs():
     with pytest.raises(ValueError, match="out must be int64 of 4 values or more"):
         _rle.parse_counts(chars, np.array([2, 2]), np.array([[1, 2], [1, 4]]),
                           np.zeros(3, np.int64))
+
+
+@CASES
+@given(st.integers(1, 6), st.integers(1, 9), st.lists(st.integers(0, 20), max_size=30),
+       st.integers(0, 2 ** 32 - 1))
+def test_boxes_of_runs_that_step_or_jump_columns_equal_the_twins(height, width, cuts,
+                                                                 seed):
+    """Runs of 0, runs within a column, into the next one and past several: the
+    kernel's column stepping gives the twin's boxes."""
+    total = height * width
+    rng = np.random.default_rng(seed)
+    bounds = np.sort(np.concatenate([[0, total], rng.integers(0, total + 1, len(cuts))]))
+    runs = np.diff(bounds).astype(np.int64)   # zeros where two bounds coincide
+    offsets, sizes = np.array([0, runs.size]), np.array([[height, width]])
+    assert_same(_rle_numpy.boxes_and_areas(runs, offsets, sizes),
+                _rle_ops.boxes_and_areas(runs, offsets, sizes))

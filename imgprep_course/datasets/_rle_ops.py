@@ -57,21 +57,25 @@ def _bbox(runs, height, width, out):
     """``out[:] = [x, y, width, height]`` of the foreground of one RLE (zeros if empty).
 
     A foreground run spanning two columns or more makes the box span every row. The
-    column of a position is kept up to date as the runs go by (a division only where
-    a run crosses into another column).
+    column of a position is kept up to date as the runs go by: one step to the next
+    column, a division only for a farther one.
     """
     x_min, y_min = width, height
     x_max, y_max = -1, -1
     end = 0
     column, column_start = 0, 0
-    for j in range(runs.size - runs.size % 2):
-        start = end
-        end += runs[j]
-        if j % 2 == 0 or runs[j] == 0:
+    for j in range(1, runs.size, 2):   # the foreground runs
+        start = end + runs[j - 1]
+        end = start + runs[j]
+        if runs[j] == 0:
             continue
         if start - column_start >= height:
-            column = start // height
-            column_start = column * height
+            if start - column_start < 2 * height:   # the next column, as mostly
+                column += 1
+                column_start += height
+            else:
+                column = start // height
+                column_start = column * height
         x_start, y_start = column, start - column_start
         if end - 1 - column_start >= height:
             column = (end - 1) // height
