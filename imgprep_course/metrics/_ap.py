@@ -221,9 +221,10 @@ def _accumulate_rows(order, starts, matched, ignored, chosen, dt_scores, positiv
     n_cat, n_rec = starts.size - 1, need.shape[2]
     n_rows = n_max * n_thr * n_area
     columns = n_thr * n_area
-    # columns x detections, so that a category's rows below are contiguous
-    counted = np.ascontiguousarray(~ignored.reshape(-1, columns).T)
-    credited = np.ascontiguousarray(matched.reshape(-1, columns).T)
+    # columns x detections in ``order``, so that a category's are a contiguous block
+    counted = ~ignored.reshape(-1, columns)[order].T
+    credited = matched.reshape(-1, columns)[order].T & counted
+    present = chosen[:, order]
     precision = np.zeros((n_cat, n_rows, n_rec))
     scores = np.zeros((n_cat, n_rows, n_rec))
     recall = np.zeros((n_cat, n_rows))
@@ -232,11 +233,12 @@ def _accumulate_rows(order, starts, matched, ignored, chosen, dt_scores, positiv
         if start == end:
             continue
         # rows x the category's detections in score order, flattened row by row
-        members = order[start:end]
         n = end - start
-        kept = np.flatnonzero(chosen[:, None, members] & counted[:, members])
+        chosen_here = present[:, None, start:end]                        # (M, 1, n)
+        kept = np.flatnonzero(chosen_here & counted[:, start:end])
         # the true positives among them, and so each one's place among its row's
-        place = np.flatnonzero(credited[:, members].ravel()[kept % (columns * n)])
+        true = (chosen_here & credited[:, start:end]).ravel()
+        place = np.flatnonzero(true[kept])
         row, at = np.divmod(kept[place], n)
         found = np.bincount(row, minlength=n_rows)
         first = np.cumsum(found) - found                     # each row's first, in true
@@ -251,7 +253,7 @@ def _accumulate_rows(order, starts, matched, ignored, chosen, dt_scores, positiv
         # the next one's, the last to the row's end
         bounds = first[:, None] + np.minimum(np.maximum(v - 1, 0), found[:, None])
         edges = np.concatenate([bounds, (first + found)[:, None]], axis=1).ravel()
-        block = np.maximum.reduceat(at_tp, edges)[:edges.size].reshape(n_rows, n_rec + 1)
+        block = np.maximum.reduceat(at_tp, edges).reshape(n_rows, n_rec + 1)
         block[np.diff(edges, append=edges[-1]).reshape(n_rows, n_rec + 1) <= 0] = 0.0
         block[:, n_rec] = 0.0   # from the row's end on: not the row's
         envelope = np.maximum.accumulate(block[:, ::-1], axis=1)[:, ::-1][:, :n_rec]
