@@ -330,11 +330,9 @@ def test_polygon_twin_equals_kernel(polygons, height, width):
 def test_runs_from_switches_twin_equals_kernel(blocks, total):
     blocks = [np.sort(np.minimum(np.array(b, np.int64), total)) for b in blocks]
     offsets = np.cumsum([0] + [b.size for b in blocks])
-    runs, run_offsets = _rle_ops._runs_from_switches(
-        np.concatenate(blocks).astype(np.int64), offsets, total)
-    for i, block in enumerate(blocks):
-        assert_same(_rle_numpy._runs_from_switches(block, total),
-                    runs[run_offsets[i]:run_offsets[i + 1]])
+    switches = np.concatenate(blocks).astype(np.int64)
+    assert_same(_rle_numpy._runs_from_switches(switches, offsets, total),
+                _rle_ops._runs_from_switches(switches, offsets, total))
 
 
 @CASES
@@ -487,3 +485,16 @@ def test_boxes_of_runs_that_step_or_jump_columns_equal_the_twins(height, width, 
     offsets, sizes = np.array([0, runs.size]), np.array([[height, width]])
     assert_same(_rle_numpy.boxes_and_areas(runs, offsets, sizes),
                 _rle_ops.boxes_and_areas(runs, offsets, sizes))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_polygon_twin_cut_in_halves_past_its_trace_limit_equals_kernel(seed, monkeypatch):
+    """Polygons whose outlines pass TRACE_LIMIT together are traced half by half, one
+    alone past it by the kernel: the runs of one call over all of them."""
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(3, 9, rng.integers(1, 12))
+    xy = rng.uniform(-3, 25, (int(sizes.sum()), 2)).round(2)
+    starts = np.concatenate([[0], np.cumsum(sizes)])
+    monkeypatch.setattr(_rle_numpy, "TRACE_LIMIT", int(rng.integers(20, 400)))
+    assert_same(_rle_numpy.polygon_runs(xy, starts, 17, 23),
+                _rle_ops.polygon_runs(xy, starts, 17, 23))

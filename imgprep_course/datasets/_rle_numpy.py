@@ -404,7 +404,8 @@ def pair_ious(dt_runs, dt_offsets, dt_sizes, gt_runs, gt_offsets, gt_sizes, dt_i
 def polygon_runs(xy, starts, height, width):
     """Run lengths of polygons rasterised as COCO does, polygon ``i`` being
     ``xy[starts[i]:starts[i + 1]]``: ``runs, offsets`` (as
-    :func:`imgprep_course.datasets._rle_ops.polygon_runs`).
+    :func:`imgprep_course.datasets._rle_ops.polygon_runs`). All polygons are traced
+    together, each point knowing its polygon.
 
     Examples
     --------
@@ -413,8 +414,82 @@ def polygon_runs(xy, starts, height, width):
     >>> runs.tolist(), offsets.tolist()
     ([0, 3, 1, 2, 2, 1, 11], [0, 7])
     """
-    return concatenate([_one_polygon_runs(xy[starts[i]:starts[i + 1]], int(height),
-                                          int(width)) for i in range(len(starts) - 1)])
+    height, width = int(height), int(width)
+    xy, starts = np.asarray(xy, np.float64).reshape(-1, 2), np.asarray(starts, np.int64)
+    n = starts.size - 1
+    scale = float(POLYGON_UPSAMPLING)
+    xs = (scale * xy[:, 0] + 0.5).astype(np.int64)
+    ys = (scale * xy[:, 1] + 0.5).astype(np.int64)
+    owner = np.repeat(np.arange(n), np.diff(starts))              # each vertex's polygon
+    after = np.arange(1, xs.size + 1)
+    filled = np.flatnonzero(np.diff(starts) > 0)
+    after[starts[filled + 1] - 1] = starts[filled]          # the last edge closes it
+    x0, x1, y0, y1 = xs, xs[after], ys, ys[after]
+    dx, dy = np.abs(x1 - x0), np.abs(y0 - y1)
+    wide = dx >= dy
+    steps = np.where(wide, dx, dy)
+    if steps.sum() + steps.size > TRACE_LIMIT:
+        if n == 1:
+            return _rle_ops.polygon_runs(xy, starts, height, width)
+        half = n // 2   # each half's arrays are smaller
+        low = polygon_runs(xy[:starts[half]], starts[:half + 1], height, width)
+        high = polygon_runs(xy[starts[half]:], starts[half:] - starts[half], height, width)
+        return (np.concatenate([low[0], high[0]]),
+                np.concatenate([low[1], high[1][1:] + low[1][-1]]))
+    flip = (wide & (x0 > x1)) | (~wide & (y0 > y1))
+    x0, x1 = np.where(flip, x1, x0), np.where(flip, x0, x1)
+    y0, y1 = np.where(flip, y1, y0), np.where(flip, y0, y1)
+    edge = np.repeat(np.arange(xs.size), steps + 1)
+    d = np.arange(edge.size) - np.concatenate([[0], np.cumsum(steps + 1)])[:-1][edge]
+    t = np.where(flip[edge], steps[edge] - d, d)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slope = np.where(wide, (y1 - y0) / np.where(dx > 0, dx, 1),
+                         (x1 - x0) / np.where(dy > 0, dy, 1))
+        slope[wide & (dx == 0)] = np.nan
+        e_wide = wide[edge]
+        start = np.where(e_wide, y0[edge], x0[edge]).astype(np.float64)
+        across = (start + slope[edge] * t + 0.5).astype(np.int64)
+    along = t + np.where(e_wide, x0[edge], y0[edge])
+    u = np.where(e_wide, along, across)
+    v = np.where(e_wide, across, along)
+    # column crossings within a polygon, scaled back to pixels: (column, first row inside)
+    point_owner = owner[edge]
+    keep = (u[1:] != u[:-1]) & (point_owner[1:] == point_owner[:-1])
+    u_now, u_before = u[1:][keep], u[:-1][keep]
+    v_low = np.minimum(v[1:], v[:-1])[keep]
+    column = np.where(u_now < u_before, u_now, u_now - 1).astype(np.float64)
+    column = (column + 0.5) / scale - 0.5
+    inside = (np.floor(column) == column) & (column >= 0) & (column <= width - 1)
+    row = (v_low[inside] + 0.5) / scale - 0.5
+    row = np.ceil(np.minimum(np.maximum(row, 0.0), float(height)))
+    switches = column[inside].astype(np.int64) * height + row.astype(np.int64)
+    switch_owner = point_owner[1:][keep][inside]
+    return _runs_from_switches(switches, _segment_starts(np.bincount(switch_owner,
+                                                                     minlength=n)),
+                               height * width)
+
+
+def _runs_from_switches(switches: np.ndarray, offsets: np.ndarray,
+                        total: int) -> tuple[np.ndarray, np.ndarray]:
+    """Runs between each block's switches and up to ``total``: ``runs, run_offsets``, as
+    the kernel. Block ``i`` is ``switches[offsets[i]:offsets[i + 1]]``, in any order; a
+    switch that occurs an even number of times in its block cancels out (the kernel's
+    dropping of empty runs comes to this)."""
+    n = offsets.size - 1
+    block = np.repeat(np.arange(n), np.diff(offsets))
+    keys, times = np.unique(block * (total + 1) + switches, return_counts=True)
+    owner, places = np.divmod(keys[times % 2 == 1], total + 1)
+    owner, places = owner[places < total], places[places < total]
+    count = np.bincount(owner, minlength=n)
+    run_offsets = _segment_starts(count + 1)
+    local = np.arange(owner.size) - (np.cumsum(count) - count)[owner]
+    before = np.where(local == 0, 0, np.concatenate([[0], places[:-1]]))
+    runs = np.empty(run_offsets[-1], np.int64)
+    runs[run_offsets[:-1][owner] + local] = places - before
+    last = np.zeros(n, np.int64)
+    last[owner] = places   # each block's last place (0 where it has none)
+    runs[run_offsets[1:] - 1] = total - last
+    return runs, run_offsets
 
 
 def place_runs(runs, offsets, rows, part_runs, part_offsets) -> None:
@@ -448,53 +523,3 @@ def concatenate(pieces: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     np.cumsum([piece.size for piece in pieces], out=offsets[1:])
     runs = np.concatenate(pieces) if pieces else np.zeros(0, np.int64)
     return runs.astype(np.int64, copy=False), offsets
-
-
-def _one_polygon_runs(xy, height: int, width: int) -> np.ndarray:
-    """One polygon's runs (``(K, 2)`` vertices)."""
-    scale = float(POLYGON_UPSAMPLING)
-    xy = np.asarray(xy, np.float64)
-    xs = (scale * xy[:, 0] + 0.5).astype(np.int64)
-    ys = (scale * xy[:, 1] + 0.5).astype(np.int64)
-    x0, x1 = xs, np.roll(xs, -1)
-    y0, y1 = ys, np.roll(ys, -1)
-    dx, dy = np.abs(x1 - x0), np.abs(y0 - y1)
-    wide = dx >= dy
-    flip = (wide & (x0 > x1)) | (~wide & (y0 > y1))
-    x0, x1 = np.where(flip, x1, x0), np.where(flip, x0, x1)
-    y0, y1 = np.where(flip, y1, y0), np.where(flip, y0, y1)
-    steps = np.where(wide, dx, dy)
-    if steps.sum() + steps.size > TRACE_LIMIT:
-        return _rle_ops.polygon_runs(xy, np.array([0, xy.shape[0]]), height, width)[0]
-    edge = np.repeat(np.arange(xs.size), steps + 1)
-    d = np.arange(edge.size) - np.concatenate([[0], np.cumsum(steps + 1)])[:-1][edge]
-    t = np.where(flip[edge], steps[edge] - d, d)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        slope = np.where(wide, (y1 - y0) / np.where(dx > 0, dx, 1),
-                         (x1 - x0) / np.where(dy > 0, dy, 1))
-        slope[wide & (dx == 0)] = np.nan
-        e_wide = wide[edge]
-        start = np.where(e_wide, y0[edge], x0[edge]).astype(np.float64)
-        across = (start + slope[edge] * t + 0.5).astype(np.int64)
-    along = t + np.where(e_wide, x0[edge], y0[edge])
-    u = np.where(e_wide, along, across)
-    v = np.where(e_wide, across, along)
-    # column crossings, scaled back to pixels: (column, first row inside)
-    keep = u[1:] != u[:-1]
-    u_now, u_before = u[1:][keep], u[:-1][keep]
-    v_low = np.minimum(v[1:], v[:-1])[keep]
-    column = np.where(u_now < u_before, u_now, u_now - 1).astype(np.float64)
-    column = (column + 0.5) / scale - 0.5
-    inside = (np.floor(column) == column) & (column >= 0) & (column <= width - 1)
-    row = (v_low[inside] + 0.5) / scale - 0.5
-    row = np.ceil(np.minimum(np.maximum(row, 0.0), float(height)))
-    switches = column[inside].astype(np.int64) * height + row.astype(np.int64)
-    return _runs_from_switches(switches, height * width)
-
-
-def _runs_from_switches(switches: np.ndarray, total: int) -> np.ndarray:
-    """Runs between switches, a switch that occurs an even number of times cancelling
-    out (the kernel's dropping of empty runs comes to this)."""
-    places, times = np.unique(switches, return_counts=True)
-    places = places[(times % 2 == 1) & (places < total)]
-    return np.diff(np.concatenate([[0], places, [total]])).astype(np.int64)
