@@ -24,6 +24,14 @@ def outcome(call):
     return result.stats.tolist(), result.precision.tolist(), result.scores.tolist()
 
 
+def written(folder, gt, dt):
+    """The ground truth and the results as JSON files in ``folder``: their paths."""
+    gt_path, dt_path = folder / "gt.json", folder / "dt.json"
+    gt_path.write_text(json.dumps(gt))
+    dt_path.write_text(json.dumps(dt))
+    return gt_path, dt_path
+
+
 def broken_counts(gt, dt):
     dt[3]["segmentation"]["counts"] = "!!bad"
 
@@ -73,9 +81,7 @@ def test_results_read_ahead_give_what_reading_them_here_gives(tmp_path, change, 
     gt, dt = with_masks(*tricky_set(seed, n_images=8), seed, "rle")
     if change is not None:
         change(gt, dt)
-    gt_path, dt_path = tmp_path / "gt.json", tmp_path / "dt.json"
-    gt_path.write_text(json.dumps(gt))
-    dt_path.write_text(json.dumps(dt))
+    gt_path, dt_path = written(tmp_path, gt, dt)
     here = outcome(lambda: evaluate_coco(gt_path, dt_path, iou_type="segm"))
     ahead = outcome(lambda: evaluate_coco(gt_path, ResultsAhead(dt_path, "segm"),
                                           iou_type="segm"))
@@ -98,9 +104,7 @@ def test_box_results_read_ahead_give_what_reading_them_here_gives(tmp_path, chan
     gt, dt = with_masks(*tricky_set(2, n_images=8), 2, "both")
     if change is not None:
         change(gt, dt)
-    gt_path, dt_path = tmp_path / "gt.json", tmp_path / "dt.json"
-    gt_path.write_text(json.dumps(gt))
-    dt_path.write_text(json.dumps(dt))
+    gt_path, dt_path = written(tmp_path, gt, dt)
     here = outcome(lambda: evaluate_coco(gt_path, dt_path))
     assert outcome(lambda: evaluate_coco(gt_path, ResultsAhead(dt_path, "bbox"))) == here
     if change is None:
@@ -131,9 +135,7 @@ def test_the_child_parses_rle_results_into_a_shared_file_and_is_collected(tmp_pa
 
 def test_without_a_shared_file_the_child_sends_the_counts_strings(tmp_path, monkeypatch):
     gt, dt = with_masks(*tricky_set(3, n_images=5), 3, "rle")
-    gt_path, dt_path = tmp_path / "gt.json", tmp_path / "dt.json"
-    gt_path.write_text(json.dumps(gt))
-    dt_path.write_text(json.dumps(dt))
+    gt_path, dt_path = written(tmp_path, gt, dt)
     here = outcome(lambda: evaluate_coco(gt_path, dt_path, iou_type="segm"))
     monkeypatch.delattr(os, "memfd_create")
     kind, images, categories, scores, chars, lengths, sizes = ResultsAhead(
@@ -155,9 +157,7 @@ def test_other_results_are_left_to_the_parent(tmp_path, content):
 
 def test_a_stopped_child_or_no_fork_leaves_the_reading_to_the_parent(tmp_path, monkeypatch):
     gt, dt = with_masks(*tricky_set(4, n_images=5), 4, "rle")
-    gt_path, dt_path = tmp_path / "gt.json", tmp_path / "dt.json"
-    gt_path.write_text(json.dumps(gt))
-    dt_path.write_text(json.dumps(dt))
+    gt_path, dt_path = written(tmp_path, gt, dt)
     here = outcome(lambda: evaluate_coco(gt_path, dt_path, iou_type="segm"))
     stopped = ResultsAhead(dt_path, "segm")
     stopped.close()   # killed before it sent anything, or at any point

@@ -12,10 +12,11 @@ before): the runs, a hundred megabytes and more, go into an anonymous file in me
 (``memfd``) that the parent maps, so that they are neither copied through the pipe nor
 faulted in twice. Where numba's cache holds the parsing kernel, the parent imports numba
 and readies its typing before it forks, so that the two processes pay for that once
-(both use kernels) and the child starts its parse at once. Anything else (results without boxes for ``bbox``, not all RLE dicts
-for ``segm``; a problem the checks report, a bad counts string among them; a child that
-fails or cannot start) and the parent reads the file itself, as without the child, so
-that every number and every message is the same.
+(both use kernels) and the child starts its parse at once. Anything else (results
+without boxes for ``bbox``, not all RLE dicts for ``segm``; a problem the checks report,
+a bad counts string among them; a child that fails or cannot start) and the parent reads
+the file itself, as without the child, so that every number and every message is the
+same.
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ import numpy as np
 from imgprep_course._jit import prepare_numba
 from imgprep_course.datasets import coco_format as fmt
 from imgprep_course.datasets import masks
-from imgprep_course.datasets._rle_paths import implementation, in_numba_cache
-from imgprep_course.metrics._coco_read import result_columns
+from imgprep_course.datasets._rle_paths import in_numba_cache
+from imgprep_course.metrics._coco_read import parsed_rles, result_columns
 
 #: The last bytes the child sends: all arrays arrived whole.
 _DONE = b"columns sent"
@@ -153,19 +154,17 @@ def _parsed(columns: tuple, runs_file: int) -> tuple | None:
         return columns
     os.ftruncate(runs_file, 8 * chars.size)   # room for a run per character
     room = np.frombuffer(mmap.mmap(runs_file, 8 * chars.size), np.int64)
-    runs, offsets, bad, _, _ = implementation("parse_counts", chars.size)(
-        chars, lengths, sizes, room)
-    if bad >= 0:
+    rles = parsed_rles(chars, lengths, sizes, room)
+    if rles is None:
         return None
-    areas = masks.area(masks.Runs(sizes, runs, offsets)).astype(np.float64)
-    os.ftruncate(runs_file, runs.nbytes)   # the runs only (the mapping ends with us)
-    return "runs", images, categories, scores, sizes, offsets, areas, np.array([runs.size])
+    areas = masks.area(rles).astype(np.float64)
+    os.ftruncate(runs_file, rles.runs.nbytes)   # the runs only (the mapping ends with us)
+    return ("runs", images, categories, scores, sizes, rles.offsets, areas,
+            np.array([rles.runs.size]))
 
 
 def _mapped_runs(runs_file: int, n_runs: int) -> np.ndarray:
     """The ``n_runs`` int64 runs the child wrote to ``runs_file``, mapped copy-on-write."""
-    if n_runs == 0:
-        return np.zeros(0, np.int64)
     if os.fstat(runs_file).st_size != 8 * n_runs:
         raise ValueError("the runs file does not hold the runs announced")
     mapped = mmap.mmap(runs_file, 8 * n_runs, flags=mmap.MAP_PRIVATE)

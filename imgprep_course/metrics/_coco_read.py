@@ -128,18 +128,17 @@ class GroundTruth:
             return None
         areas = None
         if kind == "masks":
-            chars, lengths, sizes = rest
-            parse_counts = implementation("parse_counts", chars.size)
-            runs, offsets, bad, _, _ = parse_counts(chars, lengths, sizes)
-            if bad >= 0:
+            rles = parsed_rles(*rest)
+            if rles is None:
                 return None
         elif kind == "runs":
             sizes, offsets, areas, runs = rest
+            rles = masks.Runs(sizes, runs, offsets)
         image = self.place(image_values, [], None, "results", "image_id", "image")
         category = self.place(category_values, [], None, "results", "category_id",
                               "category", unknown="drop")
         dt = box_detections(image, category, scores, *rest) if kind == "boxes" else \
-            mask_detections(image, category, scores, masks.Runs(sizes, runs, offsets), areas)
+            mask_detections(image, category, scores, rles, areas)
         return known_categories(dt, category)
 
     def _detections(self, results: list, source: str | None, iou_type: str, image,
@@ -207,6 +206,16 @@ def result_columns(results: list, source: str | None, iou_type: str) -> tuple | 
     if counts is None:
         return None
     return ("masks", *ids, scores, counts.chars, counts.lengths, counts.sizes)
+
+
+def parsed_rles(chars: np.ndarray, lengths: np.ndarray, sizes: np.ndarray,
+                out: np.ndarray | None = None) -> masks.Runs | None:
+    """The RLEs of ``result_columns``' counts strings as :class:`masks.Runs` (their runs
+    in ``out`` where given, see ``parse_counts``), or None if a string is bad (reading
+    the records again says which, and how)."""
+    runs, offsets, bad, _, _ = implementation("parse_counts", chars.size)(chars, lengths,
+                                                                          sizes, out)
+    return None if bad >= 0 else masks.Runs(sizes, runs, offsets)
 
 
 def _has_box(result: dict) -> bool:
